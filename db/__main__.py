@@ -1,0 +1,126 @@
+"""Command line of Kulakan's data layer: `python -m db --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from sqlalchemy import func, select
+
+from db.engine import make_engine
+from db.settings import database_url
+
+
+def _engine():
+    return make_engine()
+
+
+def cmd_init(_args) -> int:
+    from db.migrate import upgrade
+    from db.reference import load_reference
+    from db.schema import Kelurahan
+    from geo.boundaries import check_against_database, load_boundaries
+
+    engine = _engine()
+    upgrade(engine)
+    added = load_reference(engine)
+    with engine.connect() as conn:
+        codes = set(conn.scalars(select(Kelurahan.kode)))
+    problems = check_against_database(load_boundaries(), codes)
+    if problems:
+        print("Data referensi tidak cocok dengan poligon:", *problems, sep="\n  ", file=sys.stderr)
+        return 1
+    print(f"Basis data siap ({engine.url.render_as_string(hide_password=True)}).")
+    print(f"Referensi ditambahkan: {added}")
+    return 0
+
+
+def cmd_seed_demo(args) -> int:
+    import datetime as dt
+
+    from db.demo import generate_demo
+
+    engine = _engine()
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    started = time.perf_counter()
+    result = generate_demo(
+        engine, n_aspirasi=args.aspirasi, seed=args.seed, today=today, progress=lambda m: print(f"- {m}")
+    )
+    print(f"Data demo dimuat dalam {time.perf_counter() - started:.1f} dtk: {result}")
+    return 0
+
+
+def cmd_ensure_ready(args) -> int:
+    """Migrate, load reference data, and load demo data when the database has no aspirations."""
+    from db.schema import Aspirasi
+
+    if cmd_init(args):
+        return 1
+    engine = _engine()
+    with engine.connect() as conn:
+        n = conn.scalar(select(func.count(Aspirasi.id)))
+    if n:
+        print(f"Basis data berisi {n} aspirasi; data demo tidak dimuat.")
+        return 0
+    print("Basis data kosong: memuat data demo (sintetis).")
+    args.today = None
+    return cmd_seed_demo(args)
+
+
+def cmd_clear_demo(_args) -> int:
+    from db.demo import clear_demo
+
+    with _engine().begin() as conn:
+        clear_demo(conn)
+    print("Data demo dihapus.")
+    return 0
+
+
+def cmd_stats(_args) -> int:
+    from db.queries import table_counts
+
+    engine = _engine()
+    counts = table_counts(engine)
+    width = max(map(len, counts))
+    print(f"Basis data: {engine.url.render_as_string(hide_password=True)}")
+    for name, n in counts.items():
+        print(f"  {name:<{width}}  {n:>9,}".replace(",", "."))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m db",
+        description=(f"Basis data Kulakan. URL dari variabel KULAKAN_DATABASE_URL (sekarang: {database_url()})."),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+    sub.add_parser("init", help="migrasi skema + muat data referensi (aman diulang)").set_defaults(func=cmd_init)
+
+    def seed_args(p):
+        p.add_argument("--aspirasi", type=int, default=3000, help="jumlah aspirasi demo (bawaan 3000)")
+        p.add_argument("--seed", type=int, default=42, help="seed acak; seed sama = data sama (bawaan 42)")
+
+    seed = sub.add_parser("seed-demo", help="ganti data demo (sintetis) dengan set baru")
+    seed_args(seed)
+    seed.add_argument("--today", help="tanggal 'hari ini' untuk data demo (YYYY-MM-DD; bawaan: hari ini WIB)")
+    seed.set_defaults(func=cmd_seed_demo)
+    ready = sub.add_parser(
+        "ensure-ready", help="init, lalu muat data demo bila belum ada aspirasi (dipakai `make run`)"
+    )
+    seed_args(ready)
+    ready.set_defaults(func=cmd_ensure_ready)
+    sub.add_parser("clear-demo", help="hapus semua data demo (data asli tidak disentuh)").set_defaults(
+        func=cmd_clear_demo
+    )
+    sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Read queries. Aggregation happens in SQL; results are small DataFrames or dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy.sql import ColumnElement
+
+from db.schema import (
+    AppMeta,
+    Aspirasi,
+    Bimtek,
+    BimtekPeserta,
+    Kecamatan,
+    Kelurahan,
+    Rembuk,
+    RembukKelurahan,
+)
+
+
+def _count_if(cond: ColumnElement[bool]):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def data_version(engine: Engine) -> tuple:
+    """A cheap fingerprint of the data, passed to caches so they refresh after a change."""
+    with engine.connect() as conn:
+        asp = conn.execute(select(func.count(Aspirasi.id), func.max(Aspirasi.diubah_pada))).one()
+        rem = conn.execute(select(func.count(Rembuk.id), func.sum(Rembuk.version))).one()
+    return (*asp, *rem)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    total: int
+    terbuka: int
+    lewat_tenggat: int
+    selesai_bulan_ini: int
+    median_hari_kerja_selesai: float | None
+
+
+def median_hari_kerja_selesai(engine: Engine) -> float | None:
+    """Median working days from receipt to 'selesai', computed in SQL (no rows pulled)."""
+    col = Aspirasi.hari_kerja_selesai
+    cond = and_(Aspirasi.status == "selesai", col.is_not(None))
+    with engine.connect() as conn:
+        n = conn.scalar(select(func.count()).where(cond))
+        if not n:
+            return None
+        ordered = select(col).where(cond).order_by(col)
+        lo = conn.scalar(ordered.offset((n - 1) // 2).limit(1))
+        hi = conn.scalar(ordered.offset(n // 2).limit(1))
+    return (lo + hi) / 2
+
+
+def kpi(engine: Engine, today: dt.date) -> Kpi:
+    month_start = today.replace(day=1)
+    with engine.connect() as conn:
+        total, terbuka, lewat, selesai = conn.execute(
+            select(
+                func.count(Aspirasi.id),
+                _count_if(Aspirasi.terbuka),
+                _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)),
+                _count_if(and_(Aspirasi.status == "selesai", Aspirasi.tanggal_selesai >= month_start)),
+            )
+        ).one()
+    return Kpi(int(total), int(terbuka), int(lewat), int(selesai), median_hari_kerja_selesai(engine))
+
+
+def counts_per_kelurahan(engine: Engine, today: dt.date) -> pd.DataFrame:
+    """One row per kelurahan (all 57, zeros included): total, terbuka, lewat_tenggat."""
+    agg = (
+        select(
+            Aspirasi.kelurahan_kode.label("kode"),
+            func.count(Aspirasi.id).label("total"),
+            _count_if(Aspirasi.terbuka).label("terbuka"),
+            _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)).label("lewat_tenggat"),
+        )
+        .group_by(Aspirasi.kelurahan_kode)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Kelurahan.kode,
+            Kelurahan.nama,
+            Kecamatan.nama.label("kecamatan"),
+            Kelurahan.jumlah_rt,
+            func.coalesce(agg.c.total, 0).label("total"),
+            func.coalesce(agg.c.terbuka, 0).label("terbuka"),
+            func.coalesce(agg.c.lewat_tenggat, 0).label("lewat_tenggat"),
+        )
+        .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+        .outerjoin(agg, agg.c.kode == Kelurahan.kode)
+        .order_by(Kelurahan.kode)
+    )
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=["nama", "kecamatan", "jumlah_rt", "total", "terbuka", "lewat_tenggat"])
+    return df.set_index("kode")
+
+
+@dataclass(frozen=True)
+class RembukInfo:
+    tanggal: dt.date
+    status: str
+    kelurahan: list[str]  # official names of the host(s)
+
+
+def _rembuk(engine: Engine, cond, order) -> RembukInfo | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Rembuk.id, Rembuk.tanggal, Rembuk.status).where(cond).order_by(*order).limit(1)
+        ).first()
+        if row is None:
+            return None
+        names = conn.scalars(
+            select(Kelurahan.nama)
+            .join(RembukKelurahan, RembukKelurahan.kelurahan_kode == Kelurahan.kode)
+            .where(RembukKelurahan.rembuk_id == row.id)
+            .order_by(Kelurahan.nama)
+        ).all()
+    return RembukInfo(row.tanggal, row.status, list(names))
+
+
+def next_rembuk(engine: Engine, today: dt.date) -> RembukInfo | None:
+    """The next scheduled rembuk from today on."""
+    return _rembuk(engine, and_(Rembuk.status == "dijadwalkan", Rembuk.tanggal >= today), (Rembuk.tanggal, Rembuk.id))
+
+
+def last_rembuk(engine: Engine, today: dt.date) -> RembukInfo | None:
+    """The most recent rembuk that took place, up to today."""
+    return _rembuk(
+        engine,
+        and_(Rembuk.status == "terlaksana", Rembuk.tanggal <= today),
+        (Rembuk.tanggal.desc(), Rembuk.id.desc()),
+    )
+
+
+@dataclass(frozen=True)
+class BimtekHeadline:
+    events: int
+    peserta_hadir: int
+    kelurahan_terjangkau: int
+    kelurahan_total: int
+    terakhir: dt.date | None
+
+
+def bimtek_headline(engine: Engine) -> BimtekHeadline:
+    with engine.connect() as conn:
+        events, last = conn.execute(select(func.count(Bimtek.id), func.max(Bimtek.tanggal))).one()
+        hadir, reached = conn.execute(
+            select(func.count(BimtekPeserta.id), func.count(BimtekPeserta.kelurahan_kode.distinct())).where(
+                BimtekPeserta.hadir
+            )
+        ).one()
+        total = conn.scalar(select(func.count(Kelurahan.kode)))
+    return BimtekHeadline(int(events), int(hadir), int(reached), int(total), last)
+
+
+def demo_info(engine: Engine) -> dict | None:
+    """What the demo generator recorded, or None when no demo data is loaded."""
+    with engine.connect() as conn:
+        raw = conn.scalar(select(AppMeta.nilai).where(AppMeta.kunci == "demo"))
+    return json.loads(raw) if raw else None
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row count per table (for `python -m db stats`)."""
+    from db.schema import Base
+
+    with engine.connect() as conn:
+        return {
+            name: int(conn.scalar(select(func.count()).select_from(table)))
+            for name, table in sorted(Base.metadata.tables.items())
+        }

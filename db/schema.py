@@ -1,0 +1,337 @@
+"""The one schema module of Kulakan (SQLAlchemy 2.0 typed ORM).
+
+Change it only together with an Alembic migration in ``db/migrations/versions``.
+Codes (kecamatan, kelurahan) are Kemendagri codes; names are never keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names, so migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class Kecamatan(Base):
+    __tablename__ = "kecamatan"
+
+    kode: Mapped[str] = mapped_column(String(8), primary_key=True)  # 35.73.01
+    nama: Mapped[str] = mapped_column(String(64), unique=True)
+
+    kelurahan: Mapped[list[Kelurahan]] = relationship(back_populates="kecamatan")
+
+
+class Kelurahan(Base):
+    __tablename__ = "kelurahan"
+
+    kode: Mapped[str] = mapped_column(String(13), primary_key=True)  # 35.73.01.1001
+    nama: Mapped[str] = mapped_column(String(64))
+    kecamatan_kode: Mapped[str] = mapped_column(ForeignKey("kecamatan.kode"), index=True)
+    # Indicative counts (geo/data/rt_rw.csv); an admin may replace them with official figures.
+    jumlah_rw: Mapped[int] = mapped_column(Integer)
+    jumlah_rt: Mapped[int] = mapped_column(Integer)
+    kode_pos: Mapped[str | None] = mapped_column(String(5))
+    luas_km2: Mapped[float | None] = mapped_column(Float)
+
+    kecamatan: Mapped[Kecamatan] = relationship(back_populates="kelurahan")
+
+
+class Lembaga(Base):
+    """A community institution: an RT, an RW or the LPMK of a kelurahan."""
+
+    __tablename__ = "lembaga"
+    __table_args__ = (
+        UniqueConstraint("kelurahan_kode", "jenis", "rw", "rt", name="uq_lembaga_unit"),
+        CheckConstraint("jenis IN ('RT', 'RW', 'LPMK')", name="jenis"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"), index=True)
+    jenis: Mapped[str] = mapped_column(String(4))
+    rw: Mapped[int | None] = mapped_column(Integer)  # null for the LPMK
+    rt: Mapped[int | None] = mapped_column(Integer)  # null for an RW and the LPMK
+
+
+class Opd(Base):
+    """A city agency (Organisasi Perangkat Daerah)."""
+
+    __tablename__ = "opd"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kode: Mapped[str] = mapped_column(String(16), unique=True)
+    nama: Mapped[str] = mapped_column(String(160))
+
+
+class Kategori(Base):
+    __tablename__ = "kategori"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kode: Mapped[str] = mapped_column(String(32), unique=True)
+    nama: Mapped[str] = mapped_column(String(80), unique=True)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    # Service-level target: working days from receipt to resolution.
+    sla_hari_kerja: Mapped[int] = mapped_column(Integer)
+
+    opd: Mapped[Opd | None] = relationship()
+
+
+class CutiBersama(Base):
+    """Collective leave days, not in the `holidays` package; editable by an admin."""
+
+    __tablename__ = "cuti_bersama"
+
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    keterangan: Mapped[str] = mapped_column(String(160))
+
+
+class AppMeta(Base):
+    """Small key/value facts about the database (e.g. whether demo data is loaded)."""
+
+    __tablename__ = "app_meta"
+
+    kunci: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nilai: Mapped[str] = mapped_column(Text)
+
+
+# --- rembuk and commitments ---------------------------------------------------------------------
+
+
+class Rembuk(Base):
+    """One Friday-morning meeting of the mayor with the institutions of one or more kelurahan."""
+
+    __tablename__ = "rembuk"
+    __table_args__ = (
+        CheckConstraint("status IN ('dijadwalkan', 'terlaksana', 'dibatalkan', 'ditunda')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tanggal: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    hadir_rt: Mapped[int | None] = mapped_column(Integer)
+    hadir_rw: Mapped[int | None] = mapped_column(Integer)
+    hadir_lpmk: Mapped[int | None] = mapped_column(Integer)
+    hadir_warga: Mapped[int | None] = mapped_column(Integer)
+    opd_hadir: Mapped[str | None] = mapped_column(Text)  # comma-separated OPD codes
+    catatan: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    dibuat_oleh: Mapped[str | None] = mapped_column(String(64))
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    tuan_rumah: Mapped[list[RembukKelurahan]] = relationship(back_populates="rembuk", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class RembukKelurahan(Base):
+    """Host kelurahan of a rembuk (usually one, sometimes two or three)."""
+
+    __tablename__ = "rembuk_kelurahan"
+
+    rembuk_id: Mapped[int] = mapped_column(ForeignKey("rembuk.id", ondelete="CASCADE"), primary_key=True)
+    kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"), primary_key=True, index=True)
+
+    rembuk: Mapped[Rembuk] = relationship(back_populates="tuan_rumah")
+
+
+class Janji(Base):
+    """A commitment made at a rembuk, tracked to completion."""
+
+    __tablename__ = "janji"
+    __table_args__ = (
+        CheckConstraint("progres BETWEEN 0 AND 100", name="progres"),
+        CheckConstraint("status IN ('belum', 'proses', 'selesai', 'batal')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rembuk_id: Mapped[int] = mapped_column(ForeignKey("rembuk.id"), index=True)
+    kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"), index=True)
+    aspirasi_id: Mapped[int | None] = mapped_column(ForeignKey("aspirasi.id"), index=True)
+    teks: Mapped[str] = mapped_column(Text)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    tenggat: Mapped[dt.date | None] = mapped_column(Date)
+    progres: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="belum", index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class JanjiRiwayat(Base):
+    """History of updates to a commitment."""
+
+    __tablename__ = "janji_riwayat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    janji_id: Mapped[int] = mapped_column(ForeignKey("janji.id", ondelete="CASCADE"), index=True)
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    oleh: Mapped[str] = mapped_column(String(64))
+    progres: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    catatan: Mapped[str | None] = mapped_column(Text)
+
+
+# --- aspirations -------------------------------------------------------------------------------
+
+
+class Aspirasi(Base):
+    __tablename__ = "aspirasi"
+    __table_args__ = (
+        CheckConstraint("rw IS NULL OR rw >= 1", name="rw"),
+        CheckConstraint("rt IS NULL OR rt >= 1", name="rt"),
+        CheckConstraint("sumber IN ('RT', 'RW', 'LPMK', 'warga', 'lainnya')", name="sumber"),
+        # The filters of the map and the table (kelurahan x open, category, date, status).
+        Index("ix_aspirasi_kelurahan_terbuka", "kelurahan_kode", "terbuka"),
+        Index("ix_aspirasi_terbuka_tenggat", "terbuka", "tenggat"),
+        Index("ix_aspirasi_kelurahan_diterima", "kelurahan_kode", "tanggal_diterima"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomor: Mapped[str] = mapped_column(String(20), unique=True)  # ticket number ASP-2025-000123
+    judul: Mapped[str] = mapped_column(String(200))
+    deskripsi: Mapped[str] = mapped_column(Text, default="")
+    kategori_id: Mapped[int] = mapped_column(ForeignKey("kategori.id"), index=True)
+    kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"))
+    rw: Mapped[int | None] = mapped_column(Integer)
+    rt: Mapped[int | None] = mapped_column(Integer)
+    sumber: Mapped[str] = mapped_column(String(8), index=True)
+    lembaga_id: Mapped[int | None] = mapped_column(ForeignKey("lembaga.id"))
+    # Personal data: shown only to roles allowed to see it (issue 7), never on the map.
+    pelapor_nama: Mapped[str | None] = mapped_column(String(120))
+    pelapor_telepon: Mapped[str | None] = mapped_column(String(32))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    kanal: Mapped[str] = mapped_column(String(16))
+    tanggal_diterima: Mapped[dt.date] = mapped_column(Date, index=True)
+    rembuk_id: Mapped[int | None] = mapped_column(ForeignKey("rembuk.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    terbuka: Mapped[bool] = mapped_column(Boolean)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    prioritas: Mapped[str] = mapped_column(String(8), default="sedang")
+    tenggat: Mapped[dt.date | None] = mapped_column(Date)
+    tanggal_selesai: Mapped[dt.date | None] = mapped_column(Date)
+    # Time to resolve in working days, written when the aspirasi is closed.
+    hari_kerja_selesai: Mapped[int | None] = mapped_column(Integer)
+    duplikat_dari_id: Mapped[int | None] = mapped_column(ForeignKey("aspirasi.id"))
+    # Reference of an imported row (file's own id): re-importing the same file does not duplicate.
+    ref_eksternal: Mapped[str | None] = mapped_column(String(64), unique=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    dibuat_oleh: Mapped[str | None] = mapped_column(String(64))
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    kategori: Mapped[Kategori] = relationship()
+    kelurahan: Mapped[Kelurahan] = relationship()
+    riwayat: Mapped[list[AspirasiRiwayat]] = relationship(back_populates="aspirasi", order_by="AspirasiRiwayat.waktu")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AspirasiRiwayat(Base):
+    """Audit trail of an aspirasi: who changed what, when, from which status to which, and why."""
+
+    __tablename__ = "aspirasi_riwayat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aspirasi_id: Mapped[int] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"), index=True)
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    oleh: Mapped[str] = mapped_column(String(64))
+    dari_status: Mapped[str | None] = mapped_column(String(20))
+    ke_status: Mapped[str] = mapped_column(String(20))
+    catatan: Mapped[str | None] = mapped_column(Text)
+
+    aspirasi: Mapped[Aspirasi] = relationship(back_populates="riwayat")
+
+
+# --- bimtek ------------------------------------------------------------------------------------
+
+
+class Bimtek(Base):
+    """A training event (bimbingan teknis) for RT, RW and LPMK representatives."""
+
+    __tablename__ = "bimtek"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judul: Mapped[str] = mapped_column(String(200))
+    tanggal: Mapped[dt.date] = mapped_column(Date, index=True)
+    tempat: Mapped[str | None] = mapped_column(String(200))
+    penyelenggara: Mapped[str | None] = mapped_column(String(200))
+    topik: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BimtekPeserta(Base):
+    """A participant of a bimtek, representing a lembaga of a kelurahan."""
+
+    __tablename__ = "bimtek_peserta"
+    __table_args__ = (
+        # Re-importing the same attendance sheet does not duplicate participants.
+        UniqueConstraint("bimtek_id", "kelurahan_kode", "peran", "rw", "rt", "nama_kunci", name="uq_peserta"),
+        Index("ix_peserta_kelurahan_peran", "kelurahan_kode", "peran"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bimtek_id: Mapped[int] = mapped_column(ForeignKey("bimtek.id", ondelete="CASCADE"), index=True)
+    nama: Mapped[str] = mapped_column(String(120))  # personal data
+    nama_kunci: Mapped[str] = mapped_column(String(120))  # normalised name, for de-duplication
+    peran: Mapped[str] = mapped_column(String(16))
+    kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"))
+    rw: Mapped[int | None] = mapped_column(Integer)
+    rt: Mapped[int | None] = mapped_column(Integer)
+    diundang: Mapped[bool] = mapped_column(Boolean, default=True)
+    hadir: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+class Pengguna(Base):
+    __tablename__ = "pengguna"
+    __table_args__ = (CheckConstraint("peran IN ('pimpinan', 'staf', 'admin')", name="peran"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    nama: Mapped[str | None] = mapped_column(String(120))
+    peran: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Optional scope: a staff account that sees and edits one kecamatan only.
+    kecamatan_kode: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.kode"))
+    aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,24 @@
+"""Settings read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "kulakan.db"
+
+DATABASE_URL_ENV = "KULAKAN_DATABASE_URL"
+
+
+def database_url() -> str:
+    """The database URL: ``KULAKAN_DATABASE_URL`` or a SQLite file under ``data/``."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def timezone_name() -> str:
+    """The city's time zone; every 'today' in the app is a date in this zone."""
+    return os.environ.get("KULAKAN_TZ", "Asia/Jakarta")

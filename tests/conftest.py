@@ -1,0 +1,73 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL (when a server answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pytest
+
+from db.demo import generate_demo
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.reference import load_reference
+from tests.dbutil import database, pg_unavailable_reason
+
+# A fixed 'today' so the seeded data (and what the pages show) is the same on every run.
+DEMO_TODAY = dt.date(2026, 11, 20)
+DEMO_SEED = 7
+DEMO_ASPIRASI = 1500
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+@functools.cache
+def _pg_reason() -> str | None:
+    return pg_unavailable_reason()
+
+
+def _require(backend: str) -> None:
+    if backend == "postgresql" and (reason := _pg_reason()):
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    _require(request.param)
+    return request.param
+
+
+@pytest.fixture
+def empty_db_url(backend, tmp_path):
+    """URL of a brand-new empty database (function scope: the test may write anything)."""
+    with database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def ready_engine(empty_db_url):
+    """A migrated database with reference data and no aspirations (function scope)."""
+    engine = make_engine(empty_db_url)
+    upgrade(engine)
+    load_reference(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(backend, tmp_path_factory):
+    """A database with reference and demo data, shared read-only by the tests of a session."""
+    with database(backend, tmp_path_factory.mktemp("seeded")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        load_reference(engine)
+        generate_demo(engine, n_aspirasi=DEMO_ASPIRASI, seed=DEMO_SEED, today=DEMO_TODAY)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(seeded_url):
+    engine = make_engine(seeded_url)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,69 @@
+"""Read queries: the overview numbers equal what the rows say."""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+import pytest
+
+from db import queries
+from tests.conftest import DEMO_TODAY
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _rows(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        df = pd.read_sql_query(
+            "SELECT kelurahan_kode, status, terbuka, tenggat, tanggal_selesai, hari_kerja_selesai FROM aspirasi",
+            conn,
+        )
+    df["terbuka"] = df["terbuka"].astype(bool)
+    df["tenggat"] = pd.to_datetime(df["tenggat"]).dt.date
+    df["tanggal_selesai"] = pd.to_datetime(df["tanggal_selesai"]).dt.date
+    return df
+
+
+def test_kpi_equals_the_rows(seeded_engine):
+    df = _rows(seeded_engine)
+    k = queries.kpi(seeded_engine, DEMO_TODAY)
+    assert k.total == len(df)
+    assert k.terbuka == int(df["terbuka"].sum())
+    assert k.lewat_tenggat == int((df["terbuka"] & (df["tenggat"] < DEMO_TODAY)).sum())
+    month = DEMO_TODAY.replace(day=1)
+    done = df[df["status"] == "selesai"]
+    assert k.selesai_bulan_ini == int((done["tanggal_selesai"] >= month).sum())
+    assert k.median_hari_kerja_selesai == statistics.median(done["hari_kerja_selesai"])
+
+
+def test_counts_per_kelurahan_cover_all_57(seeded_engine):
+    df = _rows(seeded_engine)
+    counts = queries.counts_per_kelurahan(seeded_engine, DEMO_TODAY)
+    assert len(counts) == 57
+    assert counts["total"].sum() == len(df)
+    expected = df[df["terbuka"]].groupby("kelurahan_kode").size()
+    assert counts["terbuka"][expected.index].tolist() == expected.tolist()
+
+
+def test_empty_database(ready_engine):
+    k = queries.kpi(ready_engine, DEMO_TODAY)
+    assert (k.total, k.terbuka, k.median_hari_kerja_selesai) == (0, 0, None)
+    counts = queries.counts_per_kelurahan(ready_engine, DEMO_TODAY)
+    assert len(counts) == 57 and counts["total"].sum() == 0
+    assert queries.next_rembuk(ready_engine, DEMO_TODAY) is None
+    assert queries.demo_info(ready_engine) is None
+    assert queries.bimtek_headline(ready_engine).events == 0
+
+
+def test_rembuk_next_and_last(seeded_engine):
+    nxt = queries.next_rembuk(seeded_engine, DEMO_TODAY)
+    last = queries.last_rembuk(seeded_engine, DEMO_TODAY)
+    assert nxt.tanggal > DEMO_TODAY >= last.tanggal
+    assert nxt.tanggal.weekday() == 4 and len(nxt.kelurahan) == 1
+    assert (nxt.tanggal - last.tanggal).days <= 21
+
+
+def test_bimtek_headline(seeded_engine):
+    h = queries.bimtek_headline(seeded_engine)
+    assert h.kelurahan_total == 57 and h.kelurahan_terjangkau == 57 and h.events >= 8
