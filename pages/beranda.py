@@ -1,0 +1,48 @@
+"""Beranda: the overview of aspirations, rembuk and bimtek across Kota Malang."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import components, data
+from ui.format import angka, angka_ringkas, tanggal
+
+key = data.key()
+today = data.today()
+
+components.header("Beranda", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+
+k = data.kpi(key, today)
+if k.total == 0:
+    st.info(
+        "Belum ada aspirasi di basis data. Aspirasi yang dicatat staf akan tampil di sini; "
+        "untuk mencoba Kulakan, muat data demo dengan `python -m db seed-demo`.",
+        icon=":material/info:",
+    )
+
+cols = st.columns(5)
+cols[0].metric("Aspirasi total", angka(k.total), border=True)
+cols[1].metric("Terbuka", angka(k.terbuka), border=True)
+cols[2].metric("Lewat tenggat", angka(k.lewat_tenggat), border=True)
+cols[3].metric("Selesai bulan ini", angka(k.selesai_bulan_ini), border=True)
+cols[4].metric(
+    "Median hari kerja sampai selesai",
+    angka_ringkas(k.median_hari_kerja_selesai),
+    border=True,
+    help="Median jumlah hari kerja dari diterima sampai berstatus Selesai "
+    "(tanpa akhir pekan, libur nasional dan cuti bersama).",
+)
+
+left, right = st.columns([3, 1], gap="large")
+with left:
+    st.subheader("Aspirasi terbuka per kelurahan")
+    counts = data.counts_per_kelurahan(key, today)
+    components.choropleth(counts, column="terbuka", label="Aspirasi terbuka", key="beranda_peta")
+
+with right:
+    nxt, last = data.rembuk_next_last(key, today)
+    st.subheader("Rembuk Jumat")
+    components.rembuk_card("Berikutnya", nxt, "Belum ada rembuk yang dijadwalkan.")
+    components.rembuk_card("Terakhir", last, "Belum ada rembuk yang terlaksana.")
+    st.subheader("Bimtek")
+    components.bimtek_headline(data.bimtek_headline(key))

@@ -1,0 +1,58 @@
+"""Beranda through AppTest: the numbers on the page equal the numbers in SQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.app.conftest import run_page
+from tests.conftest import DEMO_TODAY
+from ui.format import angka
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _metric(at, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"metric {label!r} not on the page; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def test_kpis_equal_sql(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page()
+    today = DEMO_TODAY.isoformat()
+    month = DEMO_TODAY.replace(day=1).isoformat()
+    with seeded_engine.connect() as conn:
+        total = conn.execute(text("SELECT COUNT(*) FROM aspirasi")).scalar()
+        terbuka = conn.execute(text("SELECT COUNT(*) FROM aspirasi WHERE terbuka")).scalar()
+        lewat = conn.execute(text(f"SELECT COUNT(*) FROM aspirasi WHERE terbuka AND tenggat < '{today}'")).scalar()
+        selesai = conn.execute(
+            text(f"SELECT COUNT(*) FROM aspirasi WHERE status = 'selesai' AND tanggal_selesai >= '{month}'")
+        ).scalar()
+    assert total > 0 and terbuka > 0 and lewat > 0 and selesai > 0
+    assert _metric(at, "Aspirasi total") == angka(total)
+    assert _metric(at, "Terbuka") == angka(terbuka)
+    assert _metric(at, "Lewat tenggat") == angka(lewat)
+    assert _metric(at, "Selesai bulan ini") == angka(selesai)
+    assert _metric(at, "Kelurahan terjangkau bimtek") == "57/57"
+
+
+def test_demo_badge_and_rembuk_cards(seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page()
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Data demo (sintetis)" in texts
+    assert "**Jumat, 27 November 2026**" in texts  # the next rembuk after the pinned today (Fri 20 Nov)
+    assert "**Jumat, 20 November 2026**" in texts  # the last one held
+    assert "Beranda" in at.title[0].value
+
+
+def test_empty_database_shows_a_clear_state(ready_engine, app_env):
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    at = run_page()
+    assert any("Belum ada aspirasi" in i.value for i in at.info)
+    assert _metric(at, "Aspirasi total") == "0"
+    assert _metric(at, "Median hari kerja sampai selesai") == "–"
+    assert "Data demo" not in " ".join(m.value for m in at.markdown)
+    assert any("Belum ada rembuk yang dijadwalkan" in m.value for m in at.markdown)

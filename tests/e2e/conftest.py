@@ -1,0 +1,141 @@
+"""Browser tests: the real app in a Streamlit server, driven by Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KULAKAN_CHROMIUM", "/usr/bin/chromium")
+# Chromium's own background traffic is switched off, so every request seen is the app's.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, db_url: str):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "KULAKAN_DATABASE_URL": db_url,
+            "KULAKAN_TODAY": DEMO_TODAY.isoformat(),
+        }
+        self.log = open(ROOT / ".pytest_cache" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Streamlit exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"Streamlit did not become healthy in {timeout}s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(f"Chromium tidak ada di {CHROMIUM}; `make test` memasangnya (scripts/install_chromium.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(seeded_url):
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
+    server = AppServer(seeded_url)
+    yield server
+    server.stop()
+
+
+class Requests:
+    """Every URL the page (and its iframes) asked for."""
+
+    def __init__(self):
+        self.urls: list[str] = []
+
+    def external(self, app_url: str) -> list[str]:
+        local = (app_url, "data:", "blob:", "about:")
+        return [u for u in self.urls if not u.startswith(local)]
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
+    pg = context.new_page()
+    pg.requests = Requests()
+    pg.on("request", lambda r: pg.requests.urls.append(r.url))
+    pg.app_url = app_server.url
+    yield pg
+    context.close()
+
+
+def map_frame(page, timeout: float = 30_000):
+    """The streamlit-folium iframe, once Leaflet has drawn into it."""
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=timeout)
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+    frame.locator(".leaflet-container").wait_for(timeout=timeout)
+    return frame

@@ -1,0 +1,1 @@
+"""UI-side adapters: Streamlit caching, formatting and shared page components."""

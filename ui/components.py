@@ -1,0 +1,112 @@
+"""Page components shared by several pages (Streamlit side). Pages stay thin by calling these."""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from db.queries import BimtekHeadline, RembukInfo
+from geo import maps
+from geo.assets import assets_installed
+from ui.format import angka, persen, tanggal
+
+MAP_HEIGHT = 560
+
+
+def header(title: str, subtitle: str, demo: dict | None) -> None:
+    """Page title, a subtitle, and the 'data demo' badge while synthetic demo data is loaded."""
+    st.title(title)
+    line = st.container(horizontal=True, vertical_alignment="center")
+    line.caption(subtitle)
+    if demo:
+        line.badge(
+            "Data demo (sintetis)",
+            icon=":material/science:",
+            color="orange",
+            help=f"Data contoh buatan, bukan data warga sebenarnya (seed {demo.get('seed')}). "
+            "Hapus dengan `python -m db clear-demo`.",
+        )
+
+
+def legend(entries: list[tuple[str, str]], title: str, note: str | None = None) -> None:
+    """The choropleth legend, drawn in Streamlit (no branca/d3 from a CDN)."""
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5rem;margin:.15rem 0">'
+        f'<span style="width:1.4rem;height:1rem;background:{html.escape(colour)};'
+        f'border:1px solid #999;display:inline-block"></span>{html.escape(label)}</div>'
+        for label, colour in entries
+    )
+    note_html = f'<div style="color:#555;font-size:.85rem;margin-top:.3rem">{html.escape(note)}</div>' if note else ""
+    st.html(f'<div style="font-size:1rem"><strong>{html.escape(title)}</strong>{rows}{note_html}</div>')
+
+
+def folium_map(m: folium.Map, *, key: str, layers: list[folium.FeatureGroup] | None = None,
+               height: int = MAP_HEIGHT) -> str | None:  # fmt: skip
+    """Render a map; returns the kelurahan code the user clicked last (or None).
+
+    Only the clicked feature is returned to Python, so panning and zooming never rerun the app;
+    changing layers travel in ``layers`` while the base map stays identical across reruns.
+    """
+    if not assets_installed():
+        st.error("Aset peta (Leaflet) belum terpasang. Jalankan `make run` atau `bash scripts/install_assets.sh`.")
+        return None
+    returned = st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        feature_group_to_add=layers,
+    )
+    return maps.kelurahan_from_click((returned or {}).get("last_active_drawing"))
+
+
+@st.fragment
+def choropleth(counts: pd.DataFrame, *, column: str, label: str, key: str, note: str | None = None) -> None:
+    """Kelurahan choropleth of ``counts[column]`` with legend and the clicked kelurahan's numbers."""
+    values = counts[column] if column in counts else pd.Series(dtype=float)
+    extra = {"Aspirasi total": counts["total"], "Lewat tenggat": counts["lewat_tenggat"]} if len(counts) else None
+    layer = maps.layer_group(maps.choropleth_layer(values, label=label, extra=extra))
+    map_col, legend_col = st.columns([5, 1])
+    with map_col:
+        clicked = folium_map(maps.base_map(), key=key, layers=[layer])
+    with legend_col:
+        legend(maps.legend_entries(values), label, note)
+        if clicked and clicked in counts.index:
+            row = counts.loc[clicked]
+            st.markdown(f"**{row['nama']}**  \nKec. {row['kecamatan']}")
+            st.metric(label, angka(row[column]))
+            st.caption(f"Total {angka(row['total'])} · lewat tenggat {angka(row['lewat_tenggat'])}")
+        else:
+            st.caption("Klik sebuah kelurahan untuk melihat angkanya.")
+
+
+def rembuk_card(title: str, info: RembukInfo | None, empty: str) -> None:
+    with st.container(border=True):
+        st.caption(title)
+        if info is None:
+            st.write(empty)
+            return
+        st.markdown(f"**{tanggal(info.tanggal)}**")
+        st.write("Kelurahan " + ", ".join(info.kelurahan))
+
+
+def bimtek_headline(h: BimtekHeadline) -> None:
+    with st.container(border=True):
+        if h.events == 0:
+            st.write("Belum ada bimtek yang tercatat.")
+            return
+        st.metric(
+            "Kelurahan terjangkau bimtek",
+            f"{h.kelurahan_terjangkau}/{h.kelurahan_total}",
+            help="Kelurahan dengan sedikitnya satu peserta hadir dari RT, RW atau LPMK-nya, di semua bimtek.",
+        )
+        st.caption(
+            f"{angka(h.peserta_hadir)} kehadiran peserta dalam {angka(h.events)} bimtek "
+            f"({persen(h.kelurahan_terjangkau / h.kelurahan_total if h.kelurahan_total else None)} kelurahan); "
+            f"terakhir {tanggal(h.terakhir, with_weekday=False)}."
+        )
