@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,10 @@ JUMAT = 4  # date.weekday() of Friday
 
 
 def today() -> dt.date:
-    """Today's date in the city (WIB), not the server's."""
+    """Today's date in the city (WIB), not the server's; ``KULAKAN_TODAY`` pins it (tests, demos)."""
+    pinned = os.environ.get("KULAKAN_TODAY", "").strip()
+    if pinned:
+        return dt.date.fromisoformat(pinned)
     return dt.datetime.now(ZoneInfo(timezone_name())).date()
 
 
