@@ -178,3 +178,45 @@ def table_counts(engine: Engine) -> dict[str, int]:
             name: int(conn.scalar(select(func.count()).select_from(table)))
             for name, table in sorted(Base.metadata.tables.items())
         }
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """Choices offered by the filter component: code -> label, in display order."""
+
+    kecamatan: dict[str, str]
+    kelurahan: dict[str, str]
+    kelurahan_kecamatan: dict[str, str]  # kelurahan code -> kecamatan code
+    kategori: dict[str, str]
+    opd: dict[str, str]
+    rembuk: dict[int, str]  # rembuk id -> "2026-11-20 · Klojen", newest first
+
+
+def filter_options(engine: Engine) -> FilterOptions:
+    from db.schema import Kategori, Opd
+
+    with engine.connect() as conn:
+        kec = dict(conn.execute(select(Kecamatan.kode, Kecamatan.nama).order_by(Kecamatan.nama)).tuples().all())
+        kel_rows = conn.execute(
+            select(Kelurahan.kode, Kelurahan.nama, Kelurahan.kecamatan_kode).order_by(Kelurahan.nama)
+        ).all()
+        kat = dict(conn.execute(select(Kategori.kode, Kategori.nama).order_by(Kategori.nama)).tuples().all())
+        opd = dict(conn.execute(select(Opd.kode, Opd.kode).order_by(Opd.kode)).tuples().all())
+        hosts = conn.execute(
+            select(Rembuk.id, Rembuk.tanggal, Kelurahan.nama)
+            .join(RembukKelurahan, RembukKelurahan.rembuk_id == Rembuk.id)
+            .join(Kelurahan, Kelurahan.kode == RembukKelurahan.kelurahan_kode)
+            .where(Rembuk.status == "terlaksana")
+            .order_by(Rembuk.tanggal.desc(), Rembuk.id.desc(), Kelurahan.nama)
+        ).all()
+    rembuk: dict[int, str] = {}
+    for rid, day, nama in hosts:
+        rembuk[rid] = f"{rembuk[rid]}, {nama}" if rid in rembuk else f"{day.isoformat()} · {nama}"
+    return FilterOptions(
+        kecamatan=kec,
+        kelurahan={k: n for k, n, _ in kel_rows},
+        kelurahan_kecamatan={k: kc for k, _, kc in kel_rows},
+        kategori=kat,
+        opd=opd,
+        rembuk=rembuk,
+    )

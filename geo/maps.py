@@ -493,6 +493,43 @@ def points_layer(
     return PointsLayer(layer=layer, total=total, shown=len(pts))
 
 
+def detail_points_layer(df: pd.DataFrame, *, name: str = "Aspirasi terbuka") -> folium.GeoJson:
+    """Points of ONE kelurahan with their titles in a tooltip (detail for the selected kelurahan).
+
+    Citizen text (judul) travels only as html-escaped GeoJSON properties shown by GeoJsonTooltip,
+    never through Marker popups/tooltips (DESIGN.md section 4). Expects columns id, nomor, lat,
+    lon, status, judul, kategori, umur_hari.
+    """
+    colors = _point_colors(df, "warna", "status") if len(df) else []
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(r.lon), float(r.lat)]},
+            "properties": safe_props(
+                {
+                    "id": _point_id(r.id),
+                    "nomor": str(r.nomor),
+                    "judul": str(r.judul),
+                    "kategori": str(r.kategori),
+                    "umur": f"{int(r.umur_hari)} hari",
+                    "warna": colour,
+                }
+            ),
+        }
+        for r, colour in zip(df.itertuples(index=False), colors, strict=True)
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        control=False,
+        marker=folium.CircleMarker(radius=7, weight=1.5, color="#ffffff", fill=True, fill_opacity=0.95),
+        style_function=lambda f: {"fillColor": f["properties"]["warna"]},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["nomor", "judul", "kategori", "umur"], aliases=["Nomor", "Judul", "Kategori", "Umur"]
+        ),
+    )
+
+
 # --------------------------------------------------------------------------- clicks / output
 
 

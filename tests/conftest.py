@@ -71,3 +71,56 @@ def seeded_engine(seeded_url):
     engine = make_engine(seeded_url)
     yield engine
     engine.dispose()
+
+
+HOSTILE_KELURAHAN = "35.73.02.1010"  # Gading Kasri
+
+
+def insert_hostile(engine) -> list[str]:
+    """Open aspirations with hostile titles/descriptions in Gading Kasri, returned as stored."""
+    from sqlalchemy import insert, select
+
+    from db.schema import Aspirasi, Kategori
+    from geo.boundaries import load_boundaries
+    from tests.hostile import HOSTILE
+
+    kel = load_boundaries().kelurahan.loc[HOSTILE_KELURAHAN]
+    with engine.begin() as conn:
+        kat = conn.scalar(select(Kategori.id).where(Kategori.kode == "jalan_rusak"))
+        conn.execute(
+            insert(Aspirasi),
+            [
+                {
+                    "nomor": f"ASP-2026-99{i:04d}",
+                    "judul": text,
+                    "deskripsi": f"deskripsi {text}",
+                    "kategori_id": kat,
+                    "kelurahan_kode": HOSTILE_KELURAHAN,
+                    "rw": 1,
+                    "rt": 1,
+                    "sumber": "warga",
+                    "kanal": "langsung",
+                    "tanggal_diterima": DEMO_TODAY - dt.timedelta(days=900 + i),  # the oldest open ones
+                    "tenggat": DEMO_TODAY,
+                    "status": "diterima",
+                    "terbuka": True,
+                    "lat": float(kel["label_lat"]),
+                    "lon": float(kel["label_lon"]),
+                }
+                for i, text in enumerate(HOSTILE)
+            ],
+        )
+    return list(HOSTILE)
+
+
+@pytest.fixture(scope="session")
+def hostile_url(backend, tmp_path_factory):
+    """Like seeded_url, plus hostile aspirations in Gading Kasri."""
+    with database(backend, tmp_path_factory.mktemp("hostile")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        load_reference(engine)
+        generate_demo(engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
+        insert_hostile(engine)
+        engine.dispose()
+        yield url

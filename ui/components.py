@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import folium
 import pandas as pd
@@ -44,25 +45,36 @@ def legend(entries: list[tuple[str, str]], title: str, note: str | None = None) 
     st.html(f'<div style="font-size:1rem"><strong>{html.escape(title)}</strong>{rows}{note_html}</div>')
 
 
-def folium_map(m: folium.Map, *, key: str, layers: list[folium.FeatureGroup] | None = None,
-               height: int = MAP_HEIGHT) -> str | None:  # fmt: skip
-    """Render a map; returns the kelurahan code the user clicked last (or None).
+@dataclass(frozen=True)
+class MapClick:
+    kelurahan: str | None  # code of the clicked kelurahan polygon, if the click was on one
+    token: str | None  # changes with every click (not with pan or zoom): tells a new click apart
 
-    Only the clicked feature is returned to Python, so panning and zooming never rerun the app;
-    changing layers travel in ``layers`` while the base map stays identical across reruns.
+
+def folium_map(m: folium.Map, *, key: str, layers: list[folium.FeatureGroup] | None = None,
+               height: int = MAP_HEIGHT) -> MapClick:  # fmt: skip
+    """Render a map and report the user's last click.
+
+    Only clicks are returned to Python, so panning and zooming never rerun the app; changing
+    layers travel in ``layers`` while the base map stays identical across reruns.
     """
     if not assets_installed():
         st.error("Aset peta (Leaflet) belum terpasang. Jalankan `make run` atau `bash scripts/install_assets.sh`.")
-        return None
-    returned = st_folium(
-        m,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        feature_group_to_add=layers,
+        return MapClick(None, None)
+    returned = (
+        st_folium(
+            m,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=["last_active_drawing", "last_object_clicked"],
+            feature_group_to_add=layers,
+        )
+        or {}
     )
-    return maps.kelurahan_from_click((returned or {}).get("last_active_drawing"))
+    where = returned.get("last_object_clicked")
+    token = f"{where.get('lat')},{where.get('lng')}" if isinstance(where, dict) else None
+    return MapClick(maps.kelurahan_from_click(returned.get("last_active_drawing")), token)
 
 
 @st.fragment
@@ -73,7 +85,7 @@ def choropleth(counts: pd.DataFrame, *, column: str, label: str, key: str, note:
     layer = maps.layer_group(maps.choropleth_layer(values, label=label, extra=extra))
     map_col, legend_col = st.columns([5, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key=key, layers=[layer])
+        clicked = folium_map(maps.base_map(), key=key, layers=[layer]).kelurahan
     with legend_col:
         legend(maps.legend_entries(values), label, note)
         if clicked and clicked in counts.index:

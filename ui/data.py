@@ -61,3 +61,8 @@ def bimtek_headline(key: tuple) -> queries.BimtekHeadline:
 @st.cache_data(ttl=60, show_spinner=False)
 def demo_info(key: tuple) -> dict | None:
     return queries.demo_info(engine())
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def filter_options(key: tuple) -> queries.FilterOptions:
+    return queries.filter_options(engine())

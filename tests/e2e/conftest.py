@@ -139,3 +139,17 @@ def map_frame(page, timeout: float = 30_000):
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
     frame.locator(".leaflet-container").wait_for(timeout=timeout)
     return frame
+
+
+@pytest.fixture(scope="session")
+def hostile_server(hostile_url):
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
+    server = AppServer(hostile_url)
+    yield server
+    server.stop()
+
+
+def metric_value(page, label: str) -> str:
+    """The value of the st.metric with this label, as the user reads it."""
+    box = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text(label, exact=True)).first
+    return box.locator("[data-testid='stMetricValue']").inner_text().strip()

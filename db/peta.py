@@ -1,0 +1,291 @@
+"""Queries behind the aspiration map: per-kelurahan metrics, capped points, the kelurahan panel and
+the export of exactly the filtered rows. Everything is aggregated in SQL; the cost grows with the
+57 kelurahan and the rows displayed, not with the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+
+from db.domain import STATUS_ASPIRASI
+from db.filters import AspirasiFilter
+from db.schema import Aspirasi, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
+
+
+@dataclass(frozen=True)
+class Metrik:
+    kode: str
+    label: str
+    definisi: str
+    desimal: int = 0
+
+
+METRIK: dict[str, Metrik] = {
+    m.kode: m
+    for m in [
+        Metrik("jumlah", "Jumlah aspirasi", "Banyaknya aspirasi yang cocok dengan filter, per kelurahan."),
+        Metrik("terbuka", "Terbuka", "Aspirasi yang cocok dengan filter dan belum ditutup."),
+        Metrik(
+            "lewat_tenggat",
+            "Lewat tenggat",
+            "Aspirasi terbuka yang tenggatnya (target layanan kategori, dalam hari kerja) sudah lewat hari ini.",
+        ),
+        Metrik(
+            "per_100_rt",
+            "Per 100 RT",
+            "Jumlah aspirasi dibagi jumlah RT kelurahan × 100 (jumlah RT indikatif), "
+            "agar kelurahan besar dan kecil dapat dibandingkan.",
+            1,
+        ),
+        Metrik(
+            "median_umur",
+            "Median umur terbuka (hari)",
+            "Median umur aspirasi terbuka, dalam hari kalender sejak diterima sampai hari ini. "
+            "Kelurahan tanpa aspirasi terbuka bernilai 0.",
+            1,
+        ),
+    ]
+}
+
+
+def _count_if(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def kelurahan_metrics(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.DataFrame:
+    """One row per kelurahan (all 57), indexed by code, with every metric of METRIK."""
+    where = f.where()
+    agg = (
+        select(
+            Aspirasi.kelurahan_kode.label("kode"),
+            func.count(Aspirasi.id).label("jumlah"),
+            _count_if(Aspirasi.terbuka).label("terbuka"),
+            _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)).label("lewat_tenggat"),
+        )
+        .where(where)
+        .group_by(Aspirasi.kelurahan_kode)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Kelurahan.kode,
+            Kelurahan.nama,
+            Kelurahan.kecamatan_kode,
+            Kecamatan.nama.label("kecamatan"),
+            Kelurahan.jumlah_rt,
+            func.coalesce(agg.c.jumlah, 0).label("jumlah"),
+            func.coalesce(agg.c.terbuka, 0).label("terbuka"),
+            func.coalesce(agg.c.lewat_tenggat, 0).label("lewat_tenggat"),
+        )
+        .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+        .outerjoin(agg, agg.c.kode == Kelurahan.kode)
+        .order_by(Kelurahan.kode)
+    )
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all()).set_index("kode")
+    df["per_100_rt"] = (df["jumlah"] * 100 / df["jumlah_rt"]).round(1)
+    df["median_umur"] = median_open_age(engine, f, today).reindex(df.index).fillna(0.0)
+    return df
+
+
+def median_open_age(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.Series:
+    """Median age in days of the open aspirations per kelurahan, via window functions in SQL.
+
+    Age grows as the receipt date falls, so the median age is the age of the median date: only
+    the one or two middle rows of each kelurahan leave the database.
+    """
+    ranked = (
+        select(
+            Aspirasi.kelurahan_kode.label("kode"),
+            Aspirasi.tanggal_diterima.label("tanggal"),
+            func.row_number()
+            .over(partition_by=Aspirasi.kelurahan_kode, order_by=(Aspirasi.tanggal_diterima, Aspirasi.id))
+            .label("rn"),
+            func.count().over(partition_by=Aspirasi.kelurahan_kode).label("n"),
+        )
+        .where(f.where(), Aspirasi.terbuka.is_(True))
+        .subquery()
+    )
+    # Integer division picks the middle row (odd n) or the two middle rows (even n).
+    stmt = select(ranked.c.kode, ranked.c.tanggal).where(
+        ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    if not rows:
+        return pd.Series(dtype=float)
+    df = pd.DataFrame(rows, columns=["kode", "tanggal"])
+    df["umur"] = [(today - d).days for d in df["tanggal"]]
+    return df.groupby("kode")["umur"].mean()
+
+
+@dataclass(frozen=True)
+class Titik:
+    data: pd.DataFrame  # id, lat, lon, status
+    total: int  # filtered aspirations that have a location
+    sampled: bool
+
+
+def points(engine: Engine, f: AspirasiFilter, cap: int = 5000) -> Titik:
+    """Locations of the filtered aspirations, at most about ``cap`` of them.
+
+    Beyond the cap an even, deterministic sample (every k-th id) is taken in SQL, so the rows
+    leaving the database and the payload sent to the browser stay bounded.
+    """
+    located = and_(f.where(), Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None))
+    with engine.connect() as conn:
+        total = conn.scalar(select(func.count(Aspirasi.id)).where(located)) or 0
+        stmt = select(Aspirasi.id, Aspirasi.lat, Aspirasi.lon, Aspirasi.status).where(located)
+        step = -(-total // cap) if total > cap else 1
+        if step > 1:
+            stmt = stmt.where(Aspirasi.id % step == 0)
+        df = pd.DataFrame(conn.execute(stmt.order_by(Aspirasi.id)).all(), columns=["id", "lat", "lon", "status"])
+    return Titik(df, int(total), step > 1)
+
+
+def open_points_of(engine: Engine, f: AspirasiFilter, kode: str, today: dt.date, limit: int = 500) -> pd.DataFrame:
+    """The open, located aspirations of one kelurahan (detail for the selected kelurahan only)."""
+    stmt = (
+        select(
+            Aspirasi.id,
+            Aspirasi.nomor,
+            Aspirasi.lat,
+            Aspirasi.lon,
+            Aspirasi.status,
+            Aspirasi.judul,
+            Kategori.nama.label("kategori"),
+            Aspirasi.tanggal_diterima,
+        )
+        .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+        .where(f.where(), Aspirasi.kelurahan_kode == kode, Aspirasi.terbuka.is_(True), Aspirasi.lat.is_not(None))
+        .order_by(Aspirasi.tanggal_diterima, Aspirasi.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=["id", "nomor", "lat", "lon", "status", "judul", "kategori", "umur_hari"])
+    df["umur_hari"] = [(today - d).days for d in df.pop("tanggal_diterima")]
+    return df
+
+
+@dataclass(frozen=True)
+class PanelKelurahan:
+    kode: str
+    nama: str
+    kecamatan: str
+    per_kategori: pd.DataFrame  # kategori, jumlah, terbuka
+    per_status: pd.DataFrame  # status (label), jumlah
+    terbuka: pd.DataFrame  # oldest open first: nomor, judul, kategori, opd, diterima, umur_hari, tenggat
+    terbuka_total: int
+    rembuk_terakhir: dt.date | None
+    rembuk_berikutnya: dt.date | None
+
+
+def kelurahan_panel(
+    engine: Engine, f: AspirasiFilter, kode: str, today: dt.date, limit: int = 50
+) -> PanelKelurahan | None:
+    """What the panel beside the map shows for a clicked kelurahan (None for an unknown code)."""
+    cond = and_(f.where(), Aspirasi.kelurahan_kode == kode)
+    with engine.connect() as conn:
+        kel = conn.execute(
+            select(Kelurahan.nama, Kecamatan.nama)
+            .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+            .where(Kelurahan.kode == kode)
+        ).first()
+        if kel is None:
+            return None
+        per_kategori = pd.DataFrame(
+            conn.execute(
+                select(Kategori.nama, func.count(Aspirasi.id), _count_if(Aspirasi.terbuka))
+                .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+                .where(cond)
+                .group_by(Kategori.nama)
+                .order_by(func.count(Aspirasi.id).desc(), Kategori.nama)
+            ).all(),
+            columns=["Kategori", "Jumlah", "Terbuka"],
+        )
+        per_status = pd.DataFrame(
+            conn.execute(select(Aspirasi.status, func.count(Aspirasi.id)).where(cond).group_by(Aspirasi.status)).all(),
+            columns=["kode", "Jumlah"],
+        )
+        open_cond = and_(cond, Aspirasi.terbuka.is_(True))
+        terbuka_total = conn.scalar(select(func.count(Aspirasi.id)).where(open_cond)) or 0
+        terbuka = pd.DataFrame(
+            conn.execute(
+                select(
+                    Aspirasi.nomor,
+                    Aspirasi.judul,
+                    Kategori.nama,
+                    Opd.kode,
+                    Aspirasi.tanggal_diterima,
+                    Aspirasi.tenggat,
+                    Aspirasi.status,
+                )
+                .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+                .outerjoin(Opd, Opd.id == Aspirasi.opd_id)
+                .where(open_cond)
+                .order_by(Aspirasi.tanggal_diterima, Aspirasi.id)
+                .limit(limit)
+            ).all(),
+            columns=["Nomor", "Judul", "Kategori", "OPD", "Diterima", "Tenggat", "status"],
+        )
+        last = conn.scalar(
+            select(func.max(Rembuk.tanggal))
+            .join(RembukKelurahan, RembukKelurahan.rembuk_id == Rembuk.id)
+            .where(RembukKelurahan.kelurahan_kode == kode, Rembuk.status == "terlaksana", Rembuk.tanggal <= today)
+        )
+        nxt = conn.scalar(
+            select(func.min(Rembuk.tanggal))
+            .join(RembukKelurahan, RembukKelurahan.rembuk_id == Rembuk.id)
+            .where(RembukKelurahan.kelurahan_kode == kode, Rembuk.status == "dijadwalkan", Rembuk.tanggal >= today)
+        )
+    order = list(STATUS_ASPIRASI)
+    per_status["urut"] = per_status["kode"].map(order.index)
+    per_status = per_status.sort_values("urut")
+    per_status.insert(0, "Status", per_status["kode"].map(lambda s: STATUS_ASPIRASI[s][0]))
+    per_status = per_status[["Status", "Jumlah"]].reset_index(drop=True)
+    terbuka.insert(5, "Umur (hari)", [(today - d).days for d in terbuka["Diterima"]])
+    terbuka["Status"] = terbuka.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
+    return PanelKelurahan(kode, kel[0], kel[1], per_kategori, per_status, terbuka, int(terbuka_total), last, nxt)
+
+
+def export_select(f: AspirasiFilter):
+    """The rows of the filter, as exported (no personal data): one SELECT for CSV and tables."""
+    return f.apply(
+        select(
+            Aspirasi.nomor.label("nomor"),
+            Aspirasi.tanggal_diterima.label("diterima"),
+            Aspirasi.judul.label("judul"),
+            Aspirasi.deskripsi.label("deskripsi"),
+            Kategori.nama.label("kategori"),
+            Kecamatan.nama.label("kecamatan"),
+            Kelurahan.nama.label("kelurahan"),
+            Kelurahan.kode.label("kode_kelurahan"),
+            Aspirasi.rw.label("rw"),
+            Aspirasi.rt.label("rt"),
+            Aspirasi.sumber.label("sumber"),
+            Aspirasi.kanal.label("kanal"),
+            Aspirasi.status.label("status"),
+            Aspirasi.terbuka.label("terbuka"),
+            Opd.kode.label("opd"),
+            Aspirasi.prioritas.label("prioritas"),
+            Aspirasi.tenggat.label("tenggat"),
+            Aspirasi.tanggal_selesai.label("selesai"),
+            Aspirasi.lat.label("lat"),
+            Aspirasi.lon.label("lon"),
+        )
+        .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+        .join(Kelurahan, Kelurahan.kode == Aspirasi.kelurahan_kode)
+        .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+        .outerjoin(Opd, Opd.id == Aspirasi.opd_id)
+    ).order_by(Aspirasi.tanggal_diterima, Aspirasi.id)
+
+
+def filtered_rows(engine: Engine, f: AspirasiFilter) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql_query(export_select(f), conn)

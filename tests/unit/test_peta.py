@@ -1,0 +1,148 @@
+"""Map queries: metrics against hand-computed values, capped points, the panel, the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, select
+
+from db import peta
+from db.export import neutralise, to_csv_bytes
+from db.filters import AspirasiFilter
+from db.schema import Aspirasi, Kategori, Kelurahan, Rembuk, RembukKelurahan
+from ui.components import MapClick
+from ui.peta import LAST_CLICK_KEY, SELECTED_KEY, selected_after_click
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+TODAY = dt.date(2026, 11, 20)
+KASIN = "35.73.02.1006"
+KLOJEN = "35.73.02.1001"
+
+
+def _add(engine, rows):
+    import uuid
+
+    batch = uuid.uuid4().hex[:6]
+    with engine.begin() as conn:
+        kat = dict(conn.execute(select(Kategori.kode, Kategori.id)).tuples().all())
+        conn.execute(
+            insert(Aspirasi),
+            [
+                {
+                    "nomor": f"T-{batch}-{i}",
+                    "judul": r.get("judul", f"aspirasi {i}"),
+                    "kategori_id": kat[r.get("kategori", "sampah")],
+                    "kelurahan_kode": r["kel"],
+                    "sumber": "RT",
+                    "kanal": "langsung",
+                    "tanggal_diterima": TODAY - dt.timedelta(days=r["umur"]),
+                    "tenggat": TODAY + dt.timedelta(days=r.get("sisa", 10)),
+                    "status": "diterima" if r["terbuka"] else "selesai",
+                    "terbuka": r["terbuka"],
+                    "lat": r.get("lat"),
+                    "lon": r.get("lon"),
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
+
+
+@pytest.fixture
+def hand_made(ready_engine):
+    """Kasin: 4 aspirations (3 open aged 10, 20, 40 days; one of them overdue), Klojen: 1 closed."""
+    _add(
+        ready_engine,
+        [
+            {"kel": KASIN, "umur": 10, "terbuka": True},
+            {"kel": KASIN, "umur": 20, "terbuka": True, "sisa": -1},
+            {"kel": KASIN, "umur": 40, "terbuka": True, "kategori": "pju"},
+            {"kel": KASIN, "umur": 90, "terbuka": False},
+            {"kel": KLOJEN, "umur": 5, "terbuka": False},
+        ],
+    )
+    return ready_engine
+
+
+def test_metrics_by_hand(hand_made):
+    df = peta.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY)
+    assert len(df) == 57
+    with hand_made.connect() as conn:
+        rt_kasin = conn.scalar(select(Kelurahan.jumlah_rt).where(Kelurahan.kode == KASIN))
+    kasin = df.loc[KASIN]
+    assert (kasin.jumlah, kasin.terbuka, kasin.lewat_tenggat) == (4, 3, 1)
+    assert kasin.per_100_rt == round(4 * 100 / rt_kasin, 1)
+    assert kasin.median_umur == 20  # median of 10, 20, 40
+    klojen = df.loc[KLOJEN]
+    assert (klojen.jumlah, klojen.terbuka, klojen.median_umur) == (1, 0, 0)
+    assert df.drop([KASIN, KLOJEN])["jumlah"].sum() == 0
+
+
+def test_median_with_an_even_count_and_a_filter(hand_made):
+    _add(hand_made, [{"kel": KASIN, "umur": 30, "terbuka": True, "kategori": "pju"}])
+    assert peta.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY).loc[KASIN].median_umur == 25  # 10,20,30,40
+    only_pju = peta.kelurahan_metrics(hand_made, AspirasiFilter(kategori=("pju",)), TODAY).loc[KASIN]
+    assert (only_pju.jumlah, only_pju.median_umur) == (2, 35)
+
+
+def test_points_are_capped_evenly_and_deterministically(seeded_engine):
+    full = peta.points(seeded_engine, AspirasiFilter(), cap=100_000)
+    assert not full.sampled and len(full.data) == full.total > 1000
+    capped = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    assert capped.sampled and capped.total == full.total
+    assert 150 <= len(capped.data) <= 300
+    again = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    pd.testing.assert_frame_equal(capped.data, again.data)
+    klojen = peta.points(seeded_engine, AspirasiFilter(kecamatan=("35.73.02",)), cap=100_000)
+    assert len(klojen.data) < len(full.data)
+
+
+def test_panel_of_a_kelurahan(hand_made):
+    with hand_made.begin() as conn:
+        for day, status in [
+            (TODAY - dt.timedelta(days=7), "terlaksana"),
+            (TODAY + dt.timedelta(days=14), "dijadwalkan"),
+        ]:
+            rid = conn.execute(insert(Rembuk).values(tanggal=day, status=status).returning(Rembuk.id)).scalar()
+            conn.execute(insert(RembukKelurahan).values(rembuk_id=rid, kelurahan_kode=KASIN))
+    p = peta.kelurahan_panel(hand_made, AspirasiFilter(), KASIN, TODAY)
+    assert (p.nama, p.kecamatan, p.terbuka_total) == ("Kasin", "Klojen", 3)
+    assert p.terbuka["Umur (hari)"].tolist() == [40, 20, 10]  # oldest first
+    assert dict(zip(p.per_kategori["Kategori"], p.per_kategori["Jumlah"], strict=True)) == {
+        "Sampah": 3,
+        "Penerangan jalan (PJU)": 1,
+    }
+    assert dict(zip(p.per_status["Status"], p.per_status["Jumlah"], strict=True)) == {"Diterima": 3, "Selesai": 1}
+    assert p.rembuk_terakhir == TODAY - dt.timedelta(days=7)
+    assert p.rembuk_berikutnya == TODAY + dt.timedelta(days=14)
+    assert peta.kelurahan_panel(hand_made, AspirasiFilter(), "35.73.09.9999", TODAY) is None
+
+
+def test_export_is_exactly_the_filtered_rows(seeded_engine):
+    f = AspirasiFilter(kecamatan=("35.73.03",), keadaan="terbuka")
+    rows = peta.filtered_rows(seeded_engine, f)
+    metrics = peta.kelurahan_metrics(seeded_engine, f, TODAY)
+    assert len(rows) == metrics["jumlah"].sum() > 0
+    assert set(rows["kecamatan"]) == {"Kedungkandang"} and rows["terbuka"].astype(bool).all()
+    assert not {"pelapor_nama", "pelapor_telepon"} & set(rows.columns)
+
+
+def test_export_neutralises_formulas():
+    df = pd.DataFrame({"judul": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "aman"], "n": [1, 2, 3, 4, 5]})
+    out = neutralise(df)
+    assert out["judul"].tolist() == ['\'=HYPERLINK("x")', "'+1", "'-2", "'@SUM(A1)", "aman"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5]
+    assert to_csv_bytes(df).startswith("\ufeff".encode())
+
+
+def test_click_handling():
+    state: dict = {}
+    assert selected_after_click(MapClick(None, None), state) is None
+    assert selected_after_click(MapClick(KASIN, "1,1"), state) == KASIN
+    state.pop(SELECTED_KEY)  # the panel was closed...
+    assert selected_after_click(MapClick(KASIN, "1,1"), state) is None  # ...and the old click is not replayed
+    assert selected_after_click(MapClick(KLOJEN, "2,2"), state) == KLOJEN
+    assert selected_after_click(MapClick(None, "3,3"), state) == KLOJEN  # a click on a point keeps the panel
+    assert state[LAST_CLICK_KEY] == "3,3"

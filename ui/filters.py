@@ -1,0 +1,127 @@
+"""The shared aspiration filter component (map, table, exports), with its state in the URL.
+
+Every widget is bound to a query parameter (``bind="query-params"``), so the address bar holds
+the whole view: copying it gives a colleague the same filters, and reloading restores them.
+The URL carries the labels people read (``?kec=Klojen&kat=Sampah``), not internal ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.filters import KEADAAN, AspirasiFilter
+from db.queries import FilterOptions
+
+# Query-parameter names (also the widget keys); shared by every page that filters aspirations.
+KEYS = ("kec", "kel", "kat", "keadaan", "status", "sumber", "opd", "kanal", "dari", "sampai", "rembuk", "q")
+
+
+def _reset() -> None:
+    for key in KEYS:
+        st.session_state.pop(key, None)
+
+
+def aspirasi_filter(options: FilterOptions, *, container=None) -> AspirasiFilter:
+    """Draw the filter widgets (default: in the sidebar) and return the chosen filter."""
+    box = container or st.sidebar
+    with box:
+        st.subheader("Filter aspirasi")
+        q = st.text_input(
+            "Cari di judul/deskripsi", key="q", bind="query-params", max_chars=200, placeholder="mis. lampu"
+        )
+        kec = st.multiselect(
+            "Kecamatan",
+            list(options.kecamatan),
+            format_func=options.kecamatan.get,
+            key="kec",
+            bind="query-params",
+            placeholder="Semua kecamatan",
+        )
+        kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
+        kel = st.multiselect(
+            "Kelurahan",
+            kel_choices,
+            format_func=options.kelurahan.get,
+            key="kel",
+            bind="query-params",
+            placeholder="Semua kelurahan",
+        )
+        kat = st.multiselect(
+            "Kategori",
+            list(options.kategori),
+            format_func=options.kategori.get,
+            key="kat",
+            bind="query-params",
+            placeholder="Semua kategori",
+        )
+        keadaan = st.segmented_control(
+            "Keadaan",
+            list(KEADAAN),
+            format_func=KEADAAN.get,
+            key="keadaan",
+            bind="query-params",
+            help="Terbuka = belum ditutup; tertutup = selesai atau ditutup dengan alasan.",
+        )
+        status = st.multiselect(
+            "Status rinci",
+            list(STATUS_ASPIRASI),
+            format_func=lambda s: STATUS_ASPIRASI[s][0],
+            key="status",
+            bind="query-params",
+            placeholder="Semua status",
+        )
+        sumber = st.pills(
+            "Sumber", list(SUMBER), format_func=SUMBER.get, selection_mode="multi", key="sumber", bind="query-params"
+        )
+        opd = st.multiselect(
+            "OPD",
+            list(options.opd),
+            format_func=options.opd.get,
+            key="opd",
+            bind="query-params",
+            placeholder="Semua OPD",
+        )
+        kanal = st.multiselect(
+            "Kanal", list(KANAL), format_func=KANAL.get, key="kanal", bind="query-params", placeholder="Semua kanal"
+        )
+        left, right = st.columns(2)
+        dari = left.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")
+        sampai = right.date_input("sampai", value=None, key="sampai", bind="query-params", format="DD/MM/YYYY")
+        rembuk = st.selectbox(
+            "Diangkat di rembuk",
+            list(options.rembuk),
+            index=None,
+            format_func=options.rembuk.get,
+            key="rembuk",
+            bind="query-params",
+            placeholder="Semua (termasuk di luar rembuk)",
+        )
+        st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
+    return AspirasiFilter(
+        kecamatan=tuple(kec),
+        kelurahan=tuple(kel),
+        kategori=tuple(kat),
+        keadaan=keadaan,
+        status=tuple(status),
+        sumber=tuple(sumber or ()),
+        opd=tuple(opd),
+        kanal=tuple(kanal),
+        dari=dari if isinstance(dari, dt.date) else None,
+        sampai=sampai if isinstance(sampai, dt.date) else None,
+        rembuk_id=rembuk,
+        teks=q or "",
+    )
+
+
+def names_for_describe(options: FilterOptions) -> dict[str, dict[str, str]]:
+    """Labels for AspirasiFilter.describe()."""
+    return {
+        "kecamatan": options.kecamatan,
+        "kelurahan": options.kelurahan,
+        "kategori": options.kategori,
+        "opd": options.opd,
+        "rembuk_id": {str(k): v for k, v in options.rembuk.items()},
+    }

@@ -1,0 +1,152 @@
+"""The aspiration map of the Peta page: cached data, map assembly and the kelurahan panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from db import peta
+from db.export import to_csv_bytes
+from db.filters import AspirasiFilter
+from geo import maps
+from geo.boundaries import load_boundaries
+from ui import data
+from ui.components import MapClick, folium_map, legend
+from ui.format import angka, tanggal
+
+POINT_CAP = 5000
+DETAIL_CAP = 500
+TITIK = {"klaster": "Klaster", "heatmap": "Heatmap", "sembunyi": "Sembunyikan"}
+SELECTED_KEY = "peta_kelurahan"
+LAST_CLICK_KEY = "peta_klik_terakhir"
+
+
+def selected_after_click(click: MapClick, state) -> str | None:
+    """Update the selected kelurahan from a map click; returns the selection after it.
+
+    A new click on a kelurahan selects it; a repeated report of an old click (every rerun
+    returns the last click again) or a click on a point leaves the selection alone.
+    """
+    if click.token is not None and click.token != state.get(LAST_CLICK_KEY):
+        state[LAST_CLICK_KEY] = click.token
+        if click.kelurahan:
+            state[SELECTED_KEY] = click.kelurahan
+    return state.get(SELECTED_KEY)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def metrics(key: tuple, f: AspirasiFilter, day: dt.date) -> pd.DataFrame:
+    return peta.kelurahan_metrics(data.engine(), f, day)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
+def points(key: tuple, f: AspirasiFilter, cap: int) -> peta.Titik:
+    return peta.points(data.engine(), f, cap)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def panel(key: tuple, f: AspirasiFilter, kode: str, day: dt.date) -> peta.PanelKelurahan | None:
+    return peta.kelurahan_panel(data.engine(), f, kode, day)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def detail_points(key: tuple, f: AspirasiFilter, kode: str, day: dt.date) -> pd.DataFrame:
+    return peta.open_points_of(data.engine(), f, kode, day, DETAIL_CAP)
+
+
+def filter_bounds(f: AspirasiFilter) -> tuple[float, float, float, float] | None:
+    """Bounds of the kelurahan/kecamatan chosen in the filter (None: the whole city)."""
+    kel = load_boundaries().kelurahan
+    chosen = kel
+    if f.kelurahan:
+        chosen = kel[kel.index.isin(f.kelurahan)]
+    elif f.kecamatan:
+        chosen = kel[kel["kecamatan_kode"].isin(f.kecamatan)]
+    if chosen is kel or chosen.empty:
+        return None
+    return tuple(float(v) for v in chosen.total_bounds)  # type: ignore[return-value]
+
+
+def csv_download(f: AspirasiFilter, label: str = "Unduh CSV (baris sesuai filter)") -> None:
+    """Download of exactly the filtered rows, built on click from the same filter as the map."""
+    engine = data.engine()
+    st.download_button(
+        label,
+        data=lambda: to_csv_bytes(peta.filtered_rows(engine, f)),
+        file_name=f"aspirasi-{data.today().isoformat()}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        help="Tanpa data pribadi pelapor. Sel yang diawali =, +, - atau @ dinetralkan.",
+    )
+
+
+def layers_for(
+    values: pd.Series, label: str, fmt, titik: str, pts: peta.Titik, detail: pd.DataFrame | None, extra: dict
+) -> list[folium.FeatureGroup]:
+    layers = [maps.choropleth_layer(values, label=label, fmt=fmt, extra=extra)]
+    if titik in ("klaster", "heatmap") and len(pts.data):
+        mode = "cluster" if titik == "klaster" else "heat"
+        layers.append(maps.points_layer(pts.data, mode=mode, max_points=POINT_CAP).layer)
+    if detail is not None and len(detail):
+        layers.append(maps.detail_points_layer(detail))
+    return [maps.layer_group(*layers)]
+
+
+@st.fragment
+def map_and_panel(
+    f: AspirasiFilter, metrik: peta.Metrik, titik: str, basemap: bool, key: tuple, today: dt.date
+) -> None:
+    """The map beside its legend and the clicked kelurahan's panel; reruns alone on a click."""
+    df = metrics(key, f, today)
+    selected = st.session_state.get(SELECTED_KEY)
+    detail = detail_points(key, f, selected, today) if selected else None
+    pts = points(key, f, POINT_CAP) if titik != "sembunyi" else peta.Titik(pd.DataFrame(), 0, False)
+    fmt = maps.format_angka
+    extra = {"Jumlah aspirasi": df["jumlah"], "Terbuka": df["terbuka"]}
+    layers = layers_for(df[metrik.kode], metrik.label, fmt, titik, pts, detail, extra)
+
+    map_col, side = st.columns([3, 2], gap="medium")
+    with map_col:
+        clicked = folium_map(maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers)
+        if pts.sampled:
+            st.caption(
+                f"Titik: sampel merata {angka(len(pts.data))} dari {angka(pts.total)} aspirasi berlokasi. "
+                "Klik kelurahan untuk melihat semua aspirasi terbukanya."
+            )
+        elif titik != "sembunyi":
+            st.caption(f"Titik: {angka(pts.total)} aspirasi berlokasi.")
+    if selected_after_click(clicked, st.session_state) != selected:
+        st.rerun(scope="fragment")
+    with side:
+        legend(maps.legend_entries(df[metrik.kode]), metrik.label, metrik.definisi)
+        if selected:
+            kelurahan_panel(panel(key, f, selected, today))
+        else:
+            st.info("Klik sebuah kelurahan di peta untuk melihat rinciannya.", icon=":material/touch_app:")
+
+
+def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
+    if p is None:
+        return
+    head = st.container(horizontal=True, vertical_alignment="center")
+    head.subheader(f"{p.nama}")
+    head.button("Tutup", key="tutup_panel", on_click=lambda: st.session_state.pop(SELECTED_KEY, None))
+    st.caption(f"Kecamatan {p.kecamatan} · kode {p.kode}")
+    c1, c2 = st.columns(2)
+    c1.metric("Rembuk terakhir", tanggal(p.rembuk_terakhir, with_weekday=False))
+    c2.metric("Rembuk berikutnya", tanggal(p.rembuk_berikutnya, with_weekday=False) if p.rembuk_berikutnya else "–")
+    st.markdown(f"**Aspirasi terbuka: {angka(p.terbuka_total)}** (tertua lebih dulu)")
+    if p.terbuka.empty:
+        st.caption("Tidak ada aspirasi terbuka yang cocok dengan filter.")
+    else:
+        st.dataframe(
+            p.terbuka[["Nomor", "Judul", "Kategori", "OPD", "Umur (hari)", "Status"]],
+            hide_index=True,
+            height=260,
+        )
+    tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
+    tab_kat.dataframe(p.per_kategori, hide_index=True)
+    tab_status.dataframe(p.per_status, hide_index=True)

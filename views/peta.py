@@ -1,0 +1,42 @@
+"""Peta Aspirasi: the interactive kelurahan map with filters, drill-down and CSV download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.peta import METRIK
+from ui import components, data, peta
+from ui.filters import aspirasi_filter
+from ui.format import angka, tanggal
+
+key = data.key()
+today = data.today()
+components.header("Peta Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+
+f = aspirasi_filter(data.filter_options(key))
+
+c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+metrik = c1.selectbox(
+    "Warna peta menurut", list(METRIK), format_func=lambda k: METRIK[k].label, key="metrik", bind="query-params"
+)
+titik = c2.segmented_control(
+    "Titik aspirasi", list(peta.TITIK), format_func=peta.TITIK.get, default="klaster", key="titik",
+    bind="query-params",
+)  # fmt: skip
+basemap = c3.toggle(
+    "Peta dasar OSM", key="osm", bind="query-params", help="Butuh internet; tanpa itu peta tetap lengkap."
+)
+
+kpi = peta.metrics(key, f, today)
+summary = st.container(horizontal=True)
+summary.metric("Cocok dengan filter", angka(kpi["jumlah"].sum()))
+summary.metric("Terbuka", angka(kpi["terbuka"].sum()))
+summary.metric("Lewat tenggat", angka(kpi["lewat_tenggat"].sum()))
+if kpi["jumlah"].sum() == 0:
+    st.warning(
+        "Tidak ada aspirasi yang cocok dengan filter ini. Ubah atau hapus filter di samping.",
+        icon=":material/filter_alt:",
+    )
+
+peta.map_and_panel(f, METRIK[metrik or "jumlah"], titik or "klaster", bool(basemap), key, today)
+peta.csv_download(f)
