@@ -335,3 +335,46 @@ class Pengguna(Base):
     kecamatan_kode: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.kode"))
     aktif: Mapped[bool] = mapped_column(Boolean, default=True)
     dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- settings, rotation changes, audit -------------------------------------------------------------
+
+
+class Pengaturan(Base):
+    """An admin-editable setting (JSON value), e.g. rotation weights or kelurahan per Friday."""
+
+    __tablename__ = "pengaturan"
+
+    kunci: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nilai: Mapped[str] = mapped_column(Text)  # JSON
+    diubah_oleh: Mapped[str | None] = mapped_column(String(64))
+    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class RotasiPerubahan(Base):
+    """A manual change to the rotation plan: pin a kelurahan to a Friday, swap, cancel or postpone."""
+
+    __tablename__ = "rotasi_perubahan"
+    __table_args__ = (CheckConstraint("jenis IN ('pin', 'tukar', 'batal', 'tunda')", name="jenis"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jenis: Mapped[str] = mapped_column(String(8))
+    tanggal: Mapped[dt.date] = mapped_column(Date, index=True)  # the Friday concerned
+    tanggal_lain: Mapped[dt.date | None] = mapped_column(Date)  # swap partner / postponed-to date
+    kelurahan_kode: Mapped[str | None] = mapped_column(ForeignKey("kelurahan.kode"))
+    catatan: Mapped[str | None] = mapped_column(Text)
+    aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+    oleh: Mapped[str] = mapped_column(String(64))
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LogAudit(Base):
+    """Who did what and when: logins, exports, user changes, imports (status changes have their own trail)."""
+
+    __tablename__ = "log_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    oleh: Mapped[str | None] = mapped_column(String(64), index=True)
+    aksi: Mapped[str] = mapped_column(String(32), index=True)  # login_ok, login_gagal, ekspor, impor, ...
+    rincian: Mapped[str | None] = mapped_column(Text)  # JSON
