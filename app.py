@@ -1,4 +1,4 @@
-"""Kulakan: entry point. Page config, navigation over the pages; nothing else.
+"""Kulakan: entry point. Page config, login gate, navigation over the pages; nothing else.
 
 The page files live in views/, not pages/: Streamlit (1.67) switches a process to its old
 automatic multipage mode when a folder named pages/ sits beside the entry script, until the
@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth
+from ui.pages import PAGES
+
 st.set_page_config(page_title="Kulakan · Kota Malang", page_icon="🏛️", layout="wide")
 
-pages = [
-    st.Page("views/beranda.py", title="Beranda", icon=":material/home:", url_path="beranda", default=True),
-    st.Page("views/peta.py", title="Peta Aspirasi", icon=":material/map:", url_path="peta"),
-]
-st.navigation(pages).run()
+actor = auth.current_actor()
+if actor is None:
+    # Every address shows the login form, so a shared link still opens its page after logging in.
+    st.navigation(auth.login_pages(PAGES), position="hidden").run()
+elif auth.must_change_password():
+    st.navigation(auth.password_pages(actor, PAGES), position="hidden").run()
+else:
+    auth.user_box(actor)
+    # Only the pages of the user's role are listed; each page checks the role again itself.
+    st.navigation([p.page() for p in PAGES if actor.boleh(p.izin)]).run()

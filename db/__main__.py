@@ -54,10 +54,20 @@ def cmd_seed_demo(args) -> int:
 def cmd_ensure_ready(args) -> int:
     """Migrate, load reference data, and load demo data when the database has no aspirations."""
     from db.schema import Aspirasi
+    from db.users import buat_admin_pertama
 
     if cmd_init(args):
         return 1
     engine = _engine()
+    sandi = buat_admin_pertama(engine)
+    if sandi:
+        line = "=" * 72
+        print(
+            f"{line}\nBelum ada pengguna: admin pertama dibuat.\n"
+            f"  nama pengguna : admin\n  kata sandi    : {sandi}   (sekali pakai, tampil sekali ini saja)\n"
+            "Masuk dengan itu lalu ganti kata sandinya. Pengguna lain: "
+            "python -m db create-user NAMA --peran pimpinan|staf|admin\n" + line
+        )
     with engine.connect() as conn:
         n = conn.scalar(select(func.count(Aspirasi.id)))
     if n:
@@ -66,6 +76,31 @@ def cmd_ensure_ready(args) -> int:
     print("Basis data kosong: memuat data demo (sintetis).")
     args.today = None
     return cmd_seed_demo(args)
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Kata sandi: ")
+    if getpass.getpass("Ulangi kata sandi: ") != first:
+        raise SystemExit("Kata sandi tidak sama; tidak ada yang disimpan.")
+    return first
+
+
+def cmd_create_user(args) -> int:
+    from db.auth import SISTEM
+    from db.users import PenggunaError, buat_pengguna
+
+    sandi = _read_password(args.password_stdin)
+    try:
+        buat_pengguna(_engine(), SISTEM, args.username, args.peran, sandi, args.nama, args.kecamatan)
+    except PenggunaError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return 1
+    print(f"Pengguna '{args.username.strip().lower()}' ({args.peran}) dibuat.")
+    return 0
 
 
 def cmd_clear_demo(_args) -> int:
@@ -114,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_clear_demo
     )
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
+    user = sub.add_parser(
+        "create-user",
+        help="buat pengguna; kata sandi ditanya (tidak ditampilkan) atau dibaca dari stdin",
+    )
+    user.add_argument("username")
+    user.add_argument("--peran", required=True, choices=["pimpinan", "staf", "admin"])
+    user.add_argument("--nama", help="nama lengkap")
+    user.add_argument("--kecamatan", help="kode kecamatan bila akun staf hanya untuk satu kecamatan, mis. 35.73.02")
+    user.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
+    user.set_defaults(func=cmd_create_user)
     return parser
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -334,6 +335,8 @@ class Pengguna(Base):
     # Optional scope: a staff account that sees and edits one kecamatan only.
     kecamatan_kode: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.kode"))
     aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A one-time password (first admin, reset by an admin) must be replaced at the next login.
+    wajib_ganti_sandi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -22,3 +22,8 @@ def database_url() -> str:
 def timezone_name() -> str:
     """The city's time zone; every 'today' in the app is a date in this zone."""
     return os.environ.get("KULAKAN_TZ", "Asia/Jakarta")
+
+
+def session_minutes() -> int:
+    """Minutes of inactivity after which a login expires (``KULAKAN_SESSION_MENIT``, default 60)."""
+    return int(os.environ.get("KULAKAN_SESSION_MENIT", "60"))

@@ -20,6 +20,18 @@ DEMO_ASPIRASI = 1500
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
+# Accounts created in the seeded databases (test-only password, never used outside tests).
+TEST_SANDI = "sandi-uji-12345"
+TEST_USERS = {"staf.uji": "staf", "pimpinan.uji": "pimpinan", "admin.uji": "admin"}
+
+
+def create_test_users(engine) -> None:
+    from db.auth import SISTEM
+    from db.users import buat_pengguna
+
+    for username, peran in TEST_USERS.items():
+        buat_pengguna(engine, SISTEM, username, peran, TEST_SANDI, nama=f"Uji {peran.title()}")
+
 
 @functools.cache
 def _pg_reason() -> str | None:
@@ -62,6 +74,7 @@ def seeded_url(backend, tmp_path_factory):
         upgrade(engine)
         load_reference(engine)
         generate_demo(engine, n_aspirasi=DEMO_ASPIRASI, seed=DEMO_SEED, today=DEMO_TODAY)
+        create_test_users(engine)
         engine.dispose()
         yield url
 
@@ -122,5 +135,6 @@ def hostile_url(backend, tmp_path_factory):
         load_reference(engine)
         generate_demo(engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
         insert_hostile(engine)
+        create_test_users(engine)
         engine.dispose()
         yield url

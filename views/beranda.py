@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import components, data
+from ui import auth, components, data
 from ui.format import angka, angka_ringkas, tanggal
 
+auth.require("lihat")
 key = data.key()
 today = data.today()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from db.peta import METRIK
-from ui import components, data, peta
+from ui import auth, components, data, peta
 from ui.filters import aspirasi_filter
 from ui.format import angka, tanggal
 
+auth.require("lihat")
 key = data.key()
 today = data.today()
 components.header("Peta Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))

@@ -24,8 +24,25 @@ def app_env(monkeypatch):
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_page(path: str = "app.py", timeout: float = 60) -> AppTest:
+def login_state(peran: str = "staf", username: str | None = None, kecamatan_kode: str | None = None) -> dict:
+    """Session state of a logged-in user (what ui.auth.sign_in stores)."""
+    import time
+
+    return {
+        "username": username or f"{peran}.uji",
+        "peran": peran,
+        "kecamatan_kode": kecamatan_kode,
+        "nama": None,
+        "wajib_ganti": False,
+        "terakhir": time.time(),
+    }
+
+
+def run_page(path: str = "app.py", timeout: float = 60, peran: str | None = "staf") -> AppTest:
+    """Run a page (or the whole app) as a logged-in user of role ``peran`` (None: logged out)."""
     at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    if peran:
+        at.session_state["auth"] = login_state(peran)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -76,9 +76,10 @@ def test_url_parameters_restore_the_filters(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
     from streamlit.testing.v1 import AppTest
 
-    from tests.app.conftest import ROOT
+    from tests.app.conftest import ROOT, login_state
 
     at = AppTest.from_file(str(ROOT / "views/peta.py"), default_timeout=60)
+    at.session_state["auth"] = login_state("pimpinan")
     at.query_params["kec"] = "Lowokwaru"
     at.query_params["keadaan"] = "Terbuka"
     at.query_params["metrik"] = "Lewat tenggat"

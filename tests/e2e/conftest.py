@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, TEST_SANDI
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KULAKAN_CHROMIUM", "/usr/bin/chromium")
@@ -122,13 +122,36 @@ class Requests:
         return [u for u in self.urls if not u.startswith(local)]
 
 
-@pytest.fixture
-def page(browser, app_server):
+def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> None:
+    """Open ``path`` and log in through the real form shown there."""
+    from playwright.sync_api import expect
+
+    pg.goto(base_url + path)
+    pg.get_by_label("Nama pengguna").fill(username)
+    pg.get_by_label("Kata sandi").fill(TEST_SANDI)
+    pg.get_by_role("button", name="Masuk").click()
+    expect(pg.get_by_text("Masuk sebagai")).to_be_visible(timeout=30_000)
+
+
+def new_page(browser, base_url: str, username: str | None = "staf.uji", path: str = "/"):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
     pg = context.new_page()
     pg.requests = Requests()
     pg.on("request", lambda r: pg.requests.urls.append(r.url))
-    pg.app_url = app_server.url
+    pg.app_url = base_url
+    if username:
+        login(pg, base_url, username, path)
+    return context, pg
+
+
+def goto(pg, path: str, username: str = "staf.uji") -> None:
+    """Open ``path`` as a person does: a fresh browser session, so log in on the form shown there."""
+    login(pg, pg.app_url, username, path)
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context, pg = new_page(browser, app_server.url, username=None)
     yield pg
     context.close()
 

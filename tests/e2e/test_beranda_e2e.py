@@ -6,13 +6,13 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.boundaries import load_boundaries
-from tests.e2e.conftest import map_frame
+from tests.e2e.conftest import goto, map_frame
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
 
 
 def test_map_draws_57_kelurahan_without_leaving_the_machine(page):
-    page.goto(page.app_url + "/")
+    goto(page, "/")
     expect(page.get_by_role("heading", name="Beranda")).to_be_visible(timeout=30_000)
     frame = map_frame(page)
     polygons = frame.locator("path.leaflet-interactive")
@@ -22,7 +22,7 @@ def test_map_draws_57_kelurahan_without_leaving_the_machine(page):
 
 
 def test_click_on_a_kelurahan_shows_its_numbers(page):
-    page.goto(page.app_url + "/")
+    goto(page, "/")
     frame = map_frame(page)
     expect(frame.locator("path.leaflet-interactive")).to_have_count(57, timeout=30_000)
     expect(page.get_by_text("Klik sebuah kelurahan")).to_be_visible()

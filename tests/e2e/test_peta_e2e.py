@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from geo.boundaries import load_boundaries
 from tests.conftest import HOSTILE_KELURAHAN
-from tests.e2e.conftest import map_frame, metric_value
+from tests.e2e.conftest import goto, map_frame, metric_value, new_page
 from tests.hostile import HOSTILE
 from ui.format import angka
 
@@ -28,7 +28,7 @@ def _polygon_index(kode: str) -> int:
 
 
 def test_map_click_opens_the_kelurahan_panel(page):
-    page.goto(page.app_url + "/peta")
+    goto(page, "/peta")
     frame = map_frame(page)
     expect(frame.locator("path.leaflet-interactive")).to_have_count(57, timeout=30_000)
     kode = "35.73.05.1012"  # Tasik Madu
@@ -39,8 +39,8 @@ def test_map_click_opens_the_kelurahan_panel(page):
     assert page.requests.external(page.app_url) == []
 
 
-def test_filter_in_the_url_and_in_the_sidebar_changes_the_numbers(page, seeded_engine):
-    page.goto(page.app_url + "/peta?kec=Klojen")
+def test_filter_in_the_url_and_in_the_sidebar_changes_the_numbers(browser, page, seeded_engine):
+    goto(page, "/peta?kec=Klojen")
     map_frame(page)
     expected = _count(seeded_engine, "k.kecamatan_kode = '35.73.02'")
     expect(page.locator("[data-testid='stMetric']").first).to_contain_text(expected, timeout=20_000)
@@ -49,19 +49,18 @@ def test_filter_in_the_url_and_in_the_sidebar_changes_the_numbers(page, seeded_e
     expected_open = _count(seeded_engine, "k.kecamatan_kode = '35.73.02' AND a.terbuka")
     expect(page.locator("[data-testid='stMetric']").first).to_contain_text(expected_open, timeout=20_000)
     assert "keadaan=Terbuka" in page.url and "kec=Klojen" in page.url  # the address bar is the view
-    # A colleague opening that address sees the same numbers.
-    other = page.context.new_page()
-    other.goto(page.url)
+    # A colleague opening that address (and logging in) sees the same view.
+    shared = page.url.removeprefix(page.app_url)
+    context, other = new_page(browser, page.app_url, "pimpinan.uji", shared)
     expect(other.locator("[data-testid='stMetric']").first).to_contain_text(expected_open, timeout=20_000)
+    context.close()
     assert page.requests.external(page.app_url) == []
 
 
 def test_hostile_titles_stay_inert(browser, hostile_server):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    page = context.new_page()
+    context, page = new_page(browser, hostile_server.url, "pimpinan.uji", "/peta")
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(hostile_server.url + "/peta")
     frame = map_frame(page)
     expect(frame.locator("path.leaflet-interactive")).to_have_count(57, timeout=30_000)
     frame.locator("path.leaflet-interactive").nth(_polygon_index(HOSTILE_KELURAHAN)).dispatch_event("click")

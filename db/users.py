@@ -1,0 +1,172 @@
+"""User accounts: Argon2id password hashes, login with a rate limit, and the audit log of access.
+
+Failed logins are counted in the database (log_audit), so the limit holds across app processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, func, insert, select, update
+
+from db.auth import PERAN, Actor
+from db.schema import Kecamatan, LogAudit, Pengguna, utcnow
+
+_HASHER = PasswordHasher()
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_SANDI = 10
+BATAS_GAGAL = 5  # failed attempts ...
+JENDELA_GAGAL = dt.timedelta(minutes=15)  # ... within this window lock the username for a while
+# A fixed hash to verify against when the user does not exist, so timing does not reveal it.
+_DUMMY_HASH = _HASHER.hash("bukan-kata-sandi-siapa-pun")
+
+
+class PenggunaError(ValueError):
+    """A user could not be created or changed (message in Indonesian)."""
+
+
+def log(engine: Engine, aksi: str, oleh: str | None, **rincian) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(LogAudit).values(aksi=aksi, oleh=oleh, rincian=json.dumps(rincian, default=str, ensure_ascii=False))
+        )
+
+
+def hash_sandi(sandi: str) -> str:
+    return _HASHER.hash(sandi)
+
+
+def periksa_sandi_baru(sandi: str) -> None:
+    if len(sandi) < MIN_SANDI:
+        raise PenggunaError(f"Kata sandi minimal {MIN_SANDI} karakter.")
+    if sandi.strip() != sandi or not sandi.strip():
+        raise PenggunaError("Kata sandi tidak boleh diawali atau diakhiri spasi.")
+
+
+def buat_pengguna(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    peran: str,
+    sandi: str,
+    nama: str | None = None,
+    kecamatan_kode: str | None = None,
+    sekali_pakai: bool = False,
+) -> int:
+    """Create an account (admin only)."""
+    actor.wajib("admin")
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise PenggunaError("Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau minus.")
+    if peran not in PERAN:
+        raise PenggunaError(f"Peran harus salah satu dari: {', '.join(PERAN)}.")
+    periksa_sandi_baru(sandi)
+    with engine.begin() as conn:
+        if kecamatan_kode and conn.scalar(select(Kecamatan.kode).where(Kecamatan.kode == kecamatan_kode)) is None:
+            raise PenggunaError(f"Kecamatan '{kecamatan_kode}' tidak dikenal.")
+        if conn.scalar(select(Pengguna.id).where(Pengguna.username == username)) is not None:
+            raise PenggunaError(f"Pengguna '{username}' sudah ada.")
+        new_id = conn.execute(
+            insert(Pengguna)
+            .values(
+                username=username,
+                nama=nama,
+                peran=peran,
+                password_hash=hash_sandi(sandi),
+                kecamatan_kode=kecamatan_kode,
+                wajib_ganti_sandi=sekali_pakai,
+            )
+            .returning(Pengguna.id)
+        ).scalar_one()
+    log(engine, "pengguna_dibuat", actor.username, username=username, peran=peran, kecamatan=kecamatan_kode)
+    return new_id
+
+
+def jumlah_pengguna(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count(Pengguna.id)))
+
+
+def buat_admin_pertama(engine: Engine) -> str | None:
+    """On a database without users, create 'admin' with a one-time password and return it (else None)."""
+    if jumlah_pengguna(engine):
+        return None
+    sandi = secrets.token_urlsafe(12)
+    from db.auth import SISTEM
+
+    buat_pengguna(engine, SISTEM, "admin", "admin", sandi, nama="Administrator", sekali_pakai=True)
+    return sandi
+
+
+@dataclass(frozen=True)
+class HasilMasuk:
+    actor: Actor | None
+    pesan: str | None = None  # why the login failed, for the user
+    wajib_ganti_sandi: bool = False
+    nama: str | None = None
+
+
+def _gagal_baru(engine: Engine, username: str, now: dt.datetime) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(func.count(LogAudit.id)).where(
+                LogAudit.aksi == "login_gagal", LogAudit.oleh == username, LogAudit.waktu >= now - JENDELA_GAGAL
+            )
+        )
+
+
+def masuk(engine: Engine, username: str, sandi: str, now: dt.datetime | None = None) -> HasilMasuk:
+    """Check a login; every attempt is logged, and too many failures lock the name for a while."""
+    now = now or utcnow()
+    username = (username or "").strip().lower()[:64]
+    if _gagal_baru(engine, username, now) >= BATAS_GAGAL:
+        log(engine, "login_ditahan", username)
+        return HasilMasuk(None, f"Terlalu banyak percobaan gagal. Coba lagi {JENDELA_GAGAL.seconds // 60} menit lagi.")
+    with engine.connect() as conn:
+        user = conn.execute(
+            select(
+                Pengguna.id,
+                Pengguna.username,
+                Pengguna.peran,
+                Pengguna.nama,
+                Pengguna.kecamatan_kode,
+                Pengguna.password_hash,
+                Pengguna.aktif,
+                Pengguna.wajib_ganti_sandi,
+            ).where(Pengguna.username == username)
+        ).first()
+    stored = user.password_hash if user is not None and user.aktif and user.password_hash else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, sandi or "")
+        ok = user is not None and user.aktif and stored != _DUMMY_HASH
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        log(engine, "login_gagal", username)
+        return HasilMasuk(None, "Nama pengguna atau kata sandi salah.")
+    if _HASHER.check_needs_rehash(stored):
+        with engine.begin() as conn:
+            conn.execute(update(Pengguna).where(Pengguna.id == user.id).values(password_hash=hash_sandi(sandi)))
+    log(engine, "login_ok", username)
+    return HasilMasuk(Actor(user.username, user.peran, user.kecamatan_kode), None, user.wajib_ganti_sandi, user.nama)
+
+
+def ganti_sandi(engine: Engine, actor: Actor, sandi_lama: str, sandi_baru: str) -> None:
+    if not masuk(engine, actor.username, sandi_lama).actor:
+        raise PenggunaError("Kata sandi lama salah.")
+    if sandi_baru == sandi_lama:
+        raise PenggunaError("Kata sandi baru harus berbeda.")
+    periksa_sandi_baru(sandi_baru)
+    with engine.begin() as conn:
+        conn.execute(
+            update(Pengguna)
+            .where(Pengguna.username == actor.username)
+            .values(password_hash=hash_sandi(sandi_baru), wajib_ganti_sandi=False)
+        )
+    log(engine, "sandi_diganti", actor.username)

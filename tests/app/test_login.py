@@ -1,0 +1,51 @@
+"""The login gate of the whole app (AppTest of app.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import run_page
+from tests.conftest import TEST_SANDI
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def test_logged_out_sees_only_the_login_form(seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page("app.py", peran=None)
+    assert at.title[0].value == "Kulakan · Kota Malang"
+    assert [t.label for t in at.text_input] == ["Nama pengguna", "Kata sandi"]
+    assert not at.metric  # no data before logging in
+
+
+def test_wrong_password_then_right_password(seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page("app.py", peran=None)
+    at.text_input[0].input("pimpinan.uji")
+    at.text_input[1].input("salah-sama-sekali")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Nama pengguna atau kata sandi salah."]
+    at.text_input[1].input(TEST_SANDI)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["auth"]["peran"] == "pimpinan"
+    assert any(m.label == "Aspirasi total" for m in at.metric)  # Beranda
+    assert any("Masuk sebagai" in c.value for c in at.caption)
+
+
+def test_session_expires_after_inactivity(seeded_url, app_env, monkeypatch):
+    app_env(seeded_url)
+    monkeypatch.setenv("KULAKAN_SESSION_MENIT", "1")
+    at = run_page("app.py", peran="staf")
+    assert any(m.label == "Aspirasi total" for m in at.metric)
+    at.session_state["auth"]["terakhir"] -= 120  # two minutes idle
+    at.run()
+    assert [i.value for i in at.info] == ["Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi."]
+    assert not at.metric
+
+
+def test_a_page_opened_without_login_refuses(seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page("views/peta.py", peran=None)
+    assert [w.value for w in at.warning] == ["Silakan masuk terlebih dahulu."]
+    assert not at.metric

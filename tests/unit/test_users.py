@@ -1,0 +1,85 @@
+"""Accounts: hashing, login, rate limit, first admin, the create-user command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from db.auth import SISTEM, Actor, AksesDitolak
+from db.schema import LogAudit, Pengguna
+from db.users import BATAS_GAGAL, PenggunaError, buat_admin_pertama, buat_pengguna, ganti_sandi, masuk
+
+pytestmark = pytest.mark.usefixtures("backend")
+SANDI = "kata-sandi-yang-panjang"
+
+
+def test_password_is_hashed_and_login_works(ready_engine):
+    buat_pengguna(ready_engine, SISTEM, "Siti.Staf", "staf", SANDI, nama="Siti")
+    with ready_engine.connect() as conn:
+        stored = conn.scalar(select(Pengguna.password_hash).where(Pengguna.username == "siti.staf"))
+    assert stored.startswith("$argon2id$") and SANDI not in stored
+    ok = masuk(ready_engine, "SITI.staf ", SANDI)
+    assert ok.actor == Actor("siti.staf", "staf", None) and ok.nama == "Siti"
+    assert masuk(ready_engine, "siti.staf", "salah-salah-salah").actor is None
+    assert masuk(ready_engine, "tidak.ada", SANDI).pesan == "Nama pengguna atau kata sandi salah."
+
+
+def test_failed_logins_are_rate_limited_and_logged(ready_engine):
+    buat_pengguna(ready_engine, SISTEM, "budi", "staf", SANDI)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(BATAS_GAGAL):
+        assert masuk(ready_engine, "budi", "tebakan-salah-123", now=now).actor is None
+    blocked = masuk(ready_engine, "budi", SANDI, now=now)
+    assert blocked.actor is None and "Terlalu banyak" in blocked.pesan
+    later = masuk(ready_engine, "budi", SANDI, now=now + dt.timedelta(minutes=16))
+    assert later.actor is not None
+    with ready_engine.connect() as conn:
+        actions = conn.scalars(select(LogAudit.aksi).where(LogAudit.oleh == "budi").order_by(LogAudit.id)).all()
+    assert actions == ["login_gagal"] * BATAS_GAGAL + ["login_ditahan", "login_ok"]
+
+
+def test_only_admins_create_users_and_input_is_checked(ready_engine):
+    with pytest.raises(AksesDitolak):
+        buat_pengguna(ready_engine, Actor("s", "staf"), "baru", "staf", SANDI)
+    with pytest.raises(PenggunaError, match="minimal 10"):
+        buat_pengguna(ready_engine, SISTEM, "baru", "staf", "pendek")
+    with pytest.raises(PenggunaError, match="Peran"):
+        buat_pengguna(ready_engine, SISTEM, "baru", "camat", SANDI)
+    with pytest.raises(PenggunaError, match="Nama pengguna"):
+        buat_pengguna(ready_engine, SISTEM, "<script>", "staf", SANDI)
+    buat_pengguna(ready_engine, SISTEM, "baru", "staf", SANDI, kecamatan_kode="35.73.02")
+    with pytest.raises(PenggunaError, match="sudah ada"):
+        buat_pengguna(ready_engine, SISTEM, "BARU", "staf", SANDI)
+    assert masuk(ready_engine, "baru", SANDI).actor.kecamatan_kode == "35.73.02"
+
+
+def test_first_admin_gets_a_one_time_password(ready_engine):
+    sandi = buat_admin_pertama(ready_engine)
+    assert sandi and len(sandi) >= 12
+    assert buat_admin_pertama(ready_engine) is None  # never a second time
+    first = masuk(ready_engine, "admin", sandi)
+    assert first.actor.peran == "admin" and first.wajib_ganti_sandi
+    with pytest.raises(PenggunaError):
+        ganti_sandi(ready_engine, first.actor, sandi, sandi)
+    ganti_sandi(ready_engine, first.actor, sandi, SANDI)
+    assert masuk(ready_engine, "admin", sandi).actor is None
+    assert masuk(ready_engine, "admin", SANDI).wajib_ganti_sandi is False
+
+
+def test_create_user_command_reads_the_password_from_stdin(empty_db_url):
+    env = {**os.environ, "KULAKAN_DATABASE_URL": empty_db_url}
+    run = lambda *a, stdin="": subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "db", *a], input=stdin, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run("init").returncode == 0
+    made = run("create-user", "pak.wali", "--peran", "pimpinan", stdin=SANDI + "\n")
+    assert made.returncode == 0 and "pak.wali" in made.stdout and SANDI not in made.stdout + made.stderr
+    bad = run("create-user", "budi.staf", "--peran", "staf", stdin="pendek\n")
+    assert bad.returncode == 1 and "minimal 10" in bad.stderr
+    stats = run("stats")
+    assert "pengguna" in stats.stdout

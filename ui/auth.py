@@ -1,0 +1,129 @@
+"""Login state of a browser session and the page-level permission gate (Streamlit side).
+
+The role is checked again inside every write function in db/ (Actor.wajib); this gate only
+decides what a page shows.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from db import users
+from db.auth import Actor
+from db.settings import session_minutes
+from ui import data
+
+STATE_KEY = "auth"
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user, or None (also after the session expired through inactivity)."""
+    auth = st.session_state.get(STATE_KEY)
+    if not auth:
+        return None
+    now = time.time()
+    if now - auth.get("terakhir", now) > session_minutes() * 60:
+        st.session_state.pop(STATE_KEY, None)
+        st.session_state["auth_pesan"] = "Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi."
+        users.log(data.engine(), "sesi_berakhir", auth.get("username"))
+        return None
+    auth["terakhir"] = now
+    return Actor(auth["username"], auth["peran"], auth.get("kecamatan_kode"))
+
+
+def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool) -> None:
+    st.session_state[STATE_KEY] = {
+        "username": actor.username,
+        "peran": actor.peran,
+        "kecamatan_kode": actor.kecamatan_kode,
+        "nama": nama,
+        "wajib_ganti": wajib_ganti,
+        "terakhir": time.time(),
+    }
+
+
+def sign_out() -> None:
+    auth = st.session_state.pop(STATE_KEY, None)
+    if auth:
+        users.log(data.engine(), "logout", auth.get("username"))
+
+
+def require(izin: str = "lihat") -> Actor:
+    """Stop the page with a clear message unless the user is logged in with permission ``izin``."""
+    actor = current_actor()
+    if actor is None:
+        st.warning("Silakan masuk terlebih dahulu.", icon=":material/lock:")
+        st.stop()
+    if not actor.boleh(izin):
+        st.error(
+            f"Halaman ini tidak tersedia untuk peran **{actor.peran}**. Hubungi admin bila Anda memerlukannya.",
+            icon=":material/block:",
+        )
+        st.stop()
+    return actor
+
+
+def login_page() -> None:
+    """The login form (and the forced password change after a one-time password)."""
+    st.title("Kulakan · Kota Malang")
+    if msg := st.session_state.pop("auth_pesan", None):
+        st.info(msg)
+    with st.form("masuk", border=True, width=420):
+        username = st.text_input("Nama pengguna", max_chars=64, autocomplete="username")
+        sandi = st.text_input("Kata sandi", type="password", max_chars=256, autocomplete="current-password")
+        if st.form_submit_button("Masuk", type="primary", width="stretch"):
+            hasil = users.masuk(data.engine(), username, sandi)
+            if hasil.actor is None:
+                st.error(hasil.pesan)
+            else:
+                sign_in(hasil.actor, hasil.nama, hasil.wajib_ganti_sandi)
+                st.rerun()
+
+
+def change_password_page(actor: Actor) -> None:
+    st.title("Ganti kata sandi")
+    st.info("Kata sandi Anda sekali pakai. Buat kata sandi baru (minimal 10 karakter) sebelum melanjutkan.")
+    with st.form("ganti_sandi", width=420):
+        lama = st.text_input("Kata sandi sekarang", type="password")
+        baru = st.text_input("Kata sandi baru", type="password")
+        ulang = st.text_input("Ulangi kata sandi baru", type="password")
+        if st.form_submit_button("Simpan", type="primary"):
+            if baru != ulang:
+                st.error("Kata sandi baru tidak sama.")
+            else:
+                try:
+                    users.ganti_sandi(data.engine(), actor, lama, baru)
+                except users.PenggunaError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[STATE_KEY]["wajib_ganti"] = False
+                    st.rerun()
+
+
+def login_pages(specs) -> list:
+    """The login form under the default address and under every page's address."""
+    pages = [st.Page(login_page, title="Masuk", icon=":material/login:", default=True)]
+    pages += [st.Page(login_page, title=s.title, url_path=s.url_path) for s in specs if not s.default]
+    return pages
+
+
+def password_pages(actor: Actor, specs) -> list:
+    """The forced password change, likewise under every address."""
+    page = lambda: change_password_page(actor)  # noqa: E731
+    pages = [st.Page(page, title="Ganti kata sandi", default=True)]
+    pages += [st.Page(page, title=s.title, url_path=s.url_path) for s in specs if not s.default]
+    return pages
+
+
+def user_box(actor: Actor) -> None:
+    """Who is logged in, and the logout button (sidebar)."""
+    auth = st.session_state.get(STATE_KEY, {})
+    with st.sidebar:
+        st.caption(f"Masuk sebagai **{auth.get('nama') or actor.username}** · {actor.peran}")
+        st.button("Keluar", on_click=sign_out, icon=":material/logout:")
+
+
+def must_change_password() -> bool:
+    return bool(st.session_state.get(STATE_KEY, {}).get("wajib_ganti"))

@@ -1,0 +1,26 @@
+"""The pages of the app, with the permission each needs (listed in st.navigation by role)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    izin: str = "lihat"
+    default: bool = False
+
+    def page(self) -> st.Page:
+        return st.Page(self.path, title=self.title, icon=self.icon, url_path=self.url_path, default=self.default)
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("views/beranda.py", "Beranda", ":material/home:", "beranda", default=True),
+    PageSpec("views/peta.py", "Peta Aspirasi", ":material/map:", "peta"),
+]
