@@ -103,6 +103,21 @@ def cmd_create_user(args) -> int:
     return 0
 
 
+def _cli_actor():
+    import getpass
+
+    from db.auth import Actor
+
+    # The command line acts with full rights; the OS user is recorded in the audit trail.
+    return Actor(f"cli:{getpass.getuser()}", "admin")
+
+
+def cmd_import_aspirasi(args) -> int:
+    from db.impor_aspirasi import cli_import_aspirasi
+
+    return cli_import_aspirasi(_engine(), _cli_actor(), args.file)
+
+
 def cmd_clear_demo(_args) -> int:
     from db.demo import clear_demo
 
@@ -149,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_clear_demo
     )
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
+    imp = sub.add_parser("import-aspirasi", help="impor aspirasi dari CSV/XLSX (semua baris atau tidak sama sekali)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import_aspirasi)
     user = sub.add_parser(
         "create-user",
         help="buat pengguna; kata sandi ditanya (tidak ditampilkan) atau dibaca dari stdin",

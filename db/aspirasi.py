@@ -249,12 +249,17 @@ def row_for(data: AspirasiBaru, values: dict, ref: Referensi, actor: Actor) -> d
     }
 
 
-def insert_new(conn: Connection, actor: Actor, rows: list[dict]) -> list[tuple[int, str]]:
+def insert_new(conn: Connection, actor: Actor, rows: list[dict], progress=None) -> list[tuple[int, str]]:
     """Insert prepared rows with fresh ticket numbers and their first history entry (in ``conn``'s
-    transaction). Returns (id, nomor) per row."""
+    transaction). Returns (id, nomor) per row; ``progress(done, total)`` is called along the way."""
     out = []
-    for row in rows:
-        nomor = _next_nomor(conn, row["tanggal_diterima"].year)
+    next_seq: dict[int, int] = {}
+    for i, row in enumerate(rows, start=1):
+        year = row["tanggal_diterima"].year
+        if year not in next_seq:
+            next_seq[year] = int(_next_nomor(conn, year).rsplit("-", 1)[1])
+        nomor = f"ASP-{year}-{next_seq[year]:06d}"
+        next_seq[year] += 1
         new_id = conn.execute(insert(Aspirasi).values(**row, nomor=nomor).returning(Aspirasi.id)).scalar_one()
         conn.execute(
             insert(AspirasiRiwayat).values(
@@ -267,6 +272,8 @@ def insert_new(conn: Connection, actor: Actor, rows: list[dict]) -> list[tuple[i
             )
         )
         out.append((new_id, nomor))
+        if progress and (i % 200 == 0 or i == len(rows)):
+            progress(i, len(rows))
     return out
 
 

@@ -1,0 +1,198 @@
+"""The aspiration table (paged in SQL), one aspiration's detail, and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.export import neutralise
+from db.filters import AspirasiFilter
+from db.peta import export_select
+from db.schema import Aspirasi, AspirasiRiwayat, Janji, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
+from db.workflow import boleh_ke
+
+# Sortable columns: label shown to the user -> SQL expression.
+URUTAN = {
+    "Diterima": Aspirasi.tanggal_diterima,
+    "Tenggat": Aspirasi.tenggat,
+    "Nomor": Aspirasi.nomor,
+    "Kelurahan": Kelurahan.nama,
+    "Status": Aspirasi.status,
+    "Prioritas": Aspirasi.prioritas,
+}
+
+
+def _table_select(f: AspirasiFilter):
+    return f.apply(
+        select(
+            Aspirasi.id,
+            Aspirasi.nomor.label("Nomor"),
+            Aspirasi.tanggal_diterima.label("Diterima"),
+            Aspirasi.judul.label("Judul"),
+            Kategori.nama.label("Kategori"),
+            Kelurahan.nama.label("Kelurahan"),
+            Aspirasi.rw.label("RW"),
+            Aspirasi.status.label("status"),
+            Opd.kode.label("OPD"),
+            Aspirasi.prioritas.label("Prioritas"),
+            Aspirasi.tenggat.label("Tenggat"),
+            Aspirasi.terbuka.label("terbuka"),
+        )
+        .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+        .join(Kelurahan, Kelurahan.kode == Aspirasi.kelurahan_kode)
+        .outerjoin(Opd, Opd.id == Aspirasi.opd_id)
+    )
+
+
+def jumlah(engine: Engine, f: AspirasiFilter) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(f.apply(select(func.count(Aspirasi.id))))
+
+
+def halaman(
+    engine: Engine, f: AspirasiFilter, today: dt.date, urut: str = "Diterima", turun: bool = True,
+    nomor_halaman: int = 1, ukuran: int = 50,
+) -> pd.DataFrame:  # fmt: skip
+    """One page of the filtered aspirations; LIMIT/OFFSET in SQL, so the cost is the page, not the archive."""
+    col = URUTAN.get(urut, Aspirasi.tanggal_diterima)
+    order = (col.desc() if turun else col.asc(), Aspirasi.id.desc() if turun else Aspirasi.id.asc())
+    stmt = _table_select(f).order_by(*order).limit(ukuran).offset(max(nomor_halaman - 1, 0) * ukuran)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if df.empty:
+        return pd.DataFrame(
+            columns=[
+                "id",
+                "Nomor",
+                "Diterima",
+                "Judul",
+                "Kategori",
+                "Kelurahan",
+                "RW",
+                "Status",
+                "OPD",
+                "Prioritas",
+                "Tenggat",
+                "Lewat tenggat",
+            ]
+        )
+    df["Status"] = df.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
+    df["Lewat tenggat"] = df.pop("terbuka").astype(bool) & (df["Tenggat"] < today)
+    return df
+
+
+@dataclass(frozen=True)
+class Detail:
+    id: int
+    version: int
+    status: str
+    info: dict  # label -> value, personal data included (the caller masks by role)
+    lat: float | None
+    lon: float | None
+    kelurahan_kode: str
+    riwayat: pd.DataFrame
+    janji: pd.DataFrame
+    boleh_ke: tuple[str, ...]
+    opd_kode: str | None
+    prioritas: str
+    tenggat: dt.date | None
+
+
+def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Aspirasi, Kategori.nama, Kelurahan.nama, Kecamatan.nama, Opd.kode, Opd.nama)
+            .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+            .join(Kelurahan, Kelurahan.kode == Aspirasi.kelurahan_kode)
+            .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+            .outerjoin(Opd, Opd.id == Aspirasi.opd_id)
+            .where(Aspirasi.id == aspirasi_id)
+        ).first()
+        if row is None:
+            return None
+        a, kategori, kelurahan, kecamatan, opd_kode, opd_nama = row
+        riwayat = pd.DataFrame(
+            conn.execute(
+                select(
+                    AspirasiRiwayat.waktu,
+                    AspirasiRiwayat.oleh,
+                    AspirasiRiwayat.dari_status,
+                    AspirasiRiwayat.ke_status,
+                    AspirasiRiwayat.catatan,
+                )
+                .where(AspirasiRiwayat.aspirasi_id == aspirasi_id)
+                .order_by(AspirasiRiwayat.waktu, AspirasiRiwayat.id)
+            ).all(),
+            columns=["Waktu", "Oleh", "Dari", "Ke", "Catatan"],
+        )
+        rembuk = None
+        if a.rembuk_id:
+            tanggal = conn.scalar(select(Rembuk.tanggal).where(Rembuk.id == a.rembuk_id))
+            hosts = conn.scalars(
+                select(Kelurahan.nama).join(RembukKelurahan, RembukKelurahan.kelurahan_kode == Kelurahan.kode)
+                .where(RembukKelurahan.rembuk_id == a.rembuk_id)
+            ).all()  # fmt: skip
+            rembuk = f"{tanggal.isoformat()} · {', '.join(hosts)}"
+        janji = pd.DataFrame(
+            conn.execute(
+                select(Janji.teks, Opd.kode, Janji.tenggat, Janji.progres, Janji.status)
+                .outerjoin(Opd, Opd.id == Janji.opd_id)
+                .where(Janji.aspirasi_id == aspirasi_id)
+                .order_by(Janji.id)
+            ).all(),
+            columns=["Janji", "OPD", "Tenggat", "Progres (%)", "Status"],
+        )
+    label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
+    for col in ("Dari", "Ke"):
+        riwayat[col] = riwayat[col].map(lambda s: label.get(s, "–") if s else "–")
+    overdue = a.terbuka and a.tenggat is not None and a.tenggat < today
+    info = {
+        "Nomor": a.nomor,
+        "Judul": a.judul,
+        "Deskripsi": a.deskripsi or "–",
+        "Kategori": kategori,
+        "Wilayah": f"{kelurahan}, Kec. {kecamatan}"
+        + (f" · RW {a.rw:02d}" if a.rw else "")
+        + (f" RT {a.rt:02d}" if a.rt else ""),
+        "Sumber": SUMBER.get(a.sumber, a.sumber),
+        "Kanal": KANAL.get(a.kanal, a.kanal),
+        "Diterima": a.tanggal_diterima,
+        "Status": label[a.status] + (" · LEWAT TENGGAT" if overdue else ""),
+        "OPD": f"{opd_kode} – {opd_nama}" if opd_kode else "–",
+        "Prioritas": a.prioritas,
+        "Tenggat": a.tenggat,
+        "Selesai": a.tanggal_selesai or "–",
+        "Hari kerja sampai selesai": a.hari_kerja_selesai if a.hari_kerja_selesai is not None else "–",
+        "Rembuk": rembuk or "–",
+        "Pelapor": a.pelapor_nama or "–",
+        "Telepon": a.pelapor_telepon or "–",
+        "Duplikat dari": a.duplikat_dari_id or "–",
+    }
+    return Detail(
+        a.id, a.version, a.status, info, a.lat, a.lon, a.kelurahan_kode, riwayat, janji, boleh_ke(a.status),
+        opd_kode, a.prioritas, a.tenggat,
+    )  # fmt: skip
+
+
+def export_rows(engine: Engine, f: AspirasiFilter, dengan_data_pribadi: bool) -> pd.DataFrame:
+    """Exactly the filtered rows; reporter name and phone only when explicitly asked for."""
+    stmt = export_select(f)
+    if dengan_data_pribadi:
+        stmt = stmt.add_columns(
+            Aspirasi.pelapor_nama.label("pelapor_nama"), Aspirasi.pelapor_telepon.label("pelapor_telepon")
+        )
+    with engine.connect() as conn:
+        return pd.read_sql_query(stmt, conn)
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "aspirasi") -> bytes:
+    """XLSX with formulas neutralised (text cells starting with = + - @ get an apostrophe)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise(df).to_excel(writer, index=False, sheet_name=sheet)
+    return buffer.getvalue()
