@@ -118,6 +118,12 @@ def cmd_import_aspirasi(args) -> int:
     return cli_import_aspirasi(_engine(), _cli_actor(), args.file)
 
 
+def cmd_import_peserta(args) -> int:
+    from db.impor_peserta import cli_import_peserta
+
+    return cli_import_peserta(args.file, args.bimtek, _engine())
+
+
 def cmd_clear_demo(_args) -> int:
     from db.demo import clear_demo
 
@@ -167,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-aspirasi", help="impor aspirasi dari CSV/XLSX (semua baris atau tidak sama sekali)")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import_aspirasi)
+    pes = sub.add_parser(
+        "import-peserta", help="impor daftar hadir bimtek dari CSV/XLSX (semua atau tidak sama sekali)"
+    )
+    pes.add_argument("file")
+    pes.add_argument("--bimtek", type=int, required=True, metavar="ID", help="id acara bimtek")
+    pes.set_defaults(func=cmd_import_peserta)
     user = sub.add_parser(
         "create-user",
         help="buat pengguna; kata sandi ditanya (tidak ditampilkan) atau dibaca dari stdin",

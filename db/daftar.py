@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
 from db.export import neutralise
@@ -104,8 +105,8 @@ class Detail:
 
 
 def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
-    with engine.connect() as conn:
-        row = conn.execute(
+    with Session(engine) as session:
+        row = session.execute(
             select(Aspirasi, Kategori.nama, Kelurahan.nama, Kecamatan.nama, Opd.kode, Opd.nama)
             .join(Kategori, Kategori.id == Aspirasi.kategori_id)
             .join(Kelurahan, Kelurahan.kode == Aspirasi.kelurahan_kode)
@@ -113,9 +114,10 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
             .outerjoin(Opd, Opd.id == Aspirasi.opd_id)
             .where(Aspirasi.id == aspirasi_id)
         ).first()
-        if row is None:
-            return None
-        a, kategori, kelurahan, kecamatan, opd_kode, opd_nama = row
+    if row is None:
+        return None
+    a, kategori, kelurahan, kecamatan, opd_kode, opd_nama = row
+    with engine.connect() as conn:
         riwayat = pd.DataFrame(
             conn.execute(
                 select(
@@ -196,3 +198,26 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "aspirasi") -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralise(df).to_excel(writer, index=False, sheet_name=sheet)
     return buffer.getvalue()
+
+
+def ekspor(
+    engine: Engine, actor, f: AspirasiFilter, kind: str, dengan_data_pribadi: bool, keterangan_filter: str
+) -> bytes:
+    """CSV or XLSX of the filtered rows for ``actor``; personal data needs the role; every export is logged."""
+    from db.export import to_csv_bytes
+    from db.users import log
+
+    actor.wajib("lihat")
+    if dengan_data_pribadi:
+        actor.wajib("data_pribadi")
+    df = export_rows(engine, f, dengan_data_pribadi)
+    log(
+        engine,
+        "ekspor",
+        actor.username,
+        format=kind,
+        filter=keterangan_filter,
+        data_pribadi=dengan_data_pribadi,
+        baris=len(df),
+    )
+    return to_csv_bytes(df) if kind == "csv" else to_xlsx_bytes(df)

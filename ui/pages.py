@@ -23,4 +23,6 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("views/beranda.py", "Beranda", ":material/home:", "beranda", default=True),
     PageSpec("views/peta.py", "Peta Aspirasi", ":material/map:", "peta"),
+    PageSpec("views/aspirasi.py", "Aspirasi", ":material/list_alt:", "aspirasi", izin="tulis"),
+    PageSpec("views/bimtek.py", "Bimtek", ":material/school:", "bimtek"),
 ]

@@ -37,14 +37,21 @@ def problems(report) -> list[tuple[int, str, str]]:
 
 def test_good_csv_with_spelling_variants_and_indonesian_dates(ready_engine):
     calls = []
-    report = import_aspirasi(ready_engine, STAF, GOOD.encode(), "maret.csv", TODAY, progress=lambda d, t: calls.append((d, t)))
+    report = import_aspirasi(
+        ready_engine, STAF, GOOD.encode(), "maret.csv", TODAY, progress=lambda d, t: calls.append((d, t))
+    )
     assert report.ok, report.tabel_masalah()
     assert (report.total_baris, report.ditambahkan, report.sudah_ada) == (3, 3, 0)
     assert calls[-1] == (3, 3)
     with ready_engine.connect() as conn:
         rows = conn.execute(
-            select(Aspirasi.ref_eksternal, Aspirasi.kelurahan_kode, Aspirasi.tanggal_diterima, Aspirasi.sumber, Aspirasi.kanal)
-            .order_by(Aspirasi.ref_eksternal)
+            select(
+                Aspirasi.ref_eksternal,
+                Aspirasi.kelurahan_kode,
+                Aspirasi.tanggal_diterima,
+                Aspirasi.sumber,
+                Aspirasi.kanal,
+            ).order_by(Aspirasi.ref_eksternal)
         ).all()
         history = conn.scalar(select(func.count(AspirasiRiwayat.id)))
     assert [tuple(r) for r in rows] == [
@@ -85,7 +92,11 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("row", "kolom", "alasan"), BAD_ROWS)
 def test_each_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_written(ready_engine, row, kolom, alasan):
-    text = "ref,tanggal,judul,kategori,kelurahan,rw,rt,sumber,kanal\nS-1,2026-01-02,Baik,pju,Sukun,1,1,RT,surat\n" + row + "\n"
+    text = (
+        "ref,tanggal,judul,kategori,kelurahan,rw,rt,sumber,kanal\nS-1,2026-01-02,Baik,pju,Sukun,1,1,RT,surat\n"
+        + row
+        + "\n"
+    )
     report = import_aspirasi(ready_engine, STAF, text.encode(), "x.csv", TODAY)
     assert not report.ok
     found = [(b, k, a) for b, k, a in problems(report) if k == kolom]

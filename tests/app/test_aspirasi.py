@@ -1,0 +1,159 @@
+"""Aspirasi workspace (AppTest): create valid/invalid, status change with audit, conflicts, filters, roles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from db.aspirasi import ubah_status
+from db.auth import Actor
+from db.demo import generate_demo
+from db.schema import Aspirasi, AspirasiRiwayat, LogAudit
+from tests.app.conftest import run_page
+from tests.conftest import DEMO_TODAY
+from ui.aspirasi import SELECTED
+from ui.format import angka
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+@pytest.fixture
+def db(ready_engine, app_env):
+    generate_demo(ready_engine, n_aspirasi=200, seed=3, today=DEMO_TODAY)
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    return ready_engine
+
+
+def n(engine, model=Aspirasi) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(model))
+
+
+def test_pimpinan_is_refused(db):
+    at = run_page("views/aspirasi.py", peran="pimpinan")
+    assert next(e.value for e in at.error).startswith("Halaman ini tidak tersedia untuk peran **pimpinan**")
+    assert not at.dataframe
+
+
+def test_table_count_and_filter(db):
+    at = run_page("views/aspirasi.py")
+    assert at.metric[0].value == angka(n(db))
+    at.multiselect(key="kec").set_value(["35.73.02"]).run()
+    with db.connect() as conn:
+        klojen = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM aspirasi a JOIN kelurahan k ON k.kode = a.kelurahan_kode "
+                "WHERE k.kecamatan_kode = '35.73.02'"
+            )
+        ).scalar()
+    assert at.metric[0].value == angka(klojen) != angka(n(db))
+    assert len(at.dataframe[0].value) == min(klojen, 50)
+
+
+def test_create_invalid_then_valid(db):
+    before = n(db)
+    at = run_page("views/aspirasi.py")
+    at.segmented_control(key="bagian").set_value("Catat baru").run()
+    at.selectbox(key="f_kategori").set_value("pju").run()
+    next(b for b in at.button if b.label == "Simpan aspirasi").click().run()  # save with an empty title
+    assert not at.exception
+    assert "Judul wajib diisi." in [e.value for e in at.error]
+    assert "Pilih kelurahan." in [e.value for e in at.error]
+    assert at.selectbox(key="f_kategori").value == "pju"  # what was typed stays
+    assert n(db) == before
+    at.text_input(key="f_judul").input("Lampu jalan mati di gang 3").run()
+    at.selectbox(key="f_kelurahan").set_value("35.73.02.1010").run()
+    at.selectbox(key="f_rw").set_value(1).run()
+    at.selectbox(key="f_rt").set_value(2).run()
+    save = next(b for b in at.button if b.label == "Simpan aspirasi")
+    save.click().run()
+    assert not at.exception
+    ok = [s.value for s in at.success]
+    assert ok and ok[0].startswith("ASP-2026-") and "tersimpan" in ok[0]
+    assert n(db) == before + 1
+    with db.connect() as conn:
+        row = conn.execute(
+            select(Aspirasi.judul, Aspirasi.kelurahan_kode, Aspirasi.rw, Aspirasi.rt, Aspirasi.dibuat_oleh).where(
+                Aspirasi.nomor == ok[0].split()[0]
+            )
+        ).one()
+    assert tuple(row) == ("Lampu jalan mati di gang 3", "35.73.02.1010", 1, 2, "staf.uji")
+    assert at.text_input(key="f_judul").value == ""  # ready for the next entry
+
+
+def test_status_change_writes_the_audit_trail(db):
+    with db.connect() as conn:
+        aid, version = conn.execute(
+            select(Aspirasi.id, Aspirasi.version).where(Aspirasi.status == "diterima").limit(1)
+        ).one()
+    at = run_page("views/aspirasi.py")
+    at.session_state[SELECTED] = aid
+    at.run()
+    at.selectbox(key=f"ke_{aid}").set_value("diverifikasi")
+    at.text_area(key=f"catatan_{aid}").input("dicek ke lokasi")
+    next(b for b in at.button if b.label == "Simpan status").click().run()
+    assert not at.exception
+    with db.connect() as conn:
+        last = conn.execute(
+            select(
+                AspirasiRiwayat.oleh, AspirasiRiwayat.dari_status, AspirasiRiwayat.ke_status, AspirasiRiwayat.catatan
+            )
+            .where(AspirasiRiwayat.aspirasi_id == aid)
+            .order_by(AspirasiRiwayat.id.desc())
+            .limit(1)
+        ).one()
+        assert conn.scalar(select(Aspirasi.version).where(Aspirasi.id == aid)) == version + 1
+    assert tuple(last) == ("staf.uji", "diterima", "diverifikasi", "dicek ke lokasi")
+
+
+def test_second_save_is_refused_and_the_input_is_kept(db):
+    with db.connect() as conn:
+        aid, version = conn.execute(
+            select(Aspirasi.id, Aspirasi.version).where(Aspirasi.status == "diterima").limit(1)
+        ).one()
+    at = run_page("views/aspirasi.py")
+    at.session_state[SELECTED] = aid
+    at.run()
+    # Someone else saves first.
+    ubah_status(db, Actor("budi.staf", "staf"), aid, version, "diverifikasi", "oleh Budi", DEMO_TODAY)
+    at.selectbox(key=f"ke_{aid}").set_value("tidak_dapat")
+    at.text_area(key=f"catatan_{aid}").input("di luar anggaran tahun ini")
+    next(b for b in at.button if b.label == "Simpan status").click().run()
+    errors = [e.value for e in at.error]
+    assert any("sudah diubah orang lain" in e for e in errors), errors
+    assert at.text_area(key=f"catatan_{aid}").value == "di luar anggaran tahun ini"
+    with db.connect() as conn:
+        assert conn.scalar(select(Aspirasi.status).where(Aspirasi.id == aid)) == "diverifikasi"
+
+
+def test_export_is_exact_logged_and_personal_data_needs_the_role(db):
+    import io
+
+    import pandas as pd
+
+    from db.auth import AksesDitolak
+    from db.daftar import ekspor
+    from db.filters import AspirasiFilter
+
+    f = AspirasiFilter(kecamatan=("35.73.05",), keadaan="terbuka")
+    staf, pimpinan = Actor("staf.uji", "staf"), Actor("wali", "pimpinan")
+    plain = pd.read_csv(io.BytesIO(ekspor(db, staf, f, "csv", False, "Kecamatan: Lowokwaru; Keadaan: Terbuka")))
+    with db.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM aspirasi a JOIN kelurahan k ON k.kode = a.kelurahan_kode "
+                "WHERE k.kecamatan_kode = '35.73.05' AND a.terbuka"
+            )
+        ).scalar()
+    assert len(plain) == expected > 0 and "pelapor_telepon" not in plain.columns
+    with_pd = pd.read_excel(io.BytesIO(ekspor(db, staf, f, "xlsx", True, "Kecamatan: Lowokwaru")))
+    assert len(with_pd) == expected and with_pd["pelapor_telepon"].notna().all()
+    with pytest.raises(AksesDitolak):
+        ekspor(db, pimpinan, f, "csv", True, "x")
+    with db.connect() as conn:
+        logged = conn.execute(
+            select(LogAudit.oleh, LogAudit.rincian).where(LogAudit.aksi == "ekspor").order_by(LogAudit.id)
+        ).all()
+    assert [r.oleh for r in logged] == ["staf.uji", "staf.uji"]
+    assert '"data_pribadi": false' in logged[0].rincian and '"data_pribadi": true' in logged[1].rincian
+    assert "Lowokwaru" in logged[0].rincian

@@ -1,0 +1,428 @@
+"""The staff workspace for aspirations: table, detail, workflow, intake (also quick capture), import, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db import daftar
+from db.aspirasi import (
+    AspirasiBaru,
+    KonflikVersi,
+    ValidasiGagal,
+    create_aspirasi,
+    kemungkinan_duplikat,
+    ubah_penugasan,
+    ubah_status,
+)
+from db.auth import Actor, AksesDitolak
+from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
+from db.filters import AspirasiFilter
+from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
+from db.privasi import boleh_lihat, samarkan_nama, samarkan_telepon
+from db.queries import FilterOptions
+from db.workflow import TransisiDitolak, butuh_alasan
+from geo import maps
+from geo.boundaries import load_boundaries
+from ui import data
+from ui.components import folium_map
+from ui.format import angka
+
+UKURAN = [25, 50, 100]
+SELECTED = "aspirasi_terpilih"
+STATUS_LABEL = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
+
+
+# --- cached reads ------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
+def _jumlah(key: tuple, f: AspirasiFilter) -> int:
+    return daftar.jumlah(data.engine(), f)
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
+def _halaman(key: tuple, f: AspirasiFilter, day: dt.date, urut: str, turun: bool, nomor: int, ukuran: int):
+    return daftar.halaman(data.engine(), f, day, urut, turun, nomor, ukuran)
+
+
+def kelurahan_labels(options: FilterOptions) -> dict[str, str]:
+    """'Gading Kasri — Klojen (Gadingkasri, Gadingasri, ...)' so any known spelling finds it when typing."""
+    variants: dict[str, list[str]] = {}
+    wilayah = load_boundaries().wilayah
+    for kode, row in wilayah.iterrows():
+        variants[kode] = [a.strip() for a in row["alias"].split(";") if a.strip()]
+    return {
+        kode: f"{nama} — {options.kecamatan[options.kelurahan_kecamatan[kode]]}"
+        + (f" ({', '.join(variants[kode])})" if variants.get(kode) else "")
+        for kode, nama in sorted(options.kelurahan.items(), key=lambda kv: kv[1])
+    }
+
+
+# --- table -------------------------------------------------------------------------------------
+
+
+def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
+    """The paged table; returns the id of the selected row (or None)."""
+    total = _jumlah(key, f)
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    c1.metric("Hasil", angka(total))
+    urut = c2.selectbox("Urutkan", list(daftar.URUTAN), key="urut", bind="query-params")
+    turun = c3.toggle("Terbaru dulu", value=True, key="turun", bind="query-params")
+    ukuran = c4.selectbox("Per halaman", UKURAN, index=1, key="ukuran")
+    pages = max(1, -(-total // ukuran))
+    nomor = st.number_input(f"Halaman (dari {angka(pages)})", 1, pages, 1, key="hal") if pages > 1 else 1
+    if total == 0:
+        st.info("Tidak ada aspirasi yang cocok dengan filter. Ubah atau hapus filter di samping.")
+        return None
+    df = _halaman(key, f, today, urut, turun, int(nomor), ukuran)
+    event = st.dataframe(
+        df.drop(columns=["id"]),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="tabel_aspirasi",
+        column_config={
+            "Diterima": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Tenggat": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Lewat tenggat": st.column_config.CheckboxColumn(),
+        },
+    )
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        st.session_state[SELECTED] = int(df.iloc[rows[0]]["id"])
+    return st.session_state.get(SELECTED)
+
+
+def ekspor(f: AspirasiFilter, actor: Actor, describe: str) -> None:
+    """CSV/XLSX of exactly the filtered rows; personal data only on an explicit choice by an allowed role."""
+    engine = data.engine()
+    pribadi = False
+    if boleh_lihat(actor):
+        pribadi = st.checkbox(
+            "Sertakan data pribadi pelapor (nama, telepon)",
+            help="Hanya bila benar-benar diperlukan. Setiap ekspor dicatat.",
+        )
+
+    def build(kind: str):
+        return lambda: daftar.ekspor(engine, actor, f, kind, pribadi, describe)
+
+    name = f"aspirasi-{data.today().isoformat()}{'-dengan-data-pribadi' if pribadi else ''}"
+    c1, c2 = st.columns(2)
+    c1.download_button("Unduh CSV", build("csv"), f"{name}.csv", "text/csv", icon=":material/download:")
+    c2.download_button(
+        "Unduh XLSX",
+        build("xlsx"),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+
+
+# --- detail and workflow -------------------------------------------------------------------------
+
+
+def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.date) -> None:
+    d = daftar.detail(data.engine(), aspirasi_id, today)
+    if d is None:
+        st.warning("Aspirasi tidak ditemukan (mungkin sudah dihapus).")
+        return
+    info = dict(d.info)
+    if not boleh_lihat(actor):
+        info["Pelapor"] = samarkan_nama(info["Pelapor"]) if info["Pelapor"] != "–" else "–"
+        info["Telepon"] = samarkan_telepon(info["Telepon"]) if info["Telepon"] != "–" else "–"
+    st.subheader(f"{info['Nomor']}")
+    # The version this user is working from: kept until they save or reload, so a change saved by
+    # someone else meanwhile is detected instead of silently overwritten.
+    ver_key = f"versi_{d.id}"
+    st.session_state.setdefault(ver_key, d.version)
+    if st.session_state[ver_key] != d.version:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.warning("Aspirasi ini diubah orang lain sejak Anda membukanya; isian Anda di bawah tetap ada.")
+        c2.button("Muat data terbaru", on_click=st.session_state.pop, args=(ver_key, None), key=f"muat_{d.id}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        table = pd.DataFrame({"Isian": list(info), "Nilai": [str(v) for v in info.values()]})
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.markdown("**Riwayat status**")
+        st.dataframe(d.riwayat, hide_index=True, width="stretch")
+        if not d.janji.empty:
+            st.markdown("**Janji rembuk terkait**")
+            st.dataframe(d.janji, hide_index=True, width="stretch")
+    with right:
+        if d.lat is not None:
+            point = pd.DataFrame(
+                [{"id": d.id, "nomor": info["Nomor"], "lat": d.lat, "lon": d.lon, "status": d.status,
+                  "judul": info["Judul"], "kategori": info["Kategori"], "umur_hari": (today - info["Diterima"]).days}]
+            )  # fmt: skip
+            bounds = tuple(load_boundaries().kelurahan.loc[[d.kelurahan_kode]].total_bounds)
+            m = maps.base_map(bounds, labels=False)
+            folium_map(
+                m, key=f"peta_detail_{d.id}", layers=[maps.layer_group(maps.detail_points_layer(point))], height=300
+            )
+        else:
+            st.caption("Aspirasi ini tidak memiliki titik lokasi.")
+        if actor.boleh("tulis"):
+            _form_status(d, actor, today)
+            _form_penugasan(d, actor, options)
+
+
+def _form_status(d: daftar.Detail, actor: Actor, today: dt.date) -> None:
+    with st.form(f"status_{d.id}"):
+        st.markdown("**Ubah status**")
+        if not d.boleh_ke:
+            st.caption("Tidak ada perubahan status yang diizinkan dari status ini.")
+        ke = st.selectbox("Status baru", d.boleh_ke, format_func=STATUS_LABEL.get, key=f"ke_{d.id}")
+        catatan = st.text_area("Catatan / alasan", max_chars=1000, key=f"catatan_{d.id}",
+                               help="Wajib untuk penutupan tanpa penyelesaian dan untuk membuka kembali.")  # fmt: skip
+        dup = st.text_input(
+            "Duplikat dari (nomor aspirasi)", key=f"dup_{d.id}", help="Hanya bila status baru Duplikat."
+        )
+        if st.form_submit_button("Simpan status", type="primary", disabled=not d.boleh_ke):
+            if ke and butuh_alasan(d.status, ke) and not catatan.strip():
+                st.error("Perubahan ini wajib disertai alasan.")
+                return
+            dup_id = _id_of(dup) if ke == "duplikat" else None
+            try:
+                ubah_status(data.engine(), actor, d.id, _versi(d), ke, catatan, today, duplikat_dari=dup_id)
+            except (KonflikVersi, TransisiDitolak, AksesDitolak) as exc:
+                st.error(str(exc))  # the user's input stays in the form
+            except ValidasiGagal as exc:
+                for msg in exc.errors.values():
+                    st.error(msg)
+            else:
+                st.session_state.pop(f"versi_{d.id}", None)
+                st.success(f"Status diubah ke {STATUS_LABEL[ke]}.")
+                st.rerun()
+
+
+def _versi(d: daftar.Detail) -> int:
+    return st.session_state.get(f"versi_{d.id}", d.version)
+
+
+def _id_of(nomor: str) -> int | None:
+    from sqlalchemy import select
+
+    from db.schema import Aspirasi
+
+    with data.engine().connect() as conn:
+        return conn.scalar(select(Aspirasi.id).where(Aspirasi.nomor == nomor.strip().upper()))
+
+
+def _form_penugasan(d: daftar.Detail, actor: Actor, options: FilterOptions) -> None:
+    with st.form(f"tugas_{d.id}"):
+        st.markdown("**Penugasan**")
+        opd_list = [None, *options.opd]
+        opd = st.selectbox("OPD", opd_list, index=opd_list.index(d.opd_kode) if d.opd_kode in opd_list else 0,
+                           format_func=lambda o: o or "–", key=f"opd_{d.id}")  # fmt: skip
+        prio = st.selectbox("Prioritas", list(PRIORITAS), index=list(PRIORITAS).index(d.prioritas),
+                            format_func=PRIORITAS.get, key=f"prio_{d.id}")  # fmt: skip
+        tenggat = st.date_input("Tenggat", value=d.tenggat, format="DD/MM/YYYY", key=f"tenggat_{d.id}")
+        if st.form_submit_button("Simpan penugasan"):
+            try:
+                ubah_penugasan(data.engine(), actor, d.id, _versi(d), opd_kode=opd, prioritas=prio, tenggat=tenggat)
+            except (KonflikVersi, AksesDitolak) as exc:
+                st.error(str(exc))
+            except ValidasiGagal as exc:
+                for msg in exc.errors.values():
+                    st.error(msg)
+            else:
+                st.session_state.pop(f"versi_{d.id}", None)
+                st.success("Penugasan disimpan.")
+                st.rerun()
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+FORM_KEYS = ("f_judul", "f_deskripsi", "f_pelapor", "f_telepon", "f_lat", "f_lon", "f_dup")
+
+
+def _field_error(errors: dict[str, str], name: str) -> None:
+    if name in errors:
+        st.error(errors[name], icon=":material/error:")
+
+
+def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
+    """Create form; ``cepat`` = quick capture during a rembuk (only the essential fields)."""
+    errors: dict[str, str] = st.session_state.get("f_errors", {})
+    if msg := st.session_state.pop("f_ok", None):
+        st.success(msg, icon=":material/check_circle:")
+    labels = kelurahan_labels(options)
+    hosts = _hosts(rembuk_id) if rembuk_id else []
+    kel_choices = hosts or list(labels)
+    judul = st.text_input("Judul *", max_chars=200, key="f_judul", placeholder="mis. Lampu jalan mati di gang 3")
+    _field_error(errors, "judul")
+    c1, c2 = st.columns(2)
+    kategori = c1.selectbox("Kategori *", list(options.kategori), format_func=options.kategori.get, index=None,
+                            key="f_kategori", placeholder="Pilih kategori")  # fmt: skip
+    with c1:
+        _field_error(errors, "kategori")
+    kel = c2.selectbox("Kelurahan * (ketik nama, ejaan apa pun)", kel_choices, format_func=labels.get,
+                       index=0 if hosts else None, key="f_kelurahan", placeholder="Ketik nama kelurahan")  # fmt: skip
+    with c2:
+        _field_error(errors, "kelurahan")
+    rw_rt = _rw_rt(kel)
+    c3, c4, c5 = st.columns(3)
+    rw = c3.selectbox("RW", list(rw_rt), index=None, key="f_rw", format_func=lambda r: f"RW {r:02d}", placeholder="–")
+    rt = c4.selectbox(
+        "RT", rw_rt.get(rw, []), index=None, key="f_rt", format_func=lambda r: f"RT {r:02d}", placeholder="–"
+    )
+    sumber = c5.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="f_sumber")
+    with c3:
+        _field_error(errors, "rw")
+    with c4:
+        _field_error(errors, "rt")
+    deskripsi, nama, telepon, kanal, lat, lon, tanggal = "", None, None, "rembuk", None, None, today
+    if not cepat:
+        deskripsi = st.text_area("Deskripsi", max_chars=5000, key="f_deskripsi")
+        c6, c7 = st.columns(2)
+        kanal = c6.selectbox("Kanal", list(KANAL), format_func=KANAL.get, key="f_kanal", index=1)
+        tanggal = c7.date_input("Tanggal diterima", value=today, max_value=today, format="DD/MM/YYYY", key="f_tanggal")
+        with c7:
+            _field_error(errors, "tanggal_diterima")
+        c8, c9 = st.columns(2)
+        nama = c8.text_input("Nama pelapor (data pribadi)", max_chars=120, key="f_pelapor")
+        telepon = c9.text_input("Telepon pelapor (data pribadi)", max_chars=20, key="f_telepon")
+        with c9:
+            _field_error(errors, "pelapor_telepon")
+        lat, lon = _lokasi(kel)
+        _field_error(errors, "lokasi")
+    item = AspirasiBaru(
+        judul=judul, kategori=kategori or "", kelurahan=kel or "", rw=rw, rt=rt, sumber=sumber, kanal=kanal,
+        deskripsi=deskripsi, pelapor_nama=nama or None, pelapor_telepon=telepon or None, tanggal_diterima=tanggal,
+        rembuk_id=rembuk_id, lat=lat, lon=lon,
+    )  # fmt: skip
+    dup_of = _duplikat(item, today) if judul and kel else None
+    if st.button("Simpan aspirasi", type="primary", icon=":material/save:"):
+        _simpan(item, actor, today, dup_of, cepat)
+
+
+def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None, cepat: bool) -> None:
+    engine = data.engine()
+    try:
+        hasil = create_aspirasi(engine, actor, item, today)
+        if dup_of:
+            ubah_status(engine, actor, hasil.id, 1, "duplikat", "Ditautkan saat dicatat", today, duplikat_dari=dup_of)
+    except ValidasiGagal as exc:
+        st.session_state["f_errors"] = exc.errors
+        st.rerun()
+    except AksesDitolak as exc:
+        st.error(str(exc))
+        return
+    st.session_state["f_errors"] = {}
+    note = " (ditautkan sebagai duplikat)" if dup_of else ""
+    warn = (" " + " ".join(hasil.peringatan)) if hasil.peringatan else ""
+    st.session_state["f_ok"] = f"{hasil.nomor} tersimpan{note}.{warn}"
+    # Ready for the next entry: clear what differs per aspiration, keep kelurahan/kategori in quick mode.
+    for k in FORM_KEYS + (() if cepat else ("f_kategori", "f_rw", "f_rt")):
+        st.session_state.pop(k, None)
+    st.rerun()
+
+
+def _hosts(rembuk_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    from db.schema import RembukKelurahan
+
+    with data.engine().connect() as conn:
+        return list(conn.scalars(select(RembukKelurahan.kelurahan_kode).where(RembukKelurahan.rembuk_id == rembuk_id)))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _rw_rt_cached(url: str, kode: str) -> dict[int, list[int]]:
+    from sqlalchemy import select
+
+    from db.schema import Lembaga
+
+    out: dict[int, list[int]] = {}
+    with data.engine().connect() as conn:
+        for rw, rt in conn.execute(
+            select(Lembaga.rw, Lembaga.rt)
+            .where(Lembaga.kelurahan_kode == kode, Lembaga.jenis == "RT")
+            .order_by(Lembaga.rw, Lembaga.rt)
+        ):
+            out.setdefault(rw, []).append(rt)
+    return out
+
+
+def _rw_rt(kode: str | None) -> dict[int, list[int]]:
+    """RW -> its RT numbers for a kelurahan (only numbers that exist there)."""
+    return _rw_rt_cached(data.key()[0], kode) if kode else {}
+
+
+def _lokasi(kode: str | None) -> tuple[float | None, float | None]:
+    """Optional location: typed coordinates or a click on a small map of the kelurahan."""
+    with st.expander("Lokasi (opsional): ketik koordinat atau klik peta", expanded=False):
+        c1, c2 = st.columns(2)
+        lat = c1.number_input("Lintang", min_value=-90.0, max_value=90.0, value=None, format="%.6f", key="f_lat")
+        lon = c2.number_input("Bujur", min_value=-180.0, max_value=180.0, value=None, format="%.6f", key="f_lon")
+        if kode:
+            bounds = tuple(load_boundaries().kelurahan.loc[[kode]].total_bounds)
+            from streamlit_folium import st_folium
+
+            out = st_folium(maps.base_map(bounds, labels=False), key=f"peta_lokasi_{kode}", height=280,
+                            use_container_width=True, returned_objects=["last_clicked"])  # fmt: skip
+            click = (out or {}).get("last_clicked")
+            if click and (click.get("lat"), click.get("lng")) != st.session_state.get("f_klik"):
+                st.session_state["f_klik"] = (click["lat"], click["lng"])
+                st.session_state["f_lat"], st.session_state["f_lon"] = round(click["lat"], 6), round(click["lng"], 6)
+                st.rerun()
+        if lat is not None and lon is not None and kode:
+            from geo.spatial import kelurahan_at
+
+            if kelurahan_at(lon, lat) != kode:
+                st.warning("Titik ini berada di luar kelurahan yang dipilih.", icon=":material/warning:")
+    return lat, lon
+
+
+def _duplikat(item: AspirasiBaru, today: dt.date) -> int | None:
+    """Show possible duplicates before saving; returns the id chosen to link to (or None)."""
+    hints = kemungkinan_duplikat(data.engine(), item, today)
+    if hints.empty:
+        return None
+    st.warning(f"Mungkin duplikat: {len(hints)} aspirasi serupa ditemukan.", icon=":material/content_copy:")
+    st.dataframe(hints.drop(columns=["id"]), hide_index=True)
+    pilihan = {
+        None: "Simpan sebagai aspirasi baru",
+        **{int(r.id): f"Catat sebagai duplikat dari {r.nomor}" for r in hints.itertuples()},
+    }
+    return st.radio("Tindakan", list(pilihan), format_func=pilihan.get, key="f_dup")
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def impor(actor: Actor, today: dt.date) -> None:
+    st.markdown(
+        "Unggah CSV atau XLSX dengan kolom templat. Setiap baris diperiksa; **bila ada satu baris bermasalah, "
+        "tidak ada yang disimpan** dan Anda mendapat daftar baris beserta alasannya. Impor ulang berkas yang "
+        "sama tidak menggandakan data (kolom `ref`)."
+    )
+    c1, c2 = st.columns(2)
+    c1.download_button("Templat CSV", template_csv(), "templat-aspirasi.csv", "text/csv", icon=":material/description:")
+    c2.download_button("Templat XLSX", template_xlsx(), "templat-aspirasi.xlsx", icon=":material/table:")
+    upload = st.file_uploader("Berkas aspirasi", type=["csv", "xlsx"], key="f_impor")
+    if upload is None:
+        return
+    if st.button("Periksa dan impor", type="primary", icon=":material/upload:"):
+        bar = st.progress(0.0, text="Memeriksa berkas…")
+        report = import_aspirasi(
+            data.engine(), actor, upload.getvalue(), upload.name, today,
+            progress=lambda d, t: bar.progress(d / t, text=f"Menyimpan {angka(d)} dari {angka(t)} baris…"),
+        )  # fmt: skip
+        bar.empty()
+        for w in report.warnings[:20]:
+            st.caption(w)
+        if report.ok:
+            st.success(report.ringkasan(), icon=":material/check_circle:")
+        else:
+            st.error(report.ringkasan(), icon=":material/error:")
+            st.dataframe(report.tabel_masalah(), hide_index=True, width="stretch")
+
+
+def filter_text(f: AspirasiFilter, options: FilterOptions) -> str:
+    from ui.filters import names_for_describe
+
+    return f.describe(names_for_describe(options))

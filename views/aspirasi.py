@@ -1,0 +1,43 @@
+"""Aspirasi: the staff workspace — find, record (also quick capture during a rembuk), move along, import, export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import aspirasi, auth, components, data
+from ui.filters import aspirasi_filter
+from ui.format import tanggal
+
+actor = auth.require("tulis")  # the workspace of staff; pimpinan use the dashboards
+key = data.key()
+today = data.today()
+components.header("Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+options = data.filter_options(key)
+f = aspirasi_filter(options)
+
+tabs = ["Daftar", "Catat baru", "Impor"]
+tab = st.segmented_control(
+    "Bagian", tabs, default="Daftar", key="bagian", bind="query-params", label_visibility="collapsed"
+)
+
+if tab == "Catat baru":
+    cepat = st.toggle(
+        "Mode cepat (saat rembuk)",
+        key="cepat",
+        bind="query-params",
+        help="Hanya isian penting; rembuk dan kelurahan sudah terpilih; siap untuk entri berikutnya.",
+    )
+    rembuk_id = None
+    if cepat:
+        rembuk_id = st.selectbox("Rembuk", list(options.rembuk), format_func=options.rembuk.get, key="rembuk_cepat",
+                                 help="Rembuk yang sedang berlangsung (terbaru di atas).")  # fmt: skip
+    aspirasi.form_baru(actor, options, today, cepat, rembuk_id)
+elif tab == "Impor":
+    aspirasi.impor(actor, today)
+else:
+    selected = aspirasi.tabel(f, today, key)
+    with st.expander("Unduh hasil filter", icon=":material/download:"):
+        st.caption(f"Filter: {aspirasi.filter_text(f, options)}")
+        aspirasi.ekspor(f, actor, aspirasi.filter_text(f, options))
+    if selected:
+        aspirasi.detail(selected, actor, options, today)

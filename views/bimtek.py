@@ -1,0 +1,31 @@
+"""Bimtek: training events for RT, RW and LPMK, who took part, coverage and who was never reached."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.bimtek import ringkas
+from ui import auth, bimtek, components, data
+from ui.format import tanggal
+
+auth.require("lihat")
+k = bimtek.key()
+components.header("Bimtek RT, RW dan LPMK", f"Kota Malang · {tanggal(data.today())}", demo=data.demo_info(data.key()))
+
+events = bimtek.acara(k)
+f = bimtek.filter_sidebar(events)
+df_cakupan = bimtek.cakupan(k, f)
+n_acara = len(bimtek.partisipasi(k, f, "bimtek"))
+bimtek.ringkasan_angka(ringkas(df_cakupan), n_acara)
+if n_acara == 0:
+    st.info("Tidak ada bimtek dalam filter ini. Ubah filter, atau tambahkan bimtek di tab 'Acara & peserta'.")
+
+ringkasan, cakupan, belum, kelola = st.tabs(["Ringkasan", "Cakupan", "Belum pernah ikut", "Acara & peserta"])
+with ringkasan:
+    bimtek.tab_ringkasan(k, f)
+with cakupan:
+    bimtek.tab_cakupan(k, f, df_cakupan)
+with belum:
+    bimtek.tab_belum(k, f, df_cakupan)
+with kelola:
+    bimtek.tab_kelola(k, events)
