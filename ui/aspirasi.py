@@ -236,8 +236,6 @@ def _form_penugasan(d: daftar.Detail, actor: Actor, options: FilterOptions) -> N
 
 # --- intake ------------------------------------------------------------------------------------
 
-FORM_KEYS = ("f_judul", "f_deskripsi", "f_pelapor", "f_telepon", "f_lat", "f_lon", "f_dup")
-
 
 def _field_error(errors: dict[str, str], name: str) -> None:
     if name in errors:
@@ -295,8 +293,11 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
         rembuk_id=rembuk_id, lat=lat, lon=lon,
     )  # fmt: skip
     dup_of = _duplikat(item, today) if judul and kel else None
-    if st.button("Simpan aspirasi", type="primary", icon=":material/save:"):
-        _simpan(item, actor, today, dup_of, cepat)
+    if err := st.session_state.pop("f_akses", None):
+        st.error(err)
+    # Saved in a callback: it runs before the widgets are drawn again, so they can be cleared there.
+    st.button("Simpan aspirasi", type="primary", icon=":material/save:", on_click=_simpan,
+              args=(item, actor, today, dup_of, cepat))  # fmt: skip
 
 
 def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None, cepat: bool) -> None:
@@ -306,19 +307,21 @@ def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None
         if dup_of:
             ubah_status(engine, actor, hasil.id, 1, "duplikat", "Ditautkan saat dicatat", today, duplikat_dari=dup_of)
     except ValidasiGagal as exc:
-        st.session_state["f_errors"] = exc.errors
-        st.rerun()
+        st.session_state["f_errors"] = exc.errors  # shown beside the fields; the input stays
+        return
     except AksesDitolak as exc:
-        st.error(str(exc))
+        st.session_state["f_akses"] = str(exc)
         return
     st.session_state["f_errors"] = {}
     note = " (ditautkan sebagai duplikat)" if dup_of else ""
     warn = (" " + " ".join(hasil.peringatan)) if hasil.peringatan else ""
     st.session_state["f_ok"] = f"{hasil.nomor} tersimpan{note}.{warn}"
-    # Ready for the next entry: clear what differs per aspiration, keep kelurahan/kategori in quick mode.
-    for k in FORM_KEYS + (() if cepat else ("f_kategori", "f_rw", "f_rt")):
-        st.session_state.pop(k, None)
-    st.rerun()
+    # Ready for the next entry: clear what differs per aspiration; quick mode keeps kelurahan and category.
+    for k in ("f_judul", "f_deskripsi", "f_pelapor", "f_telepon"):
+        st.session_state[k] = ""
+    for k in ("f_lat", "f_lon", "f_dup", "f_rw", "f_rt") + (() if cepat else ("f_kategori",)):
+        if k in st.session_state:
+            st.session_state[k] = None
 
 
 def _hosts(rembuk_id: int) -> list[str]:

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): measured numbers are recorded in docs/PERFORMANCE.md."""
