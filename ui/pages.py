@@ -25,4 +25,5 @@ PAGES: list[PageSpec] = [
     PageSpec("views/peta.py", "Peta Aspirasi", ":material/map:", "peta"),
     PageSpec("views/aspirasi.py", "Aspirasi", ":material/list_alt:", "aspirasi", izin="tulis"),
     PageSpec("views/bimtek.py", "Bimtek", ":material/school:", "bimtek"),
+    PageSpec("views/admin.py", "Admin", ":material/admin_panel_settings:", "admin", izin="admin"),
 ]

@@ -1,0 +1,106 @@
+"""Admin page sections: users, reference data, audit log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db import admin
+from db.auth import PERAN, Actor
+from db.export import to_csv_bytes
+from db.users import PenggunaError, buat_pengguna
+from ui import data
+
+
+def _run(fn, *args, ok: str | None = None, **kwargs):
+    """Call a service; show its Indonesian error instead of a traceback."""
+    try:
+        result = fn(*args, **kwargs)
+    except PenggunaError as exc:
+        st.error(str(exc))
+        return None
+    if ok:
+        st.success(ok)
+    return result if result is not None else True
+
+
+def pengguna(actor: Actor) -> None:
+    engine = data.engine()
+    options = data.filter_options(data.key())
+    st.dataframe(admin.daftar_pengguna(engine, actor), hide_index=True, width="stretch")
+    left, right = st.columns(2, gap="large")
+    with left, st.form("pengguna_baru", clear_on_submit=True):
+        st.markdown("**Pengguna baru**")
+        username = st.text_input("Nama pengguna", max_chars=64)
+        nama = st.text_input("Nama lengkap", max_chars=120)
+        peran = st.selectbox("Peran", PERAN, index=1)
+        kec = st.selectbox("Hanya kecamatan (opsional)", [None, *options.kecamatan],
+                           format_func=lambda k: options.kecamatan.get(k, "Semua kecamatan"))  # fmt: skip
+        sandi = st.text_input("Kata sandi awal (min. 10 karakter; wajib diganti saat masuk)", type="password")
+        if st.form_submit_button("Buat pengguna", type="primary"):
+            _run(buat_pengguna, engine, actor, username, peran, sandi, nama or None, kec, sekali_pakai=True,
+                 ok=f"Pengguna '{username.strip().lower()}' dibuat.")  # fmt: skip
+    with right:
+        users = admin.daftar_pengguna(engine, actor)["Nama pengguna"].tolist()
+        pilih = st.selectbox("Ubah pengguna", users, index=None, placeholder="Pilih pengguna", key="adm_pilih")
+        if pilih:
+            with st.form("ubah_pengguna"):
+                peran = st.selectbox("Peran", PERAN, key="adm_peran")
+                aktif = st.checkbox("Aktif", value=True, key="adm_aktif")
+                kec = st.selectbox("Hanya kecamatan", [None, *options.kecamatan], key="adm_kec",
+                                   format_func=lambda k: options.kecamatan.get(k, "Semua kecamatan"))  # fmt: skip
+                if st.form_submit_button("Simpan perubahan"):
+                    _run(admin.ubah_pengguna, engine, actor, pilih, peran=peran, aktif=aktif, kecamatan_kode=kec,
+                         ok="Perubahan disimpan.")  # fmt: skip
+            if st.button("Atur ulang kata sandi", key="adm_reset"):
+                sandi = _run(admin.reset_sandi, engine, actor, pilih)
+                if sandi:
+                    st.warning(f"Kata sandi sekali pakai untuk **{pilih}**: `{sandi}` — sampaikan secara pribadi; "
+                               "tidak akan ditampilkan lagi.")  # fmt: skip
+
+
+def referensi(actor: Actor) -> None:
+    engine = data.engine()
+    st.markdown("**Cuti bersama** (hari kerja dan jadwal rembuk melewatinya; libur nasional dari paket `holidays`)")
+    cuti = admin.daftar_cuti(engine)
+    c1, c2 = st.columns([3, 2], gap="large")
+    c1.dataframe(cuti, hide_index=True, height=300, width="stretch")
+    with c2:
+        with st.form("cuti_baru", clear_on_submit=True):
+            tanggal = st.date_input("Tanggal", value=None, format="DD/MM/YYYY")
+            ket = st.text_input("Keterangan", max_chars=160)
+            if st.form_submit_button("Tambah") and tanggal:
+                _run(admin.tambah_cuti, engine, actor, tanggal, ket, ok="Ditambahkan.")
+        hapus = st.selectbox("Hapus tanggal", cuti["Tanggal"].tolist()[::-1], index=None, placeholder="Pilih tanggal")
+        if hapus and st.button("Hapus dari daftar"):
+            _run(admin.hapus_cuti, engine, actor, hapus, ok="Dihapus.")
+    st.divider()
+    st.markdown("**Kategori**: OPD bawaan dan target layanan (berlaku untuk aspirasi yang dicatat sesudahnya)")
+    kat = admin.daftar_kategori(engine)
+    st.dataframe(kat, hide_index=True, width="stretch")
+    options = data.filter_options(data.key())
+    names = dict(zip(kat["Kode"], kat["Kategori"], strict=True))
+    kode = st.selectbox("Ubah kategori", kat["Kode"].tolist(), format_func=names.get, key="adm_kat")
+    current = kat.set_index("Kode").loc[kode]
+    opds = list(options.opd)
+    with st.form("kategori"):
+        at = opds.index(current["OPD bawaan"]) if current["OPD bawaan"] in opds else 0
+        opd = st.selectbox("OPD bawaan", opds, index=at, key=f"adm_opd_{kode}")
+        sla = st.number_input("Target (hari kerja)", 1, 365, int(current["Target (hari kerja)"]), key=f"adm_sla_{kode}")
+        if st.form_submit_button("Simpan kategori"):
+            _run(
+                admin.ubah_kategori, engine, actor, kode, opd_kode=opd, sla_hari_kerja=int(sla), ok="Kategori disimpan."
+            )
+
+
+def log_audit(actor: Actor) -> None:
+    jenis_label = {None: "Semua", "login": "Masuk/keluar", "ekspor": "Ekspor", "pengguna": "Pengguna",
+                   "impor": "Impor", "status": "Perubahan status"}  # fmt: skip
+    c1, c2, c3, c4 = st.columns(4)
+    jenis = c1.selectbox("Jenis", list(jenis_label), format_func=jenis_label.get)
+    oleh = c2.text_input("Oleh (nama pengguna)", max_chars=64)
+    dari = c3.date_input("Dari", value=None, format="DD/MM/YYYY")
+    sampai = c4.date_input("Sampai", value=None, format="DD/MM/YYYY")
+    df = admin.audit(data.engine(), actor, jenis=jenis, oleh=oleh.strip().lower() or None, dari=dari, sampai=sampai)
+    st.caption(f"{len(df)} entri terbaru (paling banyak 500).")
+    st.dataframe(df, hide_index=True, width="stretch")
+    st.download_button("Unduh CSV", to_csv_bytes(df), "log-audit.csv", "text/csv", icon=":material/download:")
