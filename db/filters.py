@@ -51,9 +51,9 @@ class AspirasiFilter:
         if self.kategori:
             conds.append(a.kategori_id.in_(select(Kategori.id).where(Kategori.kode.in_(self.kategori))))
         if self.keadaan == "terbuka":
-            conds.append(a.terbuka.is_(True))
+            conds.append(a.terbuka)
         elif self.keadaan == "tertutup":
-            conds.append(a.terbuka.is_(False))
+            conds.append(~a.terbuka)
         if self.status:
             conds.append(a.status.in_(self.status))
         if self.sumber:

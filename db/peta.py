@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, Integer, and_, any_, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from db.domain import STATUS_ASPIRASI
 from db.filters import AspirasiFilter
@@ -107,7 +108,7 @@ def median_open_age(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.Ser
             .label("rn"),
             func.count().over(partition_by=Aspirasi.kelurahan_kode).label("n"),
         )
-        .where(f.where(), Aspirasi.terbuka.is_(True))
+        .where(f.where(), Aspirasi.terbuka)  # plain column: matches the partial index predicate
         .subquery()
     )
     # Integer division picks the middle row (odd n) or the two middle rows (even n).
@@ -142,9 +143,20 @@ def points(engine: Engine, f: AspirasiFilter, cap: int = 5000) -> Titik:
         stmt = select(Aspirasi.id, Aspirasi.lat, Aspirasi.lon, Aspirasi.status).where(located)
         step = -(-total // cap) if total > cap else 1
         if step > 1:
-            stmt = stmt.where(Aspirasi.id % step == 0)
+            stmt = stmt.where(_every_kth_id(conn, step, cap))
         df = pd.DataFrame(conn.execute(stmt.order_by(Aspirasi.id)).all(), columns=["id", "lat", "lon", "status"])
     return Titik(df, int(total), step > 1)
+
+
+def _every_kth_id(conn, step: int, cap: int):
+    """``id % step == 0``; on PostgreSQL the same ids are looked up through the primary key (one
+    array parameter), which stays cheap at a million rows where the modulo needs a full scan."""
+    if conn.dialect.name == "postgresql":
+        lo, hi = conn.execute(select(func.min(Aspirasi.id), func.max(Aspirasi.id))).one()
+        ids = list(range(lo + (-lo) % step, hi + 1, step)) if lo is not None else []
+        if len(ids) <= 4 * cap:
+            return Aspirasi.id == any_(bindparam("sampel_id", ids, type_=ARRAY(Integer)))
+    return Aspirasi.id % step == 0
 
 
 def open_points_of(engine: Engine, f: AspirasiFilter, kode: str, today: dt.date, limit: int = 500) -> pd.DataFrame:

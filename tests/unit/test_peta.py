@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from db import peta
 from db.export import neutralise, to_csv_bytes
@@ -146,3 +146,14 @@ def test_click_handling():
     assert selected_after_click(MapClick(KLOJEN, "2,2"), state) == KLOJEN
     assert selected_after_click(MapClick(None, "3,3"), state) == KLOJEN  # a click on a point keeps the panel
     assert state[LAST_CLICK_KEY] == "3,3"
+
+
+def test_point_sample_is_the_same_every_kth_id_on_both_databases(seeded_engine):
+    capped = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    step = -(-capped.total // 300)
+    assert (capped.data["id"] % step == 0).all()
+    with seeded_engine.connect() as conn:
+        expected = conn.scalar(
+            select(func.count(Aspirasi.id)).where(Aspirasi.lat.is_not(None), Aspirasi.id % step == 0)
+        )
+    assert len(capped.data) == expected
