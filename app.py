@@ -21,6 +21,9 @@ if actor is None:
 elif auth.must_change_password():
     st.navigation(auth.password_pages(actor, PAGES), position="hidden").run()
 else:
-    auth.user_box(actor)
-    # Only the pages of the user's role are listed; each page checks the role again itself.
-    st.navigation([p.page() for p in PAGES if actor.boleh(p.izin)]).run()
+    # Every address exists (a page without the role shows a clear refusal instead of "page not
+    # found"), but the menu lists only the pages of the user's role; each page checks again itself.
+    pages = [p.page() if actor.boleh(p.izin) else auth.refusal_page(p) for p in PAGES]
+    nav = st.navigation(pages, position="hidden")
+    auth.menu(actor, [page for p, page in zip(PAGES, pages, strict=True) if actor.boleh(p.izin)])
+    nav.run()

@@ -117,6 +117,30 @@ def password_pages(actor: Actor, specs) -> list:
     return pages
 
 
+def refusal_page(spec) -> st.Page:
+    """A page at ``spec``'s address that only explains why it is not available."""
+
+    def refuse() -> None:
+        actor = current_actor()
+        st.title(spec.title)
+        st.error(
+            f"Halaman ini tidak tersedia untuk peran **{actor.peran if actor else '-'}**. "
+            "Hubungi admin bila Anda memerlukannya.",
+            icon=":material/block:",
+        )
+
+    return st.Page(refuse, title=spec.title, url_path=spec.url_path)
+
+
+def menu(actor: Actor, pages: list) -> None:
+    """The sidebar menu (only the pages of the user's role) and who is logged in."""
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page)
+        st.divider()
+    user_box(actor)
+
+
 def user_box(actor: Actor) -> None:
     """Who is logged in, and the logout button (sidebar)."""
     auth = st.session_state.get(STATE_KEY, {})
