@@ -220,3 +220,29 @@ def filter_options(engine: Engine) -> FilterOptions:
         opd=opd,
         rembuk=rembuk,
     )
+
+
+def rembuk_untuk_dicatat(engine: Engine, today: dt.date, terakhir: int = 10) -> dict[int, str]:
+    """Rembuk to attach a quick capture to: today's (even if still 'dijadwalkan') first, then recent held ones."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Rembuk.id, Rembuk.tanggal, Rembuk.status, Kelurahan.nama)
+            .join(RembukKelurahan, RembukKelurahan.rembuk_id == Rembuk.id)
+            .join(Kelurahan, Kelurahan.kode == RembukKelurahan.kelurahan_kode)
+            .where(
+                Rembuk.tanggal <= today,
+                Rembuk.status.in_(["terlaksana", "dijadwalkan"]),
+                Rembuk.tanggal >= today - dt.timedelta(days=120),
+            )
+            .order_by(Rembuk.tanggal.desc(), Rembuk.id.desc(), Kelurahan.nama)
+        ).all()
+    out: dict[int, str] = {}
+    for rid, day, status, nama in rows:
+        if status == "dijadwalkan" and day != today:
+            continue  # a past Friday never recorded as held is not a meeting to capture into
+        label = f"{'Hari ini' if day == today else day.isoformat()} · "
+        out[rid] = f"{out[rid]}, {nama}" if rid in out else f"{label}{nama}"
+        if len(out) > terakhir:
+            out.pop(rid)
+            break
+    return out

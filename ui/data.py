@@ -66,3 +66,8 @@ def demo_info(key: tuple) -> dict | None:
 @st.cache_data(ttl=300, show_spinner=False)
 def filter_options(key: tuple) -> queries.FilterOptions:
     return queries.filter_options(engine())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def rembuk_untuk_dicatat(key: tuple, day: dt.date) -> dict[int, str]:
+    return queries.rembuk_untuk_dicatat(engine(), day)

@@ -29,8 +29,11 @@ if tab == "Catat baru":
     )
     rembuk_id = None
     if cepat:
-        rembuk_id = st.selectbox("Rembuk", list(options.rembuk), format_func=options.rembuk.get, key="rembuk_cepat",
-                                 help="Rembuk yang sedang berlangsung (terbaru di atas).")  # fmt: skip
+        pilihan = data.rembuk_untuk_dicatat(key, today)
+        rembuk_id = st.selectbox("Rembuk", list(pilihan), format_func=pilihan.get, key="rembuk_cepat",
+                                 help="Rembuk hari ini lebih dulu, lalu yang baru terlaksana.")  # fmt: skip
+        if not pilihan:
+            st.info("Belum ada rembuk hari ini atau yang baru terlaksana; aspirasi dicatat tanpa rembuk.")
     aspirasi.form_baru(actor, options, today, cepat, rembuk_id)
 elif tab == "Impor":
     aspirasi.impor(actor, today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 
 import pandas as pd
@@ -67,3 +68,15 @@ def test_rembuk_next_and_last(seeded_engine):
 def test_bimtek_headline(seeded_engine):
     h = queries.bimtek_headline(seeded_engine)
     assert h.kelurahan_total == 57 and h.kelurahan_terjangkau == 57 and h.events >= 8
+
+
+def test_rembuk_for_quick_capture_puts_today_first(seeded_engine):
+    # DEMO_TODAY is a Friday whose rembuk was held; the next Friday's is still only scheduled.
+    options = queries.rembuk_untuk_dicatat(seeded_engine, DEMO_TODAY)
+    first_label = next(iter(options.values()))
+    assert first_label.startswith("Hari ini · ")
+    nxt = DEMO_TODAY + dt.timedelta(days=7)
+    assert all(not label.startswith(nxt.isoformat()) for label in options.values())
+    assert len(options) <= 11
+    on_next_friday = queries.rembuk_untuk_dicatat(seeded_engine, nxt)
+    assert next(iter(on_next_friday.values())).startswith("Hari ini · ")  # scheduled today counts
