@@ -266,7 +266,10 @@ class Aspirasi(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     dibuat_oleh: Mapped[str | None] = mapped_column(String(64))
     dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Indexed: the newest change is the cheap data fingerprint of the caches (db.queries.data_version).
+    diubah_pada: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     kategori: Mapped[Kategori] = relationship()

@@ -80,3 +80,16 @@ def test_rembuk_for_quick_capture_puts_today_first(seeded_engine):
     assert len(options) <= 11
     on_next_friday = queries.rembuk_untuk_dicatat(seeded_engine, nxt)
     assert next(iter(on_next_friday.values())).startswith("Hari ini · ")  # scheduled today counts
+
+
+def test_data_version_changes_with_every_write(ready_engine):
+    from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
+    from db.auth import Actor
+
+    staf = Actor("s", "staf")
+    v0 = queries.data_version(ready_engine)
+    h = create_aspirasi(ready_engine, staf, AspirasiBaru(judul="Lampu", kategori="pju", kelurahan="Sukun"))
+    v1 = queries.data_version(ready_engine)
+    ubah_status(ready_engine, staf, h.id, 1, "diverifikasi")
+    v2 = queries.data_version(ready_engine)
+    assert len({v0, v1, v2}) == 3
