@@ -133,7 +133,6 @@ def _reset() -> None:
 
 def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: list | None = None) -> alt.Chart:
     """Grouped bars of invited vs attended per category, drawn from ``df`` as is (wide form)."""
-    rows = max(len(df), 1)
     return (
         alt.Chart(df, title=judul)
         .transform_fold(["diundang", "hadir"], as_=["ukuran", "jumlah"])
@@ -153,7 +152,8 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
                 alt.Tooltip("hadir:Q", title="Hadir"),
             ],
         )
-        .properties(height=min(40 + rows * 34, 2400))
+        # One band of 30 px per category (bars of invited and attended side by side inside it).
+        .properties(height=alt.Step(**{"step": 30, "for": "position"}))
     )
 
 
