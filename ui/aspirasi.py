@@ -285,6 +285,15 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
         telepon = c9.text_input("Telepon pelapor (data pribadi)", max_chars=20, key="f_telepon")
         with c9:
             _field_error(errors, "pelapor_telepon")
+        rembuk_id = st.selectbox(
+            "Diangkat di rembuk (opsional)",
+            list(options.rembuk),
+            index=None,
+            format_func=options.rembuk.get,
+            key="f_rembuk",
+            placeholder="Tidak dari rembuk",
+        )
+        _field_error(errors, "rembuk_id")
         lat, lon = _lokasi(kel)
         _field_error(errors, "lokasi")
     item = AspirasiBaru(

@@ -157,3 +157,31 @@ def test_export_is_exact_logged_and_personal_data_needs_the_role(db):
     assert [r.oleh for r in logged] == ["staf.uji", "staf.uji"]
     assert '"data_pribadi": false' in logged[0].rincian and '"data_pribadi": true' in logged[1].rincian
     assert "Lowokwaru" in logged[0].rincian
+
+
+def test_full_form_links_a_rembuk_and_stores_hostile_text_exactly(db):
+    from tests.hostile import HOSTILE
+
+    with db.connect() as conn:
+        rid, kode = conn.execute(
+            text(
+                "SELECT r.id, rk.kelurahan_kode FROM rembuk r JOIN rembuk_kelurahan rk ON rk.rembuk_id = r.id "
+                "WHERE r.status = 'terlaksana' ORDER BY r.tanggal DESC LIMIT 1"
+            )
+        ).one()
+    at = run_page("views/aspirasi.py")
+    at.segmented_control(key="bagian").set_value("Catat baru").run()
+    judul = HOSTILE[0] + " " + HOSTILE[4]
+    at.text_input(key="f_judul").input(judul)
+    at.text_area(key="f_deskripsi").input("\n".join(HOSTILE))
+    at.selectbox(key="f_kategori").set_value("lainnya")
+    at.selectbox(key="f_kelurahan").set_value(kode)
+    at.selectbox(key="f_rembuk").set_value(rid).run()
+    next(b for b in at.button if b.label == "Simpan aspirasi").click().run()
+    assert not at.exception
+    nomor = at.success[0].value.split()[0]
+    with db.connect() as conn:
+        row = conn.execute(
+            select(Aspirasi.judul, Aspirasi.deskripsi, Aspirasi.rembuk_id).where(Aspirasi.nomor == nomor)
+        ).one()
+    assert tuple(row) == (judul, "\n".join(HOSTILE), rid)  # stored exactly as typed
