@@ -24,11 +24,25 @@ def _reset() -> None:
         st.session_state.pop(key, None)
 
 
-def aspirasi_filter(options: FilterOptions, *, container=None) -> AspirasiFilter:
-    """Draw the filter widgets (default: in the sidebar) and return the chosen filter."""
+def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None = None) -> AspirasiFilter:
+    """Draw the filter widgets (default: in the sidebar) and return the chosen filter.
+
+    ``scope``: the kecamatan a scoped staff account is limited to; the filter always includes it.
+    """
     box = container or st.sidebar
+    if scope:
+        options = FilterOptions(
+            kecamatan={scope: options.kecamatan[scope]},
+            kelurahan={k: v for k, v in options.kelurahan.items() if options.kelurahan_kecamatan[k] == scope},
+            kelurahan_kecamatan={k: v for k, v in options.kelurahan_kecamatan.items() if v == scope},
+            kategori=options.kategori,
+            opd=options.opd,
+            rembuk=options.rembuk,
+        )
     with box:
         st.subheader("Filter aspirasi")
+        if scope:
+            st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
         q = st.text_input(
             "Cari di judul/deskripsi", key="q", bind="query-params", max_chars=200, placeholder="mis. lampu"
         )
@@ -101,7 +115,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None) -> AspirasiFilter
         )
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return AspirasiFilter(
-        kecamatan=tuple(kec),
+        kecamatan=(scope,) if scope else tuple(kec),
         kelurahan=tuple(kel),
         kategori=tuple(kat),
         keadaan=keadaan,

@@ -13,7 +13,7 @@ key = data.key()
 today = data.today()
 components.header("Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
 options = data.filter_options(key)
-f = aspirasi_filter(options)
+f = aspirasi_filter(options, scope=actor.kecamatan_kode)
 
 tabs = ["Daftar", "Catat baru", "Impor"]
 tab = st.segmented_control(

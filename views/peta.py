@@ -9,12 +9,12 @@ from ui import auth, components, data, peta
 from ui.filters import aspirasi_filter
 from ui.format import angka, tanggal
 
-auth.require("lihat")
+actor = auth.require("lihat")
 key = data.key()
 today = data.today()
 components.header("Peta Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
 
-f = aspirasi_filter(data.filter_options(key))
+f = aspirasi_filter(data.filter_options(key), scope=actor.kecamatan_kode)
 
 c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
 metrik = c1.selectbox(

@@ -185,3 +185,24 @@ def test_full_form_links_a_rembuk_and_stores_hostile_text_exactly(db):
             select(Aspirasi.judul, Aspirasi.deskripsi, Aspirasi.rembuk_id).where(Aspirasi.nomor == nomor)
         ).one()
     assert tuple(row) == (judul, "\n".join(HOSTILE), rid)  # stored exactly as typed
+
+
+def test_staff_scoped_to_a_kecamatan_sees_only_it(db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT, login_state
+
+    at = AppTest.from_file(str(ROOT / "views/aspirasi.py"), default_timeout=60)
+    at.session_state["auth"] = login_state("staf", kecamatan_kode="35.73.04")
+    at.run()
+    assert not at.exception
+    with db.connect() as conn:
+        sukun = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM aspirasi a JOIN kelurahan k ON k.kode = a.kelurahan_kode "
+                "WHERE k.kecamatan_kode = '35.73.04'"
+            )
+        ).scalar()
+    assert at.metric[0].value == angka(sukun) != angka(n(db))
+    assert at.multiselect(key="kec").options == ["Sukun"]
+    assert any("dibatasi ke Kecamatan Sukun" in c.value for c in at.caption)
