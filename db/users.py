@@ -19,7 +19,8 @@ from db.auth import PERAN, Actor
 from db.schema import Kecamatan, LogAudit, Pengguna, utcnow
 
 _HASHER = PasswordHasher()
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# Letters, digits and . _ - (an e-mail address is allowed, for accounts that log in through the city's SSO).
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,63}$")
 MIN_SANDI = 10
 BATAS_GAGAL = 5  # failed attempts ...
 JENDELA_GAGAL = dt.timedelta(minutes=15)  # ... within this window lock the username for a while
@@ -155,6 +156,28 @@ def masuk(engine: Engine, username: str, sandi: str, now: dt.datetime | None = N
             conn.execute(update(Pengguna).where(Pengguna.id == user.id).values(password_hash=hash_sandi(sandi)))
     log(engine, "login_ok", username)
     return HasilMasuk(Actor(user.username, user.peran, user.kecamatan_kode), None, user.wajib_ganti_sandi, user.nama)
+
+
+def masuk_sso(engine: Engine, email: str | None) -> HasilMasuk:
+    """Map a user authenticated by the city's identity provider (OIDC) to a Kulakan account.
+
+    The role always comes from Kulakan's own users table: an e-mail without an active account is
+    refused, so the identity provider alone never grants access.
+    """
+    username = (email or "").strip().lower()[:64]
+    if not username:
+        return HasilMasuk(None, "Penyedia identitas tidak mengirim alamat e-mail.")
+    with engine.connect() as conn:
+        user = conn.execute(
+            select(Pengguna.username, Pengguna.peran, Pengguna.nama, Pengguna.kecamatan_kode, Pengguna.aktif).where(
+                Pengguna.username == username
+            )
+        ).first()
+    if user is None or not user.aktif:
+        log(engine, "login_sso_ditolak", username)
+        return HasilMasuk(None, f"Akun {username} belum terdaftar atau tidak aktif di Kulakan. Hubungi admin.")
+    log(engine, "login_ok", username, cara="sso")
+    return HasilMasuk(Actor(user.username, user.peran, user.kecamatan_kode), None, False, user.nama)
 
 
 def ganti_sandi(engine: Engine, actor: Actor, sandi_lama: str, sandi_baru: str) -> None:

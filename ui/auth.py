@@ -6,6 +6,7 @@ decides what a page shows.
 
 from __future__ import annotations
 
+import os
 import time
 
 import streamlit as st
@@ -20,6 +21,8 @@ STATE_KEY = "auth"
 
 def current_actor() -> Actor | None:
     """The logged-in user, or None (also after the session expired through inactivity)."""
+    if sso_enabled():
+        _sso_sign_in()
     auth = st.session_state.get(STATE_KEY)
     if not auth:
         return None
@@ -48,6 +51,8 @@ def sign_out() -> None:
     auth = st.session_state.pop(STATE_KEY, None)
     if auth:
         users.log(data.engine(), "logout", auth.get("username"))
+    if sso_enabled() and st.user.is_logged_in:
+        st.logout()
 
 
 def require(izin: str = "lihat") -> Actor:
@@ -65,11 +70,37 @@ def require(izin: str = "lihat") -> Actor:
     return actor
 
 
+def sso_enabled() -> bool:
+    """OIDC login through the city's identity provider: ``KULAKAN_AUTH=sso`` plus an [auth] section in
+    .streamlit/secrets.toml (see docs/DEPLOY.md). Roles still come from Kulakan's users table."""
+    if os.environ.get("KULAKAN_AUTH", "").strip().lower() != "sso":
+        return False
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _sso_sign_in() -> None:
+    """After the identity provider's redirect: map st.user to a Kulakan account (once per session)."""
+    if STATE_KEY in st.session_state or not st.user.is_logged_in:
+        return
+    hasil = users.masuk_sso(data.engine(), st.user.get("email"))
+    if hasil.actor is None:
+        st.session_state["auth_pesan"] = hasil.pesan
+        st.logout()
+    else:
+        sign_in(hasil.actor, hasil.nama, False)
+
+
 def login_page() -> None:
     """The login form (and the forced password change after a one-time password)."""
     st.title("Kulakan · Kota Malang")
     if msg := st.session_state.pop("auth_pesan", None):
         st.info(msg)
+    if sso_enabled():
+        st.button("Masuk dengan akun Pemkot (SSO)", on_click=st.login, type="primary", icon=":material/key:")
+        st.caption("Atau masuk dengan akun Kulakan:")
     with st.form("masuk", border=True, width=420):
         username = st.text_input("Nama pengguna", max_chars=64, autocomplete="username")
         sandi = st.text_input("Kata sandi", type="password", max_chars=256, autocomplete="current-password")

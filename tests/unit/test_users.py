@@ -83,3 +83,19 @@ def test_create_user_command_reads_the_password_from_stdin(empty_db_url):
     assert bad.returncode == 1 and "minimal 10" in bad.stderr
     stats = run("stats")
     assert "pengguna" in stats.stdout
+
+
+def test_sso_maps_only_registered_active_accounts(ready_engine):
+    from db.admin import ubah_pengguna
+    from db.users import masuk_sso
+
+    buat_pengguna(ready_engine, SISTEM, "Siti@MalangKota.go.id", "staf", SANDI)
+    ok = masuk_sso(ready_engine, "siti@malangkota.go.id")
+    assert ok.actor == Actor("siti@malangkota.go.id", "staf", None)
+    refused = masuk_sso(ready_engine, "orang.lain@malangkota.go.id")
+    assert refused.actor is None and "belum terdaftar" in refused.pesan
+    assert masuk_sso(ready_engine, None).actor is None
+    ubah_pengguna(
+        ready_engine, Actor("admin", "admin"), "siti@malangkota.go.id", peran="staf", aktif=False, kecamatan_kode=None
+    )
+    assert masuk_sso(ready_engine, "siti@malangkota.go.id").actor is None
