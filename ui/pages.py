@@ -24,6 +24,9 @@ PAGES: list[PageSpec] = [
     PageSpec("views/beranda.py", "Beranda", ":material/home:", "beranda", default=True),
     PageSpec("views/peta.py", "Peta Aspirasi", ":material/map:", "peta"),
     PageSpec("views/aspirasi.py", "Aspirasi", ":material/list_alt:", "aspirasi", izin="tulis"),
+    PageSpec("views/rotasi.py", "Rotasi Rembuk", ":material/event_repeat:", "rotasi"),
+    PageSpec("views/rembuk.py", "Rembuk Jumat", ":material/groups:", "rembuk"),
+    PageSpec("views/mode_rembuk.py", "Mode Rembuk", ":material/co_present:", "mode-rembuk"),
     PageSpec("views/bimtek.py", "Bimtek", ":material/school:", "bimtek"),
     PageSpec("views/admin.py", "Admin", ":material/admin_panel_settings:", "admin", izin="admin"),
 ]

@@ -1,0 +1,209 @@
+"""Printable brief (PDF) of a host kelurahan: the content of the Mode Rembuk page on paper.
+
+A pure function of :class:`db.rembuk.ModeRembuk` (aggregates only: no personal data, no reporter
+names or phones, no aspiration texts). Uses fpdf2 with the core font Helvetica: no font file and no
+network needed; characters Helvetica (latin-1) cannot encode are transliterated or replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from db.rembuk import ModeRembuk
+
+HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+BULAN = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+]  # fmt: skip
+_GANTI = {
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u2022": "-",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2194": "<->",
+    "\u00a0": " ",
+}
+FONT = "Helvetica"
+
+
+def teks(value) -> str:
+    """Text Helvetica can draw: known symbols transliterated, accents dropped only when needed,
+    other characters (emoji, scripts, control and bidi characters) replaced by '?'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    out = []
+    for ch in str(value):
+        if ch in _GANTI:
+            out.append(_GANTI[ch])
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t":
+            continue  # zero-width and direction marks: invisible, dropped
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+            out.append(base if base.strip() else "?")
+    return "".join(out)
+
+
+def tanggal_id(day: dt.date | None, with_weekday: bool = True) -> str:
+    """'Jumat, 20 November 2026' (same format as ui.format.tanggal, kept here: db/ has no UI import)."""
+    if day is None:
+        return "-"
+    text = f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return f"{HARI[day.weekday()]}, {text}" if with_weekday else text
+
+
+def _angka(n) -> str:
+    if n is None or (isinstance(n, float) and pd.isna(n)):
+        return "-"
+    return f"{int(n):,}".replace(",", ".")
+
+
+class _Brief(FPDF):
+    judul_kaki = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(90)
+        self.cell(0, 6, teks(f"{self.judul_kaki} - halaman {self.page_no()}/{{nb}}"), align="C")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 13)
+    pdf.set_text_color(11, 61, 145)
+    pdf.cell(0, 8, teks(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
+    pdf.set_font(FONT, size=10)
+
+
+def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ...]) -> None:
+    pdf.set_font(FONT, size=9.5)
+    with pdf.table(
+        col_widths=widths,
+        text_align="LEFT",
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245)),
+        line_height=5.5,
+    ) as table:
+        table.row([teks(h) for h in header])
+        for r in rows:
+            table.row([teks(c) for c in r])
+    pdf.set_font(FONT, size=10)
+
+
+def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compress: bool = True) -> bytes:
+    """The brief of one kelurahan as PDF bytes (dated ``m.tanggal``; ``dibuat`` = when printed)."""
+    pdf = _Brief(format="A4")
+    pdf.set_compression(compress)
+    pdf.judul_kaki = f"Kulakan - Ringkasan Rembuk Kelurahan {m.nama} - {tanggal_id(m.tanggal, False)}"
+    pdf.set_title(teks(f"Ringkasan Rembuk Kelurahan {m.nama}"))
+    pdf.set_author("Kulakan - Pemerintah Kota Malang")
+    pdf.set_creation_date(dt.datetime.combine(m.tanggal, dt.time(7, 0), tzinfo=dt.UTC))
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+
+    pdf.set_font(FONT, "B", 18)
+    pdf.cell(0, 10, teks(f"Ringkasan Rembuk - Kelurahan {m.nama}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.cell(0, 6, teks(f"Kecamatan {m.kecamatan}, Kota Malang"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, teks(f"Tanggal: {tanggal_id(m.tanggal)}"), new_x="LMARGIN", new_y="NEXT")
+    if dibuat is not None:
+        pdf.set_font(FONT, size=8.5)
+        pdf.set_text_color(90)
+        pdf.cell(0, 5, teks(f"Dicetak {dibuat:%d/%m/%Y %H:%M} WIB"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
+    pdf.set_font(FONT, size=10)
+    pdf.cell(
+        0,
+        6,
+        teks(f"Rembuk terakhir sebelumnya: {tanggal_id(m.rembuk_terakhir)}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+    _heading(pdf, "Aspirasi")
+    _table(
+        pdf,
+        ["Total", "Terbuka", "Lewat tenggat", "Masuk hari ini"],
+        [[_angka(m.total), _angka(m.terbuka), _angka(m.lewat_tenggat), _angka(m.hari_ini)]],
+        (1, 1, 1, 1),
+    )
+
+    _heading(pdf, "Aspirasi terbuka per kategori")
+    if m.terbuka_per_kategori.empty:
+        pdf.multi_cell(0, 6, teks("Tidak ada aspirasi terbuka."), new_x="LMARGIN", new_y="NEXT")
+    else:
+        _table(
+            pdf,
+            ["Kategori", "Terbuka", "Lewat tenggat"],
+            [[r.kategori, _angka(r.terbuka), _angka(r.lewat_tenggat)] for r in m.terbuka_per_kategori.itertuples()],
+            (3, 1, 1),
+        )
+
+    _heading(pdf, f"Janji rembuk terakhir ({tanggal_id(m.rembuk_terakhir, False)})")
+    if m.janji_terakhir.empty:
+        pdf.multi_cell(0, 6, teks("Tidak ada janji tercatat."), new_x="LMARGIN", new_y="NEXT")
+    else:
+        _table(
+            pdf,
+            ["Janji", "OPD", "Tenggat", "Progres", "Status"],
+            [
+                [
+                    r.teks,
+                    r.opd if isinstance(r.opd, str) else "-",
+                    tanggal_id(r.tenggat, False) if isinstance(r.tenggat, dt.date) else "-",
+                    f"{int(r.progres)}%",
+                    f"{r.status_label}{' (lewat tenggat)' if r.lewat_tenggat else ''}",
+                ]
+                for r in m.janji_terakhir.itertuples()
+            ],
+            (5, 1.9, 2.2, 1.1, 2.4),
+        )
+
+    _heading(pdf, "Lewat tenggat per OPD")
+    if m.lewat_tenggat_per_opd.empty:
+        pdf.multi_cell(0, 6, teks("Tidak ada yang lewat tenggat."), new_x="LMARGIN", new_y="NEXT")
+    else:
+        _table(
+            pdf,
+            ["OPD", "Aspirasi", "Janji"],
+            [[r.opd, _angka(r.aspirasi), _angka(r.janji)] for r in m.lewat_tenggat_per_opd.itertuples()],
+            (2, 1, 1),
+        )
+
+    b = m.bimtek
+    _heading(pdf, "Cakupan bimtek")
+    _table(
+        pdf,
+        ["Lembaga", "Terlatih", "Jumlah", "Cakupan"],
+        [
+            ["RT", _angka(b.rt_terlatih), _angka(b.rt_total), f"{b.rt_persen:.1f}%".replace(".", ",")],
+            ["RW", _angka(b.rw_terlatih), _angka(b.rw_total), f"{b.rw_persen:.1f}%".replace(".", ",")],
+            ["LPMK", "Ya" if b.lpmk else "Belum", "1", "100%" if b.lpmk else "0%"],
+        ],
+        (2, 1, 1, 1),
+    )
+    pdf.ln(2)
+    pdf.set_font(FONT, "I", 8.5)
+    pdf.multi_cell(
+        0,
+        4.5,
+        teks("Ringkasan agregat tanpa data pribadi warga. Jumlah RT/RW per kelurahan indikatif (data referensi)."),
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,133 @@
+"""Mode Rembuk through AppTest: today's host, live counts, and no personal data anywhere on the page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from db import rembuk
+from db.aspirasi import AspirasiBaru, create_aspirasi
+from db.demo import generate_demo
+from db.schema import Aspirasi, BimtekPeserta, Kelurahan
+from tests.app.conftest import run_page
+from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
+
+pytestmark = pytest.mark.usefixtures("backend")
+PAGE = "views/mode_rembuk.py"
+
+
+@pytest.fixture
+def writable_url(empty_db_url, ready_engine):
+    generate_demo(ready_engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
+    create_test_users(ready_engine)
+    return empty_db_url
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def all_text(at) -> str:
+    """Every element's full message: markdown, metric values, dataframe bytes, chart specs, map args."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+            if hasattr(proto, "json_args") and proto.json_args:
+                parts.append(json.dumps(json.loads(proto.json_args), ensure_ascii=False))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def test_todays_host_is_the_planned_one(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    (kode, *_) = rembuk.todays_host(seeded_engine, DEMO_TODAY)
+    with seeded_engine.connect() as conn:
+        nama = conn.scalar(select(Kelurahan.nama).where(Kelurahan.kode == kode))
+    assert at.selectbox(key="kel").value == kode
+    assert at.title[0].value == f"Kelurahan {nama}"
+    m = rembuk.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
+    assert metric(at, "Aspirasi terbuka") == str(m.terbuka)
+    assert metric(at, "Masuk hari ini") == str(m.hari_ini)
+    assert metric(at, "RW terlatih") == f"{m.bimtek.rw_terlatih}/{m.bimtek.rw_total}"
+    # The map of that kelurahan: its outline and one point per RW.
+    (component,) = at.get("component_instance")
+    args = json.loads(component.proto.json_args)
+    assert f'"kode": "{kode}"' in args["feature_group"] or f'"kode":"{kode}"' in args["feature_group"]
+    assert len(re.findall(r'"rw": ?"RW \d\d"', args["feature_group"])) == len(m.titik_rw) > 0
+    # The auto-refreshing part: a fragment running every 5 s, the map outside it.
+    assert at.get("vega_lite_chart"), "bar chart of open aspirations per category"
+
+
+def test_choosing_another_kelurahan(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    at.selectbox(key="kel").set_value("35.73.05.1012").run()
+    assert at.title[0].value == "Kelurahan Tasik Madu"
+    m = rembuk.mode_rembuk_data(seeded_engine, "35.73.05.1012", DEMO_TODAY)
+    assert metric(at, "Total aspirasi") == str(m.total)
+
+
+def test_captured_aspiration_raises_the_count(writable_url, ready_engine, app_env):
+    from db.auth import Actor
+
+    app_env(writable_url)
+    at = run_page(PAGE, peran="pimpinan")
+    kode = rembuk.todays_host(ready_engine, DEMO_TODAY)[0]
+    m = rembuk.mode_rembuk_data(ready_engine, kode, DEMO_TODAY)
+    assert m.rembuk_hari_ini is not None
+    before = int(metric(at, "Masuk hari ini"))
+    open_before = int(metric(at, "Aspirasi terbuka"))
+    assert before == m.hari_ini
+    create_aspirasi(
+        ready_engine,
+        Actor("staf.uji", "staf"),
+        AspirasiBaru(
+            judul="Lampu PJU padam di gang 3",
+            kategori="pju",
+            kelurahan=kode,
+            sumber="RT",
+            kanal="rembuk",
+            rw=1,
+            rt=1,
+            tanggal_diterima=DEMO_TODAY,
+            rembuk_id=m.rembuk_hari_ini,
+        ),
+        DEMO_TODAY,
+    )
+    at.run()
+    assert not at.exception
+    assert int(metric(at, "Masuk hari ini")) == before + 1
+    assert int(metric(at, "Aspirasi terbuka")) == open_before + 1
+
+
+def test_no_personal_data_on_the_page(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    kode = at.selectbox(key="kel").value
+    with seeded_engine.connect() as conn:
+        reporters = conn.execute(
+            select(Aspirasi.pelapor_nama, Aspirasi.pelapor_telepon).where(Aspirasi.kelurahan_kode == kode)
+        ).all()
+        peserta = conn.scalars(select(BimtekPeserta.nama).where(BimtekPeserta.kelurahan_kode == kode)).all()
+    personal = {v for row in reporters for v in row if v} | set(peserta)
+    assert len(personal) > 5, "the demo must hold personal data for this kelurahan, or the test proves nothing"
+    text = all_text(at)
+    # The collector really sees the content (else the check below would pass vacuously).
+    m = rembuk.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
+    assert m.nama in text and m.kecamatan in text
+    if len(m.janji_terakhir):
+        assert m.janji_terakhir.iloc[0]["teks"] in text  # dataframe cells are included
+    if len(m.terbuka_per_kategori):
+        assert m.terbuka_per_kategori.iloc[0]["kategori"] in text  # the chart spec is included
+    leaked = sorted(v for v in personal if v in text)
+    assert leaked == []

@@ -1,0 +1,517 @@
+"""The Rembuk page (Streamlit side): the record of a rembuk, its commitments (janji), quick capture of
+aspirations during the meeting, and the brief of each host kelurahan.
+
+Writes run in ``on_click`` callbacks (before the script): a callback can clear or keep widget
+values, so a saved form is reset for the next entry while a refused one (validation, version
+conflict) keeps exactly what the user typed. Optimistic locking: every edit form remembers the
+version it was loaded with and sends it back; a stale one is refused with the service's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db import rembuk
+from db.aspirasi import AspirasiBaru, ValidasiGagal, create_aspirasi
+from db.aspirasi import KonflikVersi as KonflikAspirasi
+from db.auth import Actor, AksesDitolak
+from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
+from db.queries import FilterOptions
+from db.rembuk import KonflikVersi, RembukData, RembukError
+from ui import data
+from ui.format import angka, tanggal
+
+ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
+FLASH_KEY = "rembuk_pesan"
+SELECT_KEY = "rembuk_id"
+SNAPSHOT_KEY = "rembuk_snapshot"  # rembuk id -> RembukData the edit form was loaded with
+EDIT_ERROR_KEY = "rembuk_edit_galat"
+JANJI_ERROR_KEY = "janji_galat"
+CAPTURE_ERRORS_KEY = "tangkap_galat"
+EDIT_FIELDS = ("tanggal", "status", "hosts", "rt", "rw", "lpmk", "warga", "opd", "catatan")
+NONE_LABEL = "–"
+
+
+def _edit_key(rid: int, field: str) -> str:
+    return f"ed_{rid}_{field}"
+
+
+def _janji_key(jid: int, field: str) -> str:
+    return f"jn_{jid}_{field}"
+
+
+def _flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def flash() -> None:
+    if msg := st.session_state.pop(FLASH_KEY, None):
+        st.success(msg, icon=":material/check_circle:")
+
+
+def _none_if_empty(value):
+    return None if value in (None, "") else value
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def daftar(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
+    """Rembuk of the period, newest first (small and indexed: read fresh, never stale after a save)."""
+    return rembuk.daftar_rembuk(data.engine(), dari, sampai)
+
+
+def periode(today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    value = st.date_input(
+        "Periode",
+        value=(today - dt.timedelta(days=365), today + dt.timedelta(days=120)),
+        key="periode",
+        format="DD/MM/YYYY",
+        width=360,
+    )
+    if isinstance(value, tuple | list):
+        dari = value[0] if len(value) > 0 else None
+        sampai = value[1] if len(value) > 1 else None
+        return dari, sampai
+    return value, value
+
+
+def default_rembuk(df: pd.DataFrame, today: dt.date) -> int | None:
+    """Today's rembuk, else the latest one up to today, else the newest listed."""
+    if df.empty:
+        return None
+    held = df[df["tanggal"] <= today]
+    return int(held.iloc[0]["id"]) if not held.empty else int(df.iloc[0]["id"])
+
+
+def label_rembuk(row) -> str:
+    return f"{tanggal(row['tanggal'])} · {row['tuan_rumah'] or 'tanpa tuan rumah'} · {row['status_label']}"
+
+
+def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
+    """The list of rembuk (table) and the choice of one."""
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Tanggal": pd.to_datetime(df["tanggal"]),
+                "Tuan rumah": df["tuan_rumah"],
+                "Status": df["status_label"],
+                "Aspirasi": df["aspirasi"],
+                "Janji": df["janji"],
+            }
+        ),
+        hide_index=True,
+        height=min(38 + 35 * len(df), 320),
+        column_config={"Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY")},
+        key="tabel_rembuk",
+    )
+    labels = {int(r["id"]): label_rembuk(r) for _, r in df.iterrows()}
+    ids = list(labels)
+    if (new := st.session_state.pop("rembuk_baru_pilih", None)) in ids:
+        st.session_state.pop(SELECT_KEY, None)
+        return st.selectbox("Pilih rembuk", ids, index=ids.index(new), format_func=labels.get, key=SELECT_KEY)
+    chosen = st.session_state.get(SELECT_KEY)
+    if chosen not in ids:
+        st.session_state.pop(SELECT_KEY, None)
+        default = default_rembuk(df, today)
+        index = ids.index(default) if default in ids else 0
+    else:
+        index = ids.index(chosen)
+    return st.selectbox("Pilih rembuk", ids, index=index, format_func=labels.get, key=SELECT_KEY)
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def catatan_rembuk(r: RembukData, opts: FilterOptions) -> None:
+    hosts = ", ".join(opts.kelurahan.get(k, k) for k in r.tuan_rumah)
+    st.subheader(f"{tanggal(r.tanggal)}")
+    st.markdown(f"**Tuan rumah:** {hosts or NONE_LABEL}  \n**Status:** {STATUS_REMBUK.get(r.status, r.status)}")
+    c = st.columns(4)
+    for col, label, value in zip(
+        c, ("Hadir RT", "Hadir RW", "Hadir LPMK", "Hadir warga"), (r.hadir_rt, r.hadir_rw, r.hadir_lpmk, r.hadir_warga),
+        strict=True,
+    ):  # fmt: skip
+        col.metric(label, angka(value) if value is not None else NONE_LABEL)
+    st.markdown(f"**OPD hadir:** {', '.join(r.opd_hadir) if r.opd_hadir else NONE_LABEL}")
+    if r.catatan:
+        st.markdown("**Catatan:**")
+        st.text(r.catatan)
+
+
+def _snapshot(rid: int) -> RembukData | None:
+    snaps = st.session_state.setdefault(SNAPSHOT_KEY, {})
+    if rid not in snaps:
+        snap = rembuk.get_rembuk(data.engine(), rid)
+        if snap is None:
+            return None
+        snaps[rid] = snap
+    return snaps[rid]
+
+
+def _reset_edit(rid: int) -> None:
+    st.session_state.get(SNAPSHOT_KEY, {}).pop(rid, None)
+    st.session_state.pop(EDIT_ERROR_KEY, None)
+    for f in EDIT_FIELDS:
+        st.session_state.pop(_edit_key(rid, f), None)
+
+
+def _save_edit(actor: Actor, rid: int, today: dt.date) -> None:
+    snap = st.session_state.get(SNAPSHOT_KEY, {}).get(rid)
+    if snap is None:
+        return
+    v = {f: st.session_state.get(_edit_key(rid, f)) for f in EDIT_FIELDS}
+    try:
+        rembuk.record_rembuk(
+            data.engine(),
+            actor,
+            v["tanggal"],
+            v["hosts"] or [],
+            v["status"],
+            hadir_rt=_none_if_empty(v["rt"]),
+            hadir_rw=_none_if_empty(v["rw"]),
+            hadir_lpmk=_none_if_empty(v["lpmk"]),
+            hadir_warga=_none_if_empty(v["warga"]),
+            opd_hadir=v["opd"] or [],
+            catatan=v["catatan"],
+            rembuk_id=rid,
+            expected_version=snap.version,
+            today=today,
+        )
+    except ERRORS as exc:
+        st.session_state[EDIT_ERROR_KEY] = str(exc)  # the inputs stay as typed
+    else:
+        _reset_edit(rid)
+        _flash("Catatan rembuk disimpan.")
+
+
+def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> None:
+    snap = _snapshot(rid)
+    if snap is None:
+        st.error("Rembuk ini tidak ditemukan lagi.")
+        return
+    if msg := st.session_state.get(EDIT_ERROR_KEY):
+        st.error(msg, icon=":material/sync_problem:")
+        st.button("Muat ulang data terbaru (isian Anda dibuang)", on_click=_reset_edit, args=(rid,), key="ed_muat")
+    with st.form(f"rembuk_edit_{rid}"):
+        c1, c2 = st.columns(2)
+        c1.date_input("Tanggal", value=snap.tanggal, key=_edit_key(rid, "tanggal"), format="DD/MM/YYYY")
+        c2.selectbox(
+            "Status",
+            list(STATUS_REMBUK),
+            index=list(STATUS_REMBUK).index(snap.status),
+            format_func=STATUS_REMBUK.get,
+            key=_edit_key(rid, "status"),
+        )
+        st.multiselect(
+            "Tuan rumah",
+            list(opts.kelurahan),
+            default=snap.tuan_rumah,
+            format_func=opts.kelurahan.get,
+            key=_edit_key(rid, "hosts"),
+        )
+        c = st.columns(4)
+        for col, field, label, value in zip(
+            c,
+            ("rt", "rw", "lpmk", "warga"),
+            ("Hadir RT", "Hadir RW", "Hadir LPMK", "Hadir warga"),
+            (snap.hadir_rt, snap.hadir_rw, snap.hadir_lpmk, snap.hadir_warga),
+            strict=True,
+        ):
+            col.number_input(label, min_value=0, value=value, step=1, key=_edit_key(rid, field))
+        st.multiselect(
+            "OPD hadir", list(opts.opd), default=snap.opd_hadir, format_func=opts.opd.get, key=_edit_key(rid, "opd")
+        )
+        st.text_area("Catatan", value=snap.catatan or "", key=_edit_key(rid, "catatan"), max_chars=4000)
+        st.caption(f"Versi data yang dibuka: {snap.version}")
+        st.form_submit_button(
+            "Simpan catatan rembuk", type="primary", on_click=_save_edit, args=(actor, rid, today), key="ed_simpan"
+        )
+
+
+def _save_new(actor: Actor, today: dt.date) -> None:
+    s = st.session_state
+    try:
+        rid = rembuk.record_rembuk(
+            data.engine(), actor, s.get("baru_tanggal"), s.get("baru_hosts") or [], s.get("baru_status"), today=today
+        )
+    except ERRORS as exc:
+        s["baru_galat"] = str(exc)
+    else:
+        s.pop("baru_galat", None)
+        s.pop("baru_hosts", None)
+        s["rembuk_baru_pilih"] = rid
+        _flash(f"Rembuk baru #{rid} dicatat.")
+
+
+def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
+    if msg := st.session_state.get("baru_galat"):
+        st.error(msg)
+    with st.form("rembuk_baru"):
+        c1, c2 = st.columns(2)
+        c1.date_input("Tanggal", value=today, key="baru_tanggal", format="DD/MM/YYYY")
+        c2.selectbox("Status", list(STATUS_REMBUK), format_func=STATUS_REMBUK.get, key="baru_status")
+        st.multiselect("Tuan rumah", list(opts.kelurahan), format_func=opts.kelurahan.get, key="baru_hosts")
+        st.form_submit_button("Catat rembuk baru", on_click=_save_new, args=(actor, today), key="baru_simpan")
+
+
+# --------------------------------------------------------------------------- janji
+
+
+def janji_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Kelurahan": df["kelurahan"],
+            "Janji": df["teks"],
+            "OPD": df["opd"],
+            "Tenggat": pd.to_datetime(df["tenggat"]),
+            "Progres": df["progres"],
+            "Status": df["status_label"],
+            "Lewat tenggat": df["lewat_tenggat"],
+        }
+    )
+
+
+JANJI_COLUMNS = {
+    "Progres": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%"),
+    "Tenggat": st.column_config.DateColumn(format="DD/MM/YYYY"),
+}
+
+
+def _reset_janji(jid: int) -> None:
+    st.session_state.pop(JANJI_ERROR_KEY, None)
+    for f in ("versi", "progres", "status", "catatan"):
+        st.session_state.pop(_janji_key(jid, f), None)
+
+
+def _save_janji(actor: Actor, jid: int) -> None:
+    s = st.session_state
+    try:
+        rembuk.update_janji(
+            data.engine(),
+            actor,
+            jid,
+            s[_janji_key(jid, "versi")],
+            int(s[_janji_key(jid, "progres")]),
+            s[_janji_key(jid, "status")],
+            s.get(_janji_key(jid, "catatan")),
+        )
+    except ERRORS as exc:
+        s[JANJI_ERROR_KEY] = str(exc)
+    else:
+        _reset_janji(jid)
+        _flash("Perkembangan janji disimpan.")
+
+
+def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
+    st.subheader("Janji / tindak lanjut")
+    df = rembuk.janji_of_rembuk(data.engine(), r.id, today)
+    if df.empty:
+        st.caption("Belum ada janji yang dicatat untuk rembuk ini.")
+    else:
+        st.dataframe(janji_table(df), hide_index=True, column_config=JANJI_COLUMNS, key="tabel_janji")
+        labels = {int(x.id): f"#{x.id} · {x.kelurahan} · {str(x.teks)[:70]}" for x in df.itertuples()}
+        jid = st.selectbox("Janji", list(labels), format_func=labels.get, key="janji_pilih")
+        row = df[df["id"] == jid].iloc[0]
+        if actor.boleh("tulis"):
+            st.session_state.setdefault(_janji_key(jid, "versi"), int(row["version"]))
+            if msg := st.session_state.get(JANJI_ERROR_KEY):
+                st.error(msg)
+                st.button("Muat ulang janji ini", on_click=_reset_janji, args=(jid,), key="jn_muat")
+            with st.form(f"janji_ubah_{jid}"):
+                c1, c2 = st.columns(2)
+                c1.slider("Progres (%)", 0, 100, int(row["progres"]), step=5, key=_janji_key(jid, "progres"))
+                c2.selectbox(
+                    "Status",
+                    list(STATUS_JANJI),
+                    index=list(STATUS_JANJI).index(row["status"]),
+                    format_func=STATUS_JANJI.get,
+                    key=_janji_key(jid, "status"),
+                )
+                st.text_input("Catatan perkembangan", key=_janji_key(jid, "catatan"), max_chars=500)
+                st.form_submit_button(
+                    "Simpan perkembangan", type="primary", on_click=_save_janji, args=(actor, jid), key="jn_simpan"
+                )
+        hist = rembuk.janji_history(data.engine(), jid)
+        st.markdown("**Riwayat janji**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Waktu (UTC)": hist["waktu"],
+                    "Oleh": hist["oleh"],
+                    "Progres": hist["progres"],
+                    "Status": hist["status_label"],
+                    "Catatan": hist["catatan"],
+                }
+            ),
+            hide_index=True,
+            column_config={"Progres": JANJI_COLUMNS["Progres"]},
+            key="tabel_riwayat_janji",
+        )
+    if actor.boleh("tulis") and r.status != "dibatalkan" and r.tuan_rumah:
+        with st.expander("Tambah janji", icon=":material/add:"):
+            if msg := st.session_state.get("janji_baru_galat"):
+                st.error(msg)
+            with st.form("janji_baru"):
+                st.selectbox("Kelurahan", r.tuan_rumah, format_func=opts.kelurahan.get, key="jb_kel")
+                st.text_area("Isi janji", key="jb_teks", max_chars=1000)
+                c1, c2 = st.columns(2)
+                c1.selectbox("OPD", [None, *opts.opd], format_func=lambda o: o or NONE_LABEL, key="jb_opd")
+                c2.date_input("Tenggat", value=None, key="jb_tenggat", format="DD/MM/YYYY")
+                st.form_submit_button("Tambah janji", on_click=_add_janji, args=(actor, r.id), key="jb_simpan")
+
+
+def _add_janji(actor: Actor, rid: int) -> None:
+    s = st.session_state
+    try:
+        jid = rembuk.add_janji(
+            data.engine(), actor, rid, s.get("jb_kel"), s.get("jb_teks"), s.get("jb_opd"), s.get("jb_tenggat")
+        )
+    except ERRORS as exc:
+        s["janji_baru_galat"] = str(exc)
+    else:
+        s.pop("janji_baru_galat", None)
+        s["jb_teks"] = ""
+        _flash(f"Janji #{jid} dicatat.")
+
+
+# --------------------------------------------------------------------------- quick capture
+
+
+def _capture(actor: Actor, rid: int, today: dt.date) -> None:
+    s = st.session_state
+    try:
+        hasil = create_aspirasi(
+            data.engine(),
+            actor,
+            AspirasiBaru(
+                judul=s.get("cap_judul") or "",
+                kategori=s.get("cap_kategori") or "",
+                kelurahan=s.get("cap_kelurahan") or "",
+                sumber=s.get("cap_sumber") or "",
+                kanal="rembuk",
+                rw=_int_or_none(s.get("cap_rw")),
+                rt=_int_or_none(s.get("cap_rt")),
+                tanggal_diterima=today,
+                rembuk_id=rid,
+            ),
+            today,
+        )
+    except ValidasiGagal as exc:
+        s[CAPTURE_ERRORS_KEY] = dict(exc.errors)
+    except ERRORS as exc:
+        s[CAPTURE_ERRORS_KEY] = {"_": str(exc)}
+    else:
+        s.pop(CAPTURE_ERRORS_KEY, None)
+        s["cap_judul"] = ""  # ready for the next one; category, kelurahan, RW/RT and source stay
+        s["cap_terakhir"] = (hasil.nomor, hasil.peringatan)
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def tangkap(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
+    """Quick capture of aspirations raised at this rembuk (kanal 'rembuk', linked to it)."""
+    st.subheader("Catat aspirasi cepat")
+    if not r.tuan_rumah:
+        st.caption("Rembuk ini belum punya tuan rumah.")
+        return
+    if last := st.session_state.pop("cap_terakhir", None):
+        nomor, warnings = last
+        st.success(f"{nomor} tersimpan.", icon=":material/check_circle:")
+        for w in warnings:
+            st.warning(w)
+    errors: dict = st.session_state.get(CAPTURE_ERRORS_KEY) or {}
+
+    def show(*fields: str) -> None:
+        for f in fields:
+            if errors.get(f):
+                st.error(errors[f], icon=":material/error:")
+
+    if errors.get("_"):
+        st.error(errors["_"])
+    if st.session_state.get("cap_kelurahan") not in r.tuan_rumah:
+        st.session_state.pop("cap_kelurahan", None)
+    with st.form("tangkap_aspirasi"):
+        st.text_input("Judul aspirasi", key="cap_judul", max_chars=200, placeholder="mis. Saluran air tersumbat")
+        show("judul")
+        c1, c2 = st.columns(2)
+        with c1:
+            st.selectbox(
+                "Kategori",
+                list(opts.kategori),
+                format_func=opts.kategori.get,
+                index=None,
+                placeholder="Pilih kategori",
+                key="cap_kategori",
+            )
+            show("kategori")
+        with c2:
+            st.selectbox("Kelurahan", r.tuan_rumah, format_func=opts.kelurahan.get, key="cap_kelurahan")
+            show("kelurahan", "rembuk_id")
+        c3, c4, c5 = st.columns(3)
+        with c3:
+            st.number_input("RW", min_value=1, max_value=99, value=None, step=1, key="cap_rw")
+            show("rw")
+        with c4:
+            st.number_input("RT", min_value=1, max_value=99, value=None, step=1, key="cap_rt")
+            show("rt")
+        with c5:
+            st.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="cap_sumber")
+            show("sumber", "kanal", "tanggal_diterima")
+        st.form_submit_button(
+            "Simpan aspirasi", type="primary", on_click=_capture, args=(actor, r.id, today), key="cap_simpan"
+        )
+
+
+# --------------------------------------------------------------------------- host brief
+
+
+def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
+    """For every host: what was raised and promised at its last rembuk, and what happened since."""
+    st.subheader("Brief tuan rumah")
+    as_of = min(r.tanggal, today)
+    for kode in r.tuan_rumah:
+        b = rembuk.host_brief(data.engine(), kode, as_of)
+        with st.container(border=True):
+            st.markdown(f"#### {b.nama} · Kec. {b.kecamatan}")
+            c = st.columns(2)
+            c[0].metric("Aspirasi terbuka sekarang", angka(b.terbuka))
+            c[1].metric("Lewat tenggat sekarang", angka(b.lewat_tenggat))
+            last = b.rembuk_terakhir
+            if last is None:
+                st.caption("Belum pernah menjadi tuan rumah rembuk sebelumnya.")
+                continue
+            st.markdown(
+                f"Rembuk terakhir: **{tanggal(last.tanggal)}** (tuan rumah {', '.join(last.tuan_rumah)})  \n"
+                f"Sejak itu: {angka(b.baru_sejak)} aspirasi baru, {angka(b.ditutup_sejak)} ditutup. "
+                f"Janji: {angka(b.janji_selesai)} dari {angka(len(b.janji))} selesai, "
+                f"{angka(b.janji_lewat_tenggat)} lewat tenggat."
+            )
+            if not b.aspirasi_diangkat.empty:
+                a = b.aspirasi_diangkat
+                st.markdown(f"**Diangkat saat itu ({len(a)})**")
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            "Nomor": a["nomor"],
+                            "Judul": a["judul"],
+                            "Kategori": a["kategori"],
+                            "OPD": a["opd"],
+                            "Status": a["status_label"],
+                            "Selesai": pd.to_datetime(a["tanggal_selesai"]),
+                        }
+                    ),
+                    hide_index=True,
+                    column_config={"Selesai": st.column_config.DateColumn(format="DD/MM/YYYY")},
+                    key=f"brief_asp_{r.id}_{kode}",
+                )
+            if not b.janji.empty:
+                st.markdown(f"**Dijanjikan saat itu ({len(b.janji)})**")
+                st.dataframe(
+                    janji_table(b.janji), hide_index=True, column_config=JANJI_COLUMNS, key=f"brief_jn_{r.id}_{kode}"
+                )

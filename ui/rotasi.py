@@ -1,0 +1,376 @@
+"""The Rotasi Rembuk page (Streamlit side): cached plan, tables, the rotation map and the staff forms.
+
+The plan is computed by ``db.rotasi_data`` (pure planner + SQL inputs); this module caches it per
+data version, turns it into the tables people read, and wraps the write services with Indonesian
+error messages (never a traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db import rotasi_data
+from db.auth import Actor, AksesDitolak
+from db.kalender import JUMAT
+from db.rembuk import KonflikVersi, RembukError
+from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
+from db.rotasi_data import PerubahanTidakValid
+from geo import maps, rotasi_map
+from ui import data
+from ui.components import folium_map, legend
+from ui.format import angka_ringkas, tanggal
+
+FLASH_KEY = "rotasi_pesan"
+ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
+JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
+
+
+# --------------------------------------------------------------------------- cached adapters
+
+
+def key() -> tuple:
+    """Cache key of the plan: the app's data version plus the manual changes and the settings."""
+    engine = data.engine()
+    changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
+    fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
+    return (*data.key(), fingerprint, tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())))
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def status(key: tuple, today: dt.date) -> tuple[Plan, pd.DataFrame]:
+    return rotasi_data.current_status(data.engine(), today)
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def riwayat(key: tuple) -> pd.DataFrame:
+    return rotasi_data.riwayat_perubahan(data.engine())
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.DataFrame:
+    """One row per planned host: date, kelurahan, kecamatan, score total and each of its parts."""
+    names = df.set_index("kode")
+    rows = []
+    for slot in plan.lanjutan if lanjutan else plan.slots:
+        if not slot.kelurahan:
+            rows.append({"Tanggal": tanggal(slot.tanggal), "Kelurahan": "–", "Keterangan": slot.catatan or ""})
+            continue
+        for kode in slot.kelurahan:
+            skor = plan.skor.get(kode)
+            row = {
+                "Tanggal": tanggal(slot.tanggal),
+                "Kelurahan": names.at[kode, "nama"] if kode in names.index else kode,
+                "Kecamatan": names.at[kode, "kecamatan"] if kode in names.index else "",
+                "Skor": skor.total if skor else None,
+            }
+            for part, label in BAGIAN_SKOR.items():
+                row[label] = skor.parts.get(part) if skor else None
+            keterangan = [slot.alasan.get(kode, "")]
+            if slot.kecamatan_berulang:
+                keterangan.append("kecamatan berulang")
+            row["Keterangan"] = "; ".join(k for k in keterangan if k)
+            rows.append(row)
+    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def dilewati_table(plan: Plan) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"Tanggal": tanggal(x.tanggal), "Alasan": x.alasan} for x in plan.dilewati], columns=["Tanggal", "Alasan"]
+    )
+
+
+def status_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The per-kelurahan status table as shown (sortable: dates stay dates, numbers numbers)."""
+    return pd.DataFrame(
+        {
+            "Kelurahan": df["nama"],
+            "Kecamatan": df["kecamatan"],
+            "Status": df["status_label"],
+            "Tanggal": pd.to_datetime(df["tanggal"]),
+            "Kunjungan terakhir": pd.to_datetime(df["kunjungan_terakhir"]),
+            "Hari sejak": df["hari_sejak"],
+            "Skor": df["skor"],
+        }
+    )
+
+
+def upcoming_fridays(today: dt.date, n: int = JUMAT_PILIHAN) -> list[dt.date]:
+    first = jumat_pertama(today)
+    assert first.weekday() == JUMAT
+    return [first + dt.timedelta(weeks=i) for i in range(n)]
+
+
+def slot_label(plan: Plan, names: dict[str, str], day: dt.date) -> str:
+    hosts = plan.hosts_on(day)
+    who = ", ".join(names.get(k, k) for k in hosts) if hosts else "tanpa tuan rumah"
+    return f"{tanggal(day)} · {who}"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def ringkasan(plan: Plan, df: pd.DataFrame) -> None:
+    total = plan.total_kelurahan or 57
+    c = st.columns(4)
+    c[0].metric("Sudah dikunjungi (siklus ini)", f"{plan.dikunjungi} / {total}")
+    c[1].metric("Perkiraan siklus selesai", tanggal(plan.expected_end, with_weekday=False))
+    c[2].metric("Siklus dimulai", tanggal(plan.cycle_start, with_weekday=False))
+    c[3].metric("Siklus selesai sebelumnya", plan.siklus_selesai)
+    st.progress(
+        min(plan.dikunjungi / total, 1.0),
+        text=f"{plan.dikunjungi} dari {total} kelurahan sudah dikunjungi pada siklus ini",
+    )
+    for msg in plan.peringatan:
+        st.warning(msg, icon=":material/warning:")
+
+
+def jadwal(plan: Plan, df: pd.DataFrame) -> None:
+    st.subheader("Jumat berikutnya")
+    if plan.berikutnya:
+        st.caption(
+            "Skor prioritas = jumlah bagian-bagiannya (bobot × nilai), lihat kolom di kanan. "
+            "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
+        )
+    st.dataframe(
+        jadwal_table(plan, df),
+        hide_index=True,
+        key="tabel_jadwal",
+        column_config={
+            "Skor": st.column_config.NumberColumn(format="%.1f"),
+            **{label: st.column_config.NumberColumn(format="%.1f") for label in BAGIAN_SKOR.values()},
+        },
+    )
+    if plan.lanjutan:
+        with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
+            st.dataframe(jadwal_table(plan, df, lanjutan=True), hide_index=True)
+    lewat = dilewati_table(plan)
+    st.markdown("**Jumat tanpa rembuk**")
+    if lewat.empty:
+        st.caption("Tidak ada Jumat yang dilewati dalam rencana ini.")
+    else:
+        st.dataframe(lewat, hide_index=True, key="tabel_dilewati")
+
+
+@st.fragment
+def peta(df: pd.DataFrame) -> None:
+    """The rotation map with its legend; reruns alone (pan/zoom never rerun the app)."""
+    states = df.set_index("kode")["status"]
+    dates = df.set_index("kode")["tanggal"].map(lambda d: tanggal(d) if isinstance(d, dt.date) else None)
+    layer = maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))
+    map_col, legend_col = st.columns([4, 1])
+    with map_col:
+        clicked = folium_map(maps.base_map(), key="peta_rotasi", layers=[layer]).kelurahan
+    with legend_col:
+        legend(rotasi_map.legend_rotasi(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
+        if clicked and clicked in states.index:
+            row = df.set_index("kode").loc[clicked]
+            st.markdown(f"**{row['nama']}**  \nKec. {row['kecamatan']}")
+            st.caption(f"{row['status_label']} · {tanggal(row['tanggal']) if row['tanggal'] else '–'}")
+
+
+def tabel_status(df: pd.DataFrame) -> None:
+    st.subheader("Status kelurahan")
+    st.dataframe(
+        status_table(df),
+        hide_index=True,
+        key="tabel_status",
+        column_config={
+            "Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Kunjungan terakhir": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Skor": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def _done(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def flash() -> None:
+    if msg := st.session_state.pop(FLASH_KEY, None):
+        st.success(msg, icon=":material/check_circle:")
+
+
+def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
+    """Staff forms: confirm, pin, swap, cancel, postpone, withdraw a change; then the change log."""
+    engine = data.engine()
+    names = dict(zip(df["kode"], df["nama"], strict=True))
+    kec = dict(zip(df["kode"], df["kecamatan"], strict=True))
+    fridays = upcoming_fridays(today)
+    planned = [s.tanggal for s in plan.semua_slot() if s.kelurahan]
+    st.subheader("Kelola jadwal")
+    tabs = st.tabs(["Konfirmasi", "Tetapkan", "Tukar", "Batalkan", "Tunda", "Tarik perubahan"])
+
+    with tabs[0], st.form("rotasi_konfirmasi"):
+        st.caption("Mengonfirmasi membuat rembuk 'dijadwalkan' untuk Jumat itu dengan tuan rumah sesuai rencana.")
+        day = st.selectbox(
+            "Jumat", planned, format_func=lambda d: slot_label(plan, names, d), key="konf_tanggal", index=0
+        )
+        if st.form_submit_button("Konfirmasi tuan rumah", type="primary", key="konf_kirim"):
+            hosts = plan.hosts_on(day) if day else []
+            try:
+                rotasi_data.confirm_slot(engine, actor, day, hosts, today)
+            except ERRORS as exc:
+                st.error(str(exc))
+            else:
+                _done(f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.")
+
+    with tabs[1], st.form("rotasi_pin"):
+        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="pin_tanggal")
+        kode = st.selectbox(
+            "Kelurahan",
+            sorted(names, key=names.get),
+            format_func=lambda k: f"{names[k]} ({kec[k]})",
+            key="pin_kelurahan",
+            index=None,
+            placeholder="Pilih kelurahan",
+        )
+        catatan = st.text_input("Catatan (alasan)", key="pin_catatan", max_chars=300)
+        if st.form_submit_button("Tetapkan", type="primary", key="pin_kirim"):
+            _simpan(engine, actor, today, "pin", day, kelurahan_kode=kode, catatan=catatan)
+
+    with tabs[2], st.form("rotasi_tukar"):
+        a = st.selectbox("Jumat pertama", planned, format_func=lambda d: slot_label(plan, names, d), key="tukar_a")
+        b = st.selectbox(
+            "Jumat kedua",
+            planned,
+            format_func=lambda d: slot_label(plan, names, d),
+            key="tukar_b",
+            index=min(1, max(len(planned) - 1, 0)),
+        )
+        catatan = st.text_input("Catatan (alasan)", key="tukar_catatan", max_chars=300)
+        if st.form_submit_button("Tukar", type="primary", key="tukar_kirim"):
+            _simpan(engine, actor, today, "tukar", a, tanggal_lain=b, catatan=catatan)
+
+    with tabs[3], st.form("rotasi_batal"):
+        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="batal_tanggal")
+        catatan = st.text_input("Alasan pembatalan", key="batal_catatan", max_chars=300)
+        if st.form_submit_button("Batalkan Jumat", type="primary", key="batal_kirim"):
+            _simpan(engine, actor, today, "batal", day, catatan=catatan)
+
+    with tabs[4], st.form("rotasi_tunda"):
+        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="tunda_tanggal")
+        ke = st.selectbox(
+            "Diundur ke",
+            [None, *fridays[1:]],
+            format_func=lambda d: "Jumat berikutnya yang dapat dipakai" if d is None else tanggal(d),
+            key="tunda_ke",
+        )
+        catatan = st.text_input("Catatan (alasan)", key="tunda_catatan", max_chars=300)
+        if st.form_submit_button("Tunda", type="primary", key="tunda_kirim"):
+            _simpan(engine, actor, today, "tunda", day, tanggal_lain=ke, catatan=catatan)
+
+    hist = riwayat(key())
+    aktif = hist[hist["aktif"]] if not hist.empty else hist
+    with tabs[5]:
+        if aktif.empty:
+            st.caption("Tidak ada perubahan aktif.")
+        else:
+            with st.form("rotasi_tarik"):
+                labels = {int(r.id): _label_perubahan(r) for r in aktif.itertuples()}
+                pid = st.selectbox("Perubahan aktif", list(labels), format_func=labels.get, key="tarik_id")
+                if st.form_submit_button("Tarik perubahan", key="tarik_kirim"):
+                    try:
+                        rotasi_data.deactivate_perubahan(engine, actor, int(pid))
+                    except ERRORS as exc:
+                        st.error(str(exc))
+                    else:
+                        _done(f"Perubahan #{pid} ditarik; rencana dihitung ulang.")
+
+    st.markdown("**Riwayat perubahan**")
+    if hist.empty:
+        st.caption("Belum ada perubahan manual.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "No.": hist["id"],
+                    "Jenis": hist["jenis_label"],
+                    "Tanggal": pd.to_datetime(hist["tanggal"]),
+                    "Tanggal lain": pd.to_datetime(hist["tanggal_lain"]),
+                    "Kelurahan": hist["kelurahan"],
+                    "Catatan": hist["catatan"],
+                    "Aktif": hist["aktif"],
+                    "Oleh": hist["oleh"],
+                    "Waktu (UTC)": hist["waktu"],
+                }
+            ),
+            hide_index=True,
+            key="tabel_riwayat",
+        )
+
+
+def _label_perubahan(r) -> str:
+    text = f"#{r.id} · {JENIS_PERUBAHAN.get(r.jenis, r.jenis)} · {tanggal(r.tanggal, with_weekday=False)}"
+    if isinstance(r.tanggal_lain, dt.date):
+        text += f" ↔ {tanggal(r.tanggal_lain, with_weekday=False)}"
+    if isinstance(r.kelurahan, str):
+        text += f" · {r.kelurahan}"
+    return text
+
+
+def _simpan(engine, actor: Actor, today: dt.date, jenis: str, day, **kwargs) -> None:
+    if jenis == "pin" and not kwargs.get("kelurahan_kode"):
+        st.error("Pilih kelurahan yang akan ditetapkan.")
+        return
+    try:
+        pid = rotasi_data.save_perubahan(engine, actor, jenis, day, today=today, **kwargs)
+    except ERRORS as exc:
+        st.error(str(exc))
+    else:
+        _done(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.")
+
+
+def pengaturan(actor: Actor) -> None:
+    """Admin: the planner's settings."""
+    engine = data.engine()
+    current = rotasi_data.load_settings(engine)
+    with st.expander("Pengaturan rotasi (admin)", icon=":material/settings:"), st.form("rotasi_pengaturan"):
+        c1, c2 = st.columns(2)
+        per_jumat = c1.number_input("Kelurahan per Jumat", 1, 3, current.per_jumat, step=1, key="set_per_jumat")
+        horizon = c2.number_input(
+            "Cakrawala rencana (minggu)", 1, 104, current.horizon_minggu, step=1, key="set_horizon"
+        )
+        st.markdown("**Bobot skor prioritas**")
+        b = st.columns(5)
+        bobot = {}
+        for col, (name, label) in zip(
+            b,
+            [
+                ("bobot_hari", "per minggu sejak kunjungan"),
+                ("bobot_terbuka", "per aspirasi terbuka"),
+                ("bobot_lewat_tenggat", "per aspirasi lewat tenggat"),
+                ("bobot_janji", "per janji belum dipenuhi"),
+                ("bobot_bimtek", "kesenjangan bimtek RW penuh"),
+            ],
+            strict=True,
+        ):
+            bobot[name] = col.number_input(
+                label, min_value=0.0, value=float(getattr(current, name)), step=0.1, key=f"set_{name}"
+            )
+        hari = st.number_input(
+            "Hari dianggap sejak kunjungan bila belum pernah dikunjungi",
+            0,
+            3650,
+            current.hari_tanpa_kunjungan,
+            step=30,
+            key="set_hari_tanpa",
+        )
+        if st.form_submit_button("Simpan pengaturan", type="primary", key="set_kirim"):
+            try:
+                new = RotasiSettings(
+                    per_jumat=int(per_jumat), horizon_minggu=int(horizon), hari_tanpa_kunjungan=int(hari), **bobot
+                )
+                rotasi_data.save_settings(engine, actor, new)
+            except ERRORS as exc:
+                st.error(str(exc))
+            else:
+                _done("Pengaturan rotasi disimpan; rencana dihitung ulang.")
+        st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")

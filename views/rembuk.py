@@ -1,0 +1,48 @@
+"""Rembuk Jumat: the record of each rembuk, its commitments, quick capture of aspirations during the
+meeting, and the brief of every host kelurahan."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.rembuk import get_rembuk
+from ui import auth, components, data, rembuk
+from ui.format import tanggal
+
+actor = auth.require("lihat")
+today = data.today()
+key = data.key()
+components.header("Rembuk Jumat", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+rembuk.flash()
+opts = data.filter_options(key)
+
+dari, sampai = rembuk.periode(today)
+daftar = rembuk.daftar(dari, sampai)
+if actor.boleh("tulis"):
+    with st.expander("Catat rembuk baru", icon=":material/add:"):
+        rembuk.form_baru(actor, opts, today)
+if daftar.empty:
+    st.info("Tidak ada rembuk pada periode ini. Ubah periode di atas.")
+    st.stop()
+
+rid = rembuk.pilih(daftar, today)
+r = get_rembuk(data.engine(), rid) if rid is not None else None
+if r is None:
+    st.warning("Rembuk tidak ditemukan.")
+    st.stop()
+
+catatan, janji, aspirasi, brief = st.tabs(["Catatan rembuk", "Janji", "Aspirasi", "Brief tuan rumah"])
+with catatan:
+    rembuk.catatan_rembuk(r, opts)
+    if actor.boleh("tulis"):
+        with st.expander("Ubah catatan rembuk", icon=":material/edit:"):
+            rembuk.form_edit(actor, r.id, opts, today)
+with janji:
+    rembuk.janji(actor, r, opts, today)
+with aspirasi:
+    if actor.boleh("tulis"):
+        rembuk.tangkap(actor, r, opts, today)
+    else:
+        st.caption("Pencatatan aspirasi hanya untuk staf.")
+with brief:
+    rembuk.brief(r, opts, today)
