@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format assets chromium postgres bench clean
+.PHONY: run test lint format assets chromium postgres nginx bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ chromium:
 postgres:
 	bash scripts/ensure_postgres.sh
 
+nginx:
+	bash scripts/install_nginx.sh
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,7 +42,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 ## Everything CI runs: lint, unit, app (AppTest) and browser (Playwright + Chromium) tests on SQLite and PostgreSQL.
-test: $(VENV)/.dev assets chromium postgres lint
+test: $(VENV)/.dev assets chromium postgres nginx lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev assets

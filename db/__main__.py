@@ -124,6 +124,18 @@ def cmd_import_peserta(args) -> int:
     return cli_import_peserta(args.file, args.bimtek, _engine())
 
 
+def cmd_backup(args) -> int:
+    from db.backup import cli_backup
+
+    return cli_backup(args)
+
+
+def cmd_restore(args) -> int:
+    from db.backup import cli_restore
+
+    return cli_restore(args)
+
+
 def cmd_clear_demo(_args) -> int:
     from db.demo import clear_demo
 
@@ -179,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     pes.add_argument("file")
     pes.add_argument("--bimtek", type=int, required=True, metavar="ID", help="id acara bimtek")
     pes.set_defaults(func=cmd_import_peserta)
+    bak = sub.add_parser(
+        "backup", help="cadangkan basis data ke FILE (SQLite: salinan daring; PostgreSQL: pg_dump -Fc)"
+    )
+    bak.add_argument("file")
+    bak.set_defaults(func=cmd_backup)
+    rst = sub.add_parser("restore", help="pulihkan basis data dari FILE (SQLite: salinan pengaman dibuat dulu)")
+    rst.add_argument("file")
+    rst.set_defaults(func=cmd_restore)
     user = sub.add_parser(
         "create-user",
         help="buat pengguna; kata sandi ditanya (tidak ditampilkan) atau dibaca dari stdin",

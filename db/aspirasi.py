@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from db.auth import Actor
@@ -203,6 +203,10 @@ def validate(data: AspirasiBaru, ref: Referensi, today: dt.date) -> tuple[dict[s
 
 
 def _next_nomor(conn: Connection, year: int) -> str:
+    if conn.dialect.name == "postgresql":
+        # Serialise ticket numbering until commit: under READ COMMITTED concurrent saves would read the
+        # same maximum and one would fail on uq_aspirasi_nomor. (SQLite already serialises writers.)
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('kulakan.aspirasi.nomor'))"))
     prefix = f"ASP-{year}-"
     last = conn.scalar(select(func.max(Aspirasi.nomor)).where(Aspirasi.nomor.like(f"{prefix}%")))
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.settings import database_url
+from db.settings import database_url, db_max_overflow, db_pool_size
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -32,8 +32,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 5)
+    # Per process: processes x (pool_size + max_overflow) must stay below the server's max_connections.
+    kwargs.setdefault("pool_size", db_pool_size())
+    kwargs.setdefault("max_overflow", db_max_overflow())
     return create_engine(url, **kwargs)
 
 

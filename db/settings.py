@@ -27,3 +27,16 @@ def timezone_name() -> str:
 def session_minutes() -> int:
     """Minutes of inactivity after which a login expires (``KULAKAN_SESSION_MENIT``, default 60)."""
     return int(os.environ.get("KULAKAN_SESSION_MENIT", "60"))
+
+
+def db_pool_size() -> int:
+    """Connections each app process keeps open to PostgreSQL (``KULAKAN_DB_POOL_SIZE``, default 5)."""
+    return int(os.environ.get("KULAKAN_DB_POOL_SIZE", "5"))
+
+
+def db_max_overflow() -> int:
+    """Extra PostgreSQL connections a process may open under load (``KULAKAN_DB_MAX_OVERFLOW``, default 5).
+
+    Size the server so that processes x (pool size + max overflow) < ``max_connections``.
+    """
+    return int(os.environ.get("KULAKAN_DB_MAX_OVERFLOW", "5"))

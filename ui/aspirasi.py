@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from db import daftar
 from db.aspirasi import (
@@ -320,6 +321,12 @@ def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None
         return
     except AksesDitolak as exc:
         st.session_state["f_akses"] = str(exc)
+        return
+    except OperationalError:
+        st.session_state["f_akses"] = (
+            "Basis data sedang tidak dapat ditulis (hanya-baca atau sibuk). Isian Anda belum disimpan; "
+            "coba lagi sebentar lagi atau hubungi admin."
+        )
         return
     st.session_state["f_errors"] = {}
     note = " (ditautkan sebagai duplikat)" if dup_of else ""

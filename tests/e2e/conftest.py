@@ -45,6 +45,7 @@ class AppServer:
             "KULAKAN_DATABASE_URL": db_url,
             "KULAKAN_TODAY": DEMO_TODAY.isoformat(),
         }
+        (ROOT / ".pytest_cache").mkdir(exist_ok=True)
         self.log = open(ROOT / ".pytest_cache" / f"streamlit-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
