@@ -123,7 +123,28 @@ def insert_hostile(engine) -> list[str]:
                 for i, text in enumerate(HOSTILE)
             ],
         )
+    insert_hostile_records(engine)
     return list(HOSTILE)
+
+
+HOSTILE_JUDUL_BIMTEK = "Bimtek <script>alert('xss-bimtek')</script> ${1+1}"
+
+
+def insert_hostile_records(engine) -> dict:
+    """Hostile text in every other free-text field, written through the real services."""
+    from db.auth import SISTEM
+    from db.bimtek import DataBimtek, DataPeserta, buat_bimtek, tambah_peserta
+    from db.rembuk import add_janji, record_rembuk
+    from tests.hostile import HOSTILE
+
+    rid = record_rembuk(
+        engine, SISTEM, DEMO_TODAY - dt.timedelta(days=3 * 7), [HOSTILE_KELURAHAN], "terlaksana",
+        hadir_rt=3, hadir_rw=1, hadir_lpmk=1, hadir_warga=10, catatan="\n".join(HOSTILE), today=DEMO_TODAY,
+    )  # fmt: skip
+    jid = add_janji(engine, SISTEM, rid, HOSTILE_KELURAHAN, HOSTILE[0] + " " + HOSTILE[4], "DLH", DEMO_TODAY)
+    bid = buat_bimtek(engine, SISTEM, DataBimtek(HOSTILE_JUDUL_BIMTEK, DEMO_TODAY - dt.timedelta(days=10), HOSTILE[1]))
+    pid = tambah_peserta(engine, SISTEM, bid, DataPeserta(HOSTILE[2], "ketua_lpmk", HOSTILE_KELURAHAN))
+    return {"rembuk": rid, "janji": jid, "bimtek": bid, "peserta": pid}
 
 
 @pytest.fixture(scope="session")

@@ -162,3 +162,10 @@ def test_only_writers_may_import(ready_engine):
     scoped = import_aspirasi(ready_engine, Actor("staf.sukun", "staf", "35.73.04"), GOOD.encode(), "a.csv", TODAY)
     assert not scoped.ok and all(p.alasan == "Di luar kecamatan akun Anda." for p in scoped.problems)
     assert n_aspirasi(ready_engine) == 0
+
+
+def test_a_50_mb_upload_is_refused_before_reading(ready_engine):
+    big = b"ref,tanggal,judul,kategori,kelurahan\n" + b"x" * (50 * 1024 * 1024)
+    report = import_aspirasi(ready_engine, STAF, big, "besar.csv", TODAY)
+    assert not report.ok and "terlalu besar" in report.problems[0].alasan
+    assert n_aspirasi(ready_engine) == 0
