@@ -78,35 +78,11 @@ def kpi(engine: Engine, today: dt.date) -> Kpi:
 
 def counts_per_kelurahan(engine: Engine, today: dt.date) -> pd.DataFrame:
     """One row per kelurahan (all 57, zeros included): total, terbuka, lewat_tenggat."""
-    agg = (
-        select(
-            Aspirasi.kelurahan_kode.label("kode"),
-            func.count(Aspirasi.id).label("total"),
-            _count_if(Aspirasi.terbuka).label("terbuka"),
-            _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)).label("lewat_tenggat"),
-        )
-        .group_by(Aspirasi.kelurahan_kode)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Kelurahan.kode,
-            Kelurahan.nama,
-            Kecamatan.nama.label("kecamatan"),
-            Kelurahan.jumlah_rt,
-            func.coalesce(agg.c.total, 0).label("total"),
-            func.coalesce(agg.c.terbuka, 0).label("terbuka"),
-            func.coalesce(agg.c.lewat_tenggat, 0).label("lewat_tenggat"),
-        )
-        .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
-        .outerjoin(agg, agg.c.kode == Kelurahan.kode)
-        .order_by(Kelurahan.kode)
-    )
-    with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).mappings().all())
-    if df.empty:
-        return pd.DataFrame(columns=["nama", "kecamatan", "jumlah_rt", "total", "terbuka", "lewat_tenggat"])
-    return df.set_index("kode")
+    from db.filters import AspirasiFilter
+    from db.peta import kelurahan_metrics
+
+    df = kelurahan_metrics(engine, AspirasiFilter(), today).rename(columns={"jumlah": "total"})
+    return df[["nama", "kecamatan", "jumlah_rt", "total", "terbuka", "lewat_tenggat"]]
 
 
 @dataclass(frozen=True)
