@@ -136,6 +136,19 @@ def cmd_restore(args) -> int:
     return cli_restore(args)
 
 
+def cmd_postgis(_args) -> int:
+    from db.postgis import aspirasi_di_luar_kelurahan, postgis_tersedia, siapkan_postgis
+
+    engine = _engine()
+    if not postgis_tersedia(engine):
+        print("PostGIS tidak tersedia: perlu PostgreSQL dengan paket postgis (mis. postgresql-15-postgis-3).")
+        return 1
+    n = siapkan_postgis(engine)
+    print(f"PostGIS siap: {n} poligon kelurahan di tabel kelurahan_geom.")
+    print(f"Aspirasi berlokasi di luar kelurahan tercatatnya: {aspirasi_di_luar_kelurahan(engine)}")
+    return 0
+
+
 def cmd_clear_demo(_args) -> int:
     from db.demo import clear_demo
 
@@ -199,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     rst = sub.add_parser("restore", help="pulihkan basis data dari FILE (SQLite: salinan pengaman dibuat dulu)")
     rst.add_argument("file")
     rst.set_defaults(func=cmd_restore)
+    sub.add_parser(
+        "postgis", help="opsional (PostgreSQL + PostGIS): simpan poligon kelurahan di basis data untuk ST_Contains"
+    ).set_defaults(func=cmd_postgis)
     user = sub.add_parser(
         "create-user",
         help="buat pengguna; kata sandi ditanya (tidak ditampilkan) atau dibaca dari stdin",
