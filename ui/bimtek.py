@@ -24,6 +24,7 @@ from db.settings import database_url
 from geo import maps
 from ui import data
 from ui.components import folium_map, legend
+from ui.filters import wilayah
 from ui.format import angka, persen, tanggal
 
 FLASH_KEY = "bimtek_pesan"
@@ -85,21 +86,7 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     with st.sidebar:
         st.subheader("Filter bimtek")
         ids = st.multiselect("Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek")
-        kec = st.multiselect(
-            "Kecamatan",
-            list(options.kecamatan),
-            format_func=options.kecamatan.get,
-            key="bt_kec",
-            placeholder="Semua kecamatan",
-        )
-        kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
-        kel = st.multiselect(
-            "Kelurahan",
-            kel_choices,
-            format_func=options.kelurahan.get,
-            key="bt_kel",
-            placeholder="Semua kelurahan",
-        )
+        kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",
             list(JENIS),

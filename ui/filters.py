@@ -24,6 +24,28 @@ def _reset() -> None:
         st.session_state.pop(key, None)
 
 
+def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel", bind=None) -> tuple[list, list]:
+    """Kecamatan and kelurahan pickers (shared by every filter); the kelurahan list follows the kecamatan."""
+    kec = st.multiselect(
+        "Kecamatan",
+        list(options.kecamatan),
+        format_func=options.kecamatan.get,
+        key=kec_key,
+        bind=bind,
+        placeholder="Semua kecamatan",
+    )
+    kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
+    kel = st.multiselect(
+        "Kelurahan",
+        kel_choices,
+        format_func=options.kelurahan.get,
+        key=kel_key,
+        bind=bind,
+        placeholder="Semua kelurahan",
+    )
+    return kec, kel
+
+
 def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None = None) -> AspirasiFilter:
     """Draw the filter widgets (default: in the sidebar) and return the chosen filter.
 
@@ -46,23 +68,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
         q = st.text_input(
             "Cari di judul/deskripsi", key="q", bind="query-params", max_chars=200, placeholder="mis. lampu"
         )
-        kec = st.multiselect(
-            "Kecamatan",
-            list(options.kecamatan),
-            format_func=options.kecamatan.get,
-            key="kec",
-            bind="query-params",
-            placeholder="Semua kecamatan",
-        )
-        kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
-        kel = st.multiselect(
-            "Kelurahan",
-            kel_choices,
-            format_func=options.kelurahan.get,
-            key="kel",
-            bind="query-params",
-            placeholder="Semua kelurahan",
-        )
+        kec, kel = wilayah(options, bind="query-params")
         kat = st.multiselect(
             "Kategori",
             list(options.kategori),
