@@ -49,3 +49,10 @@ def test_a_page_opened_without_login_refuses(seeded_url, app_env):
     at = run_page("views/peta.py", peran=None)
     assert [w.value for w in at.warning] == ["Silakan masuk terlebih dahulu."]
     assert not at.metric
+
+
+def test_database_down_gives_a_clear_message_not_a_traceback(app_env, monkeypatch):
+    app_env("postgresql+psycopg://postgres@127.0.0.1:1/tidak_ada?connect_timeout=2")
+    at = run_page("app.py", peran="staf")
+    assert not at.exception
+    assert any("Basis data sedang tidak dapat dihubungi" in e.value for e in at.error)
