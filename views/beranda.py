@@ -27,8 +27,8 @@ cols[1].metric("Terbuka", angka(k.terbuka), border=True)
 cols[2].metric("Lewat tenggat", angka(k.lewat_tenggat), border=True)
 cols[3].metric("Selesai bulan ini", angka(k.selesai_bulan_ini), border=True)
 cols[4].metric(
-    "Median hari kerja sampai selesai",
-    angka_ringkas(k.median_hari_kerja_selesai),
+    "Median penyelesaian",
+    f"{angka_ringkas(k.median_hari_kerja_selesai)} hari kerja" if k.median_hari_kerja_selesai is not None else "–",
     border=True,
     help="Median jumlah hari kerja dari diterima sampai berstatus Selesai "
     "(tanpa akhir pekan, libur nasional dan cuti bersama).",

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_TODAY
-from ui.format import angka
+from ui.format import angka, angka_ringkas
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -36,6 +36,12 @@ def test_kpis_equal_sql(seeded_engine, seeded_url, app_env):
     assert _metric(at, "Lewat tenggat") == angka(lewat)
     assert _metric(at, "Selesai bulan ini") == angka(selesai)
     assert _metric(at, "Kelurahan terjangkau bimtek") == "57/57"
+    with seeded_engine.connect() as conn:
+        days = sorted(
+            conn.execute(text("SELECT hari_kerja_selesai FROM aspirasi WHERE status = 'selesai'")).scalars().all()
+        )
+    median = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
+    assert _metric(at, "Median penyelesaian") == f"{angka_ringkas(median)} hari kerja"
 
 
 def test_demo_badge_and_rembuk_cards(seeded_url, app_env):
@@ -53,6 +59,6 @@ def test_empty_database_shows_a_clear_state(ready_engine, app_env):
     at = run_page()
     assert any("Belum ada aspirasi" in i.value for i in at.info)
     assert _metric(at, "Aspirasi total") == "0"
-    assert _metric(at, "Median hari kerja sampai selesai") == "–"
+    assert _metric(at, "Median penyelesaian") == "–"
     assert "Data demo" not in " ".join(m.value for m in at.markdown)
     assert any("Belum ada rembuk yang dijadwalkan" in m.value for m in at.markdown)
