@@ -221,3 +221,31 @@ def ekspor(
         baris=len(df),
     )
     return to_csv_bytes(df) if kind == "csv" else to_xlsx_bytes(df)
+
+
+def id_dari_nomor(engine: Engine, nomor: str) -> int | None:
+    """The id of an aspirasi by its ticket number (as typed: case and spaces ignored)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(Aspirasi.id).where(Aspirasi.nomor == nomor.strip().upper()))
+
+
+def tuan_rumah(engine: Engine, rembuk_id: int) -> list[str]:
+    """Codes of the host kelurahan of a rembuk."""
+    with engine.connect() as conn:
+        return list(conn.scalars(select(RembukKelurahan.kelurahan_kode).where(RembukKelurahan.rembuk_id == rembuk_id)))
+
+
+def rw_rt(engine: Engine, kode: str) -> dict[int, list[int]]:
+    """RW -> the RT numbers that exist in it, for one kelurahan (from the lembaga table)."""
+    from db.schema import Lembaga
+
+    out: dict[int, list[int]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Lembaga.rw, Lembaga.rt)
+            .where(Lembaga.kelurahan_kode == kode, Lembaga.jenis == "RT")
+            .order_by(Lembaga.rw, Lembaga.rt)
+        )
+        for rw, rt in rows:
+            out.setdefault(rw, []).append(rt)
+    return out

@@ -204,12 +204,7 @@ def _versi(d: daftar.Detail) -> int:
 
 
 def _id_of(nomor: str) -> int | None:
-    from sqlalchemy import select
-
-    from db.schema import Aspirasi
-
-    with data.engine().connect() as conn:
-        return conn.scalar(select(Aspirasi.id).where(Aspirasi.nomor == nomor.strip().upper()))
+    return daftar.id_dari_nomor(data.engine(), nomor)
 
 
 def _form_penugasan(d: daftar.Detail, actor: Actor, options: FilterOptions) -> None:
@@ -341,29 +336,12 @@ def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None
 
 
 def _hosts(rembuk_id: int) -> list[str]:
-    from sqlalchemy import select
-
-    from db.schema import RembukKelurahan
-
-    with data.engine().connect() as conn:
-        return list(conn.scalars(select(RembukKelurahan.kelurahan_kode).where(RembukKelurahan.rembuk_id == rembuk_id)))
+    return daftar.tuan_rumah(data.engine(), rembuk_id)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def _rw_rt_cached(url: str, kode: str) -> dict[int, list[int]]:
-    from sqlalchemy import select
-
-    from db.schema import Lembaga
-
-    out: dict[int, list[int]] = {}
-    with data.engine().connect() as conn:
-        for rw, rt in conn.execute(
-            select(Lembaga.rw, Lembaga.rt)
-            .where(Lembaga.kelurahan_kode == kode, Lembaga.jenis == "RT")
-            .order_by(Lembaga.rw, Lembaga.rt)
-        ):
-            out.setdefault(rw, []).append(rt)
-    return out
+    return daftar.rw_rt(data.engine(), kode)
 
 
 def _rw_rt(kode: str | None) -> dict[int, list[int]]:
