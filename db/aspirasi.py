@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.auth import Actor
 from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
+from db.engine import write_lock
 from db.kalender import Kalender
 from db.kalender import today as city_today
 from db.schema import (
@@ -285,9 +286,10 @@ def create_aspirasi(engine: Engine, actor: Actor, data: AspirasiBaru, today: dt.
     """Validate and save one new aspirasi; raises ValidasiGagal with messages per field."""
     actor.wajib("tulis")
     today = today or city_today()
-    for attempt in range(5):
+    for attempt in range(10):
         try:
             with engine.begin() as conn:
+                write_lock(conn)
                 ref = load_referensi(conn)
                 errors, warnings, values = validate(data, ref, today)
                 if errors:
@@ -298,7 +300,7 @@ def create_aspirasi(engine: Engine, actor: Actor, data: AspirasiBaru, today: dt.
             return Hasil(new_id, nomor, warnings)
         except IntegrityError as exc:
             # Two people saving at the same moment got the same ticket number: take the next one.
-            if "nomor" not in str(exc.orig) or attempt == 4:
+            if "nomor" not in str(exc.orig) or attempt == 9:
                 if "ref_eksternal" in str(exc.orig):
                     raise ValidasiGagal({"ref_eksternal": "Referensi eksternal ini sudah ada."}) from exc
                 raise

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from db.aspirasi import AspirasiBaru, insert_new, load_referensi, row_for, validate
 from db.auth import Actor
 from db.domain import KANAL, PRIORITAS
+from db.engine import write_lock
 from db.kalender import today as city_today
 from db.schema import Aspirasi, Kelurahan
 from db.tabular import ImportProblem, TanggalTidakValid, iter_rows, parse_tanggal, problems_frame, read_table
@@ -213,6 +214,7 @@ def import_aspirasi(
         report.warnings.append(f"Kolom diabaikan: {', '.join(tabel.kolom_asli.get(c, c) for c in unknown)}.")
 
     with engine.begin() as conn:
+        write_lock(conn)
         ref = load_referensi(conn)
         kecamatan_of = dict(conn.execute(select(Kelurahan.kode, Kelurahan.kecamatan_kode)).tuples().all())
         parsed: list[tuple[int, AspirasiBaru, dict]] = []

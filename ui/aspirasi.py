@@ -249,7 +249,7 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
     judul = st.text_input("Judul *", max_chars=200, key="f_judul", placeholder="mis. Lampu jalan mati di gang 3")
     _field_error(errors, "judul")
     c1, c2 = st.columns(2)
-    kategori = c1.selectbox("Kategori *", list(options.kategori), format_func=options.kategori.get, index=None,
+    c1.selectbox("Kategori *", list(options.kategori), format_func=options.kategori.get, index=None,
                             key="f_kategori", placeholder="Pilih kategori")  # fmt: skip
     with c1:
         _field_error(errors, "kategori")
@@ -260,28 +260,25 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
     rw_rt = _rw_rt(kel)
     c3, c4, c5 = st.columns(3)
     rw = c3.selectbox("RW", list(rw_rt), index=None, key="f_rw", format_func=lambda r: f"RW {r:02d}", placeholder="–")
-    rt = c4.selectbox(
-        "RT", rw_rt.get(rw, []), index=None, key="f_rt", format_func=lambda r: f"RT {r:02d}", placeholder="–"
-    )
-    sumber = c5.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="f_sumber")
+    c4.selectbox("RT", rw_rt.get(rw, []), index=None, key="f_rt", format_func=lambda r: f"RT {r:02d}", placeholder="–")
+    c5.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="f_sumber")
     with c3:
         _field_error(errors, "rw")
     with c4:
         _field_error(errors, "rt")
-    deskripsi, nama, telepon, kanal, lat, lon, tanggal = "", None, None, "rembuk", None, None, today
     if not cepat:
-        deskripsi = st.text_area("Deskripsi", max_chars=5000, key="f_deskripsi")
+        st.text_area("Deskripsi", max_chars=5000, key="f_deskripsi")
         c6, c7 = st.columns(2)
-        kanal = c6.selectbox("Kanal", list(KANAL), format_func=KANAL.get, key="f_kanal", index=1)
-        tanggal = c7.date_input("Tanggal diterima", value=today, max_value=today, format="DD/MM/YYYY", key="f_tanggal")
+        c6.selectbox("Kanal", list(KANAL), format_func=KANAL.get, key="f_kanal", index=1)
+        c7.date_input("Tanggal diterima", value=today, max_value=today, format="DD/MM/YYYY", key="f_tanggal")
         with c7:
             _field_error(errors, "tanggal_diterima")
         c8, c9 = st.columns(2)
-        nama = c8.text_input("Nama pelapor (data pribadi)", max_chars=120, key="f_pelapor")
-        telepon = c9.text_input("Telepon pelapor (data pribadi)", max_chars=20, key="f_telepon")
+        c8.text_input("Nama pelapor (data pribadi)", max_chars=120, key="f_pelapor")
+        c9.text_input("Telepon pelapor (data pribadi)", max_chars=20, key="f_telepon")
         with c9:
             _field_error(errors, "pelapor_telepon")
-        rembuk_id = st.selectbox(
+        st.selectbox(
             "Diangkat di rembuk (opsional)",
             list(options.rembuk),
             index=None,
@@ -290,23 +287,47 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
             placeholder="Tidak dari rembuk",
         )
         _field_error(errors, "rembuk_id")
-        lat, lon = _lokasi(kel)
+        _lokasi(kel)
         _field_error(errors, "lokasi")
-    item = AspirasiBaru(
-        judul=judul, kategori=kategori or "", kelurahan=kel or "", rw=rw, rt=rt, sumber=sumber, kanal=kanal,
-        deskripsi=deskripsi, pelapor_nama=nama or None, pelapor_telepon=telepon or None, tanggal_diterima=tanggal,
-        rembuk_id=rembuk_id, lat=lat, lon=lon,
-    )  # fmt: skip
-    dup_of = _duplikat(item, today) if judul and kel else None
+    item = _item(today, cepat, rembuk_id)
+    if judul and kel:
+        _duplikat(item, today)
     if err := st.session_state.pop("f_akses", None):
         st.error(err)
     # Saved in a callback: it runs before the widgets are drawn again, so they can be cleared there.
     st.button("Simpan aspirasi", type="primary", icon=":material/save:", on_click=_simpan,
-              args=(item, actor, today, dup_of, cepat))  # fmt: skip
+              args=(actor, today, cepat, rembuk_id))  # fmt: skip
 
 
-def _simpan(item: AspirasiBaru, actor: Actor, today: dt.date, dup_of: int | None, cepat: bool) -> None:
+def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> AspirasiBaru:
+    """The form's current values, read from the widgets' state (also inside the save callback, where
+    values typed just before the click are already there but the last run's variables are not)."""
+    state = st.session_state
+    full = not cepat
+    return AspirasiBaru(
+        judul=state.get("f_judul") or "",
+        kategori=state.get("f_kategori") or "",
+        kelurahan=state.get("f_kelurahan") or "",
+        rw=state.get("f_rw"),
+        rt=state.get("f_rt"),
+        sumber=state.get("f_sumber") or "warga",
+        kanal=(state.get("f_kanal") or "langsung") if full else "rembuk",
+        deskripsi=(state.get("f_deskripsi") or "") if full else "",
+        pelapor_nama=(state.get("f_pelapor") or None) if full else None,
+        pelapor_telepon=(state.get("f_telepon") or None) if full else None,
+        tanggal_diterima=(state.get("f_tanggal") or today) if full else today,
+        rembuk_id=state.get("f_rembuk") if full else rembuk_id,
+        lat=state.get("f_lat") if full else None,
+        lon=state.get("f_lon") if full else None,
+    )
+
+
+def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
     engine = data.engine()
+    if cepat:
+        rembuk_id = st.session_state.get("rembuk_cepat", rembuk_id)
+    item = _item(today, cepat, rembuk_id)
+    dup_of = st.session_state.get("f_dup")
     try:
         hasil = create_aspirasi(engine, actor, item, today)
         if dup_of:

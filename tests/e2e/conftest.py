@@ -131,7 +131,9 @@ def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> Non
     pg.get_by_label("Nama pengguna").fill(username)
     pg.get_by_label("Kata sandi").fill(TEST_SANDI)
     pg.get_by_role("button", name="Masuk").click()
-    expect(pg.get_by_text("Masuk sebagai")).to_be_visible(timeout=30_000)
+    # Logged in once the form is gone (the sidebar with "Masuk sebagai" is hidden on Mode Rembuk).
+    expect(pg.get_by_label("Kata sandi")).to_have_count(0, timeout=30_000)
+    expect(pg.get_by_role("main")).to_be_visible()
 
 
 def new_page(browser, base_url: str, username: str | None = "staf.uji", path: str = "/"):
