@@ -64,6 +64,7 @@ from db.filters import AspirasiFilter  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.reference import load_reference  # noqa: E402
 from geo import maps  # noqa: E402
+from tests.dbutil import pg_database  # noqa: E402
 from ui import peta as ui_peta  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
@@ -200,17 +201,8 @@ def database(server_url: str | None, tmp: Path) -> Iterator[str]:
     if server_url is None:
         yield f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
         return
-    admin_url = make_url(server_url)
-    name = f"kulakan_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database(server_url, prefix="kulakan_bench_") as url:
+        yield url
 
 
 def machine_info(server_url: str | None) -> list[str]:

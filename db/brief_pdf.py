@@ -14,13 +14,9 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from db.format import angka, tanggal
 from db.rembuk import ModeRembuk
 
-HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-BULAN = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-]  # fmt: skip
 _GANTI = {
     "\u2013": "-",
     "\u2014": "-",
@@ -61,17 +57,13 @@ def teks(value) -> str:
 
 
 def tanggal_id(day: dt.date | None, with_weekday: bool = True) -> str:
-    """'Jumat, 20 November 2026' (same format as ui.format.tanggal, kept here: db/ has no UI import)."""
-    if day is None:
-        return "-"
-    text = f"{day.day} {BULAN[day.month - 1]} {day.year}"
-    return f"{HARI[day.weekday()]}, {text}" if with_weekday else text
+    """'Jumat, 20 November 2026', as on screen; '-' for no date (Helvetica has no en dash)."""
+    return "-" if day is None else tanggal(day, with_weekday)
 
 
 def _angka(n) -> str:
-    if n is None or (isinstance(n, float) and pd.isna(n)):
-        return "-"
-    return f"{int(n):,}".replace(",", ".")
+    """A count as on screen ('1.554'); '-' when missing."""
+    return "-" if n is None or pd.isna(n) else angka(int(n))
 
 
 class _Brief(FPDF):

@@ -29,6 +29,7 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from shapely.geometry import mapping
 
+from db.format import angka_ringkas
 from geo.assets import use_local_assets
 from geo.boundaries import load_boundaries
 
@@ -120,10 +121,8 @@ def _escape(value: Any) -> Any:
 
 
 def format_angka(value: float) -> str:
-    """Indonesian number format: 1.234 for whole numbers, 1.234,5 otherwise."""
-    decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """Indonesian number format: 1.234 for whole numbers, 1.234,5 otherwise (as on screen)."""
+    return angka_ringkas(value)
 
 
 def _format(value: Any, fmt: Formatter) -> str:

@@ -32,10 +32,13 @@ def pg_unavailable_reason() -> str | None:
 
 
 @contextmanager
-def pg_database():
-    """A fresh, private database on the test server; dropped afterwards."""
-    admin_url = make_url(pg_admin_url())
-    name = f"kulakan_t_{uuid.uuid4().hex[:10]}"
+def pg_database(server_url: str | None = None, prefix: str = "kulakan_t_"):
+    """A fresh, private database on a PostgreSQL server (default: the test server); dropped afterwards.
+
+    Also used by bench/ for its per-size databases.
+    """
+    admin_url = make_url(server_url or pg_admin_url())
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

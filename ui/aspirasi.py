@@ -370,8 +370,8 @@ def _rw_rt(kode: str | None) -> dict[int, list[int]]:
     return _rw_rt_cached(data.key()[0], kode) if kode else {}
 
 
-def _lokasi(kode: str | None) -> tuple[float | None, float | None]:
-    """Optional location: typed coordinates or a click on a small map of the kelurahan."""
+def _lokasi(kode: str | None) -> None:
+    """Optional location (widgets f_lat/f_lon): typed coordinates or a click on a small map of the kelurahan."""
     with st.expander("Lokasi (opsional): ketik koordinat atau klik peta", expanded=False):
         c1, c2 = st.columns(2)
         lat = c1.number_input("Lintang", min_value=-90.0, max_value=90.0, value=None, format="%.6f", key="f_lat")
@@ -392,21 +392,20 @@ def _lokasi(kode: str | None) -> tuple[float | None, float | None]:
 
             if kelurahan_at(lon, lat) != kode:
                 st.warning("Titik ini berada di luar kelurahan yang dipilih.", icon=":material/warning:")
-    return lat, lon
 
 
-def _duplikat(item: AspirasiBaru, today: dt.date) -> int | None:
-    """Show possible duplicates before saving; returns the id chosen to link to (or None)."""
+def _duplikat(item: AspirasiBaru, today: dt.date) -> None:
+    """Show possible duplicates before saving; the choice to link one is the widget f_dup."""
     hints = kemungkinan_duplikat(data.engine(), item, today)
     if hints.empty:
-        return None
+        return
     st.warning(f"Mungkin duplikat: {len(hints)} aspirasi serupa ditemukan.", icon=":material/content_copy:")
     st.dataframe(hints.drop(columns=["id"]), hide_index=True)
     pilihan = {
         None: "Simpan sebagai aspirasi baru",
         **{int(r.id): f"Catat sebagai duplikat dari {r.nomor}" for r in hints.itertuples()},
     }
-    return st.radio("Tindakan", list(pilihan), format_func=pilihan.get, key="f_dup")
+    st.radio("Tindakan", list(pilihan), format_func=pilihan.get, key="f_dup")
 
 
 # --- import ------------------------------------------------------------------------------------
