@@ -123,6 +123,77 @@ class Requests:
         return [u for u in self.urls if not u.startswith(local)]
 
 
+# Runs in the page and in every frame (map iframes included) before their own scripts: an uncaught error or
+# rejected promise anywhere is reported as a console error, which BrowserErrors collects.
+_FRAME_ERROR_HOOK = """
+(() => {
+  const report = (what) => console.error('[kulakan-uji] ' + what + ' @ ' + location.href.slice(0, 120));
+  window.addEventListener('error', (e) => report('error: ' + (e.message || e.type)), true);
+  window.addEventListener('unhandledrejection', (e) => report('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
+})();
+"""
+
+
+class BrowserErrors:
+    """JavaScript errors, console errors and failed requests of a browser context, in all its pages and frames.
+
+    Attached to every context the tests open; the autouse fixture ``browser_errors_fail_the_test`` fails any test
+    whose pages logged one. A test that provokes an error on purpose removes it with ``allow``.
+    """
+
+    def __init__(self, context):
+        self.errors: list[str] = []
+        context.add_init_script(_FRAME_ERROR_HOOK)
+        context.on("page", self._watch)
+        for pg in context.pages:
+            self._watch(pg)
+
+    def _watch(self, pg) -> None:
+        pg.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        pg.on("console", self._console)
+        pg.on("requestfailed", self._failed)
+        pg.on("response", self._response)
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
+
+    def _failed(self, request) -> None:
+        failure = request.failure or ""
+        # A navigation or a websocket closed by the test itself is not the app failing.
+        if "ERR_ABORTED" in failure and request.resource_type in ("document", "websocket", "eventsource"):
+            return
+        self.errors.append(f"requestfailed: {request.url} ({failure})")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def allow(self, fragment: str) -> None:
+        """Forget the errors containing ``fragment`` (for tests that provoke them on purpose)."""
+        self.errors = [e for e in self.errors if fragment not in e]
+
+
+_OPEN_WATCHERS: list[BrowserErrors] = []
+
+
+def watch_errors(context) -> BrowserErrors:
+    watcher = BrowserErrors(context)
+    _OPEN_WATCHERS.append(watcher)
+    context.errors = watcher
+    return watcher
+
+
+@pytest.fixture(autouse=True)
+def browser_errors_fail_the_test():
+    """Any JavaScript error, console error or failed request in any page or map frame fails the test."""
+    _OPEN_WATCHERS.clear()
+    yield
+    found = [e for w in _OPEN_WATCHERS for e in w.errors]
+    _OPEN_WATCHERS.clear()
+    assert not found, "Galat di peramban:\n" + "\n".join(found[:20])
+
+
 def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> None:
     """Open ``path`` and log in through the real form shown there."""
     from playwright.sync_api import expect
@@ -138,7 +209,9 @@ def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> Non
 
 def new_page(browser, base_url: str, username: str | None = "staf.uji", path: str = "/"):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
+    errors = watch_errors(context)
     pg = context.new_page()
+    pg.errors = errors
     pg.requests = Requests()
     pg.on("request", lambda r: pg.requests.urls.append(r.url))
     pg.app_url = base_url

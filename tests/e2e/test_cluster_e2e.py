@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import DEMO_TODAY, create_test_users
 from tests.dbutil import pg_database, pg_unavailable_reason
-from tests.e2e.conftest import ROOT, AppServer, _free_port, login, metric_value
+from tests.e2e.conftest import ROOT, AppServer, _free_port, login, metric_value, watch_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -143,6 +143,7 @@ def _cookie_per_backend(proxy_url: str, ports: list[int]) -> dict[int, str]:
 
 def _session(browser, proxy_url: str, cookie: str):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
+    watch_errors(context)
     context.add_cookies([{"name": COOKIE, "value": cookie, "url": proxy_url}])
     page = context.new_page()
     return context, page
