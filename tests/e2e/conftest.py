@@ -130,7 +130,8 @@ _FRAME_ERROR_HOOK = """
 (() => {
   const report = (what) => console.error('[kulakan-uji] ' + what + ' @ ' + location.href.slice(0, 120));
   window.addEventListener('error', (e) => report('error: ' + (e.message || e.type)), true);
-  window.addEventListener('unhandledrejection', (e) => report('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
+  window.addEventListener('unhandledrejection',
+    (e) => report('unhandledrejection: ' + ((e.reason && e.reason.message) || e.reason)));
 })();
 """
 

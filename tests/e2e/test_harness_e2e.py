@@ -8,9 +8,10 @@ from tests.e2e.conftest import watch_errors
 
 pytestmark = pytest.mark.e2e
 
-_NESTED_ERROR = """
-<html><body><iframe srcdoc="<script>setTimeout(() => { undefinedLayer.addTo(map); }, 0)</script>"></iframe></body></html>
-"""
+_NESTED_ERROR = (
+    '<html><body><iframe srcdoc="<script>setTimeout(() => { undefinedLayer.addTo(map); }, 0)</script>">'
+    "</iframe></body></html>"
+)
 
 
 def _context(browser):
