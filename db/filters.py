@@ -15,8 +15,11 @@ from sqlalchemy.sql import ColumnElement
 
 from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
 from db.schema import Aspirasi, Kategori, Kelurahan, Opd
+from db.ukuran import UKURAN
+from db.ukuran import kondisi as ukuran_kondisi
 
 KEADAAN = {"terbuka": "Terbuka", "tertutup": "Tertutup"}
+_UKURAN_FIELDS = ("ukuran", "ukuran_dari", "ukuran_sampai", "hari_ini")
 MAX_TEKS = 200  # longer search text is cut: it can only slow the LIKE scan down
 
 
@@ -34,6 +37,12 @@ class AspirasiFilter:
     sampai: dt.date | None = None  # received on or before
     rembuk_id: int | None = None
     teks: str = ""
+    # An OPD performance measure (db/ukuran.py) with its period and the day 'today' it is read on:
+    # the Kinerja OPD page links each number to exactly these rows.
+    ukuran: str | None = None
+    ukuran_dari: dt.date | None = None
+    ukuran_sampai: dt.date | None = None
+    hari_ini: dt.date | None = None
 
     def is_empty(self) -> bool:
         return self == AspirasiFilter()
@@ -79,6 +88,8 @@ class AspirasiFilter:
                     func.lower(a.deskripsi).contains(term, autoescape=True),
                 )
             )
+        if self.ukuran:
+            conds.append(ukuran_kondisi(self.ukuran, self.ukuran_dari, self.ukuran_sampai, self.hari_ini))
         return conds
 
     def where(self) -> ColumnElement[bool]:
@@ -117,7 +128,7 @@ class AspirasiFilter:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if value in (None, "", ()) or f.name in ("dari", "sampai"):
+            if value in (None, "", ()) or f.name in ("dari", "sampai", *_UKURAN_FIELDS):
                 continue
             values = value if isinstance(value, tuple) else (value,)
             shown = ", ".join(labels.get(f.name, {}).get(str(v), str(v)) for v in values)
@@ -127,4 +138,15 @@ class AspirasiFilter:
                 f"Diterima: {self.dari.isoformat() if self.dari else '…'} s.d. "
                 f"{self.sampai.isoformat() if self.sampai else '…'}"
             )
+        if self.ukuran:
+            u = UKURAN.get(self.ukuran)
+            text = f"Ukuran: {u.label if u else self.ukuran}"
+            if u and u.periode:
+                text += (
+                    f" ({self.ukuran_dari.isoformat() if self.ukuran_dari else '…'} s.d. "
+                    f"{self.ukuran_sampai.isoformat() if self.ukuran_sampai else '…'})"
+                )
+            elif self.hari_ini:
+                text += f" (per {self.hari_ini.isoformat()})"
+            parts.append(text)
         return "; ".join(parts) if parts else "Semua aspirasi"

@@ -13,10 +13,13 @@ import streamlit as st
 
 from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
 from db.filters import KEADAAN, AspirasiFilter
+from db.kalender import today as city_today
 from db.queries import FilterOptions
+from db.ukuran import UKURAN
 
 # Query-parameter names (also the widget keys); shared by every page that filters aspirations.
 KEYS = ("kec", "kel", "kat", "keadaan", "status", "sumber", "opd", "kanal", "dari", "sampai", "rembuk", "q")
+KEYS += ("ukur", "pdari", "psampai")  # an OPD performance measure and its period (links from Kinerja OPD)
 
 
 def _reset() -> None:
@@ -46,10 +49,13 @@ def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel
     return kec, kel
 
 
-def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None = None) -> AspirasiFilter:
+def aspirasi_filter(
+    options: FilterOptions, *, container=None, scope: str | None = None, with_ukuran: bool = True
+) -> AspirasiFilter:
     """Draw the filter widgets (default: in the sidebar) and return the chosen filter.
 
     ``scope``: the kecamatan a scoped staff account is limited to; the filter always includes it.
+    ``with_ukuran``: offer the OPD performance measure (off on the Kinerja OPD page itself).
     """
     box = container or st.sidebar
     if scope:
@@ -119,6 +125,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             bind="query-params",
             placeholder="Semua (termasuk di luar rembuk)",
         )
+        ukur, ukur_dari, ukur_sampai = ukuran_widgets() if with_ukuran else (None, None, None)
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return AspirasiFilter(
         kecamatan=(scope,) if scope else tuple(kec),
@@ -133,6 +140,37 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
         sampai=sampai if isinstance(sampai, dt.date) else None,
         rembuk_id=rembuk,
         teks=q or "",
+        ukuran=ukur,
+        ukuran_dari=ukur_dari,
+        ukuran_sampai=ukur_sampai,
+        hari_ini=city_today() if ukur else None,
+    )
+
+
+def ukuran_widgets() -> tuple[str | None, dt.date | None, dt.date | None]:
+    """The OPD performance measure (db/ukuran.py) and, for a period measure, its period."""
+    ukur = st.selectbox(
+        "Ukuran kinerja OPD",
+        list(UKURAN),
+        index=None,
+        format_func=lambda k: UKURAN[k].label,
+        key="ukur",
+        bind="query-params",
+        placeholder="Tidak dipakai",
+        help="Dipakai tautan halaman Kinerja OPD: menampilkan persis aspirasi yang dihitung sebuah angka.",
+    )
+    if not ukur:
+        return None, None, None
+    st.caption(UKURAN[ukur].definisi)
+    if not UKURAN[ukur].periode:
+        return ukur, None, None
+    left, right = st.columns(2)
+    dari = left.date_input("Periode dari", value=None, key="pdari", bind="query-params", format="DD/MM/YYYY")
+    sampai = right.date_input("s.d.", value=None, key="psampai", bind="query-params", format="DD/MM/YYYY")
+    return (
+        ukur,
+        dari if isinstance(dari, dt.date) else None,
+        sampai if isinstance(sampai, dt.date) else None,
     )
 
 

@@ -28,5 +28,6 @@ PAGES: list[PageSpec] = [
     PageSpec("views/rembuk.py", "Rembuk Jumat", ":material/groups:", "rembuk"),
     PageSpec("views/mode_rembuk.py", "Mode Rembuk", ":material/co_present:", "mode-rembuk"),
     PageSpec("views/bimtek.py", "Bimtek", ":material/school:", "bimtek"),
+    PageSpec("views/kinerja_opd.py", "Kinerja OPD", ":material/leaderboard:", "kinerja-opd"),
     PageSpec("views/admin.py", "Admin", ":material/admin_panel_settings:", "admin", izin="admin"),
 ]

@@ -1,0 +1,441 @@
+"""Kinerja OPD (Streamlit side): cached reads keyed by the data fingerprint, the scorecard, the OPD
+detail with a link under every number, the trend charts, the map and the Rapor downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from db import kinerja
+from db.auth import Actor
+from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.filters import KEADAAN, AspirasiFilter
+from db.format import angka, angka_ringkas
+from db.kinerja import KOLOM, Periode
+from db.queries import FilterOptions
+from db.ukuran import UKURAN
+from ui import data
+
+ERRORS = (ValueError, PermissionError)
+
+
+# --- cached reads (key = (database URL, data fingerprint), as in ui/data.py) ----------------------
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def scorecard(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, min_sampel: int) -> pd.DataFrame:
+    return kinerja.scorecard(data.engine(), base, p, day, min_sampel)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
+def tren(key: tuple, base: AspirasiFilter, day: dt.date) -> pd.DataFrame:
+    return kinerja.tren(data.engine(), base, day)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def tertua(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
+    return kinerja.terbuka_tertua(data.engine(), base, opd, day)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def janji_lewat(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
+    return kinerja.janji_lewat_tenggat(data.engine(), base, opd, day)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def min_sampel(key: tuple) -> int:
+    return kinerja.min_sampel(data.engine())
+
+
+# --- controls -------------------------------------------------------------------------------------
+
+
+def periode(today: dt.date) -> Periode:
+    """The period picker (in the address bar: ?periode=...&mulai=...&akhir=...)."""
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    jenis = c1.segmented_control(
+        "Periode",
+        list(kinerja.JENIS_PERIODE),
+        format_func=kinerja.JENIS_PERIODE.get,
+        default="bulan_ini",
+        key="periode",
+        bind="query-params",
+    )
+    dari = sampai = None
+    if jenis == "pilih":
+        dari = c2.date_input("Dari", value=today.replace(day=1), key="mulai", bind="query-params", format="DD/MM/YYYY")
+        sampai = c3.date_input("Sampai", value=today, key="akhir", bind="query-params", format="DD/MM/YYYY")
+    return kinerja.periode(jenis or "bulan_ini", today, dari, sampai)
+
+
+def pengaturan(actor: Actor, current: int) -> None:
+    """Admin: the minimum sample for a rank (stored in the settings table, audited)."""
+    if not actor.boleh("admin"):
+        return
+    with st.expander("Pengaturan kinerja (admin)", icon=":material/settings:"), st.form("kinerja_pengaturan"):
+        n = st.number_input(
+            "Sampel minimum untuk peringkat (aspirasi Selesai dalam periode)", 1, 1000, current, key="set_min_sampel"
+        )
+        if st.form_submit_button("Simpan", key="set_min_kirim"):
+            try:
+                kinerja.simpan_min_sampel(data.engine(), actor, int(n))
+            except ERRORS as exc:
+                st.error(str(exc))
+            else:
+                min_sampel.clear()
+                st.success("Pengaturan disimpan.")
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[str] | str]:
+    """The address-bar form of a filter, as the shared filter (ui/filters.py) reads it: labels, not ids."""
+    q: dict[str, list[str] | str] = {}
+
+    def put(name, values, labels):
+        if values:
+            q[name] = [labels.get(v, v) for v in values]
+
+    put("kec", f.kecamatan, options.kecamatan)
+    put("kel", f.kelurahan, options.kelurahan)
+    put("kat", f.kategori, options.kategori)
+    if f.keadaan:
+        q["keadaan"] = KEADAAN[f.keadaan]
+    put("status", f.status, {k: v[0] for k, v in STATUS_ASPIRASI.items()})
+    put("sumber", f.sumber, SUMBER)
+    put("opd", f.opd, options.opd)
+    put("kanal", f.kanal, KANAL)
+    if f.dari:
+        q["dari"] = f.dari.isoformat()
+    if f.sampai:
+        q["sampai"] = f.sampai.isoformat()
+    if f.rembuk_id is not None and f.rembuk_id in options.rembuk:
+        q["rembuk"] = options.rembuk[f.rembuk_id]
+    if f.teks:
+        q["q"] = f.teks
+    if f.ukuran:
+        q["ukur"] = UKURAN[f.ukuran].label
+        if f.ukuran_dari:
+            q["pdari"] = f.ukuran_dari.isoformat()
+        if f.ukuran_sampai:
+            q["psampai"] = f.ukuran_sampai.isoformat()
+    return q
+
+
+def halaman_daftar(actor: Actor) -> str:
+    """Staff follow a number to the Aspirasi table; pimpinan (no access to it) to Peta Aspirasi."""
+    return "aspirasi" if actor.boleh("tulis") else "peta"
+
+
+def url(f: AspirasiFilter, options: FilterOptions, actor: Actor, extra: dict | None = None) -> str:
+    params = {**query_params(f, options), **(extra or {})}
+    return f"{halaman_daftar(actor)}?{urlencode(params, doseq=True)}"
+
+
+def _link(text: str, href: str) -> str:
+    return f"[{text}]({href})"
+
+
+# --- scorecard ------------------------------------------------------------------------------------
+
+
+def _pct(v) -> str:
+    return "–" if v is None or pd.isna(v) else f"{angka(float(v) * 100, 1)}%"
+
+
+def _num(v) -> str:
+    return "–" if v is None or pd.isna(v) else angka(int(v))
+
+
+def _med(v) -> str:
+    return "–" if v is None or pd.isna(v) else angka_ringkas(float(v))
+
+
+def rank_text(row) -> str:
+    return "sampel kecil" if bool(row["sampel_kecil"]) else _num(row["peringkat"])
+
+
+def tabel(score: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as shown: Indonesian number formats, rank or 'sampel kecil'."""
+    out = pd.DataFrame(
+        {
+            "Peringkat": [rank_text(r) for r in score.to_dict("records")],
+            "OPD": score["opd"],
+            "Diterima": score["diterima"].map(_num),
+            "Terbuka": score["terbuka"].map(_num),
+            "Lewat tenggat": score["lewat_tenggat"].map(_num),
+            "Selesai": score["selesai"].map(_num),
+            "Tepat waktu %": score["tepat_waktu_pct"].map(_pct),
+            "Median hari kerja": score["median_hk"].map(_med),
+            "Terbuka tertua (hari kerja)": score["tertua_hk"].map(_num),
+            "Janji dibuat": score["janji_dibuat"].map(_num),
+            "Janji ditepati tepat waktu": score["janji_ditepati"].map(_num),
+            "Janji lewat tenggat": score["janji_lewat"].map(_num),
+            "Dibuka kembali": score["dibuka_kembali"].map(_num),
+            "Bukan kewenangan kota": score["bukan_kewenangan"].map(_num),
+        }
+    )
+    if "dikonfirmasi_belum_beres" in score:  # issue 17: only once the data exists
+        out["Dikonfirmasi belum beres"] = score["dikonfirmasi_belum_beres"].map(_num)
+    return out
+
+
+COLUMN_HELP = {
+    "Peringkat": KOLOM["peringkat"][1],
+    "Diterima": KOLOM["diterima"][1],
+    "Terbuka": KOLOM["terbuka"][1],
+    "Lewat tenggat": KOLOM["lewat_tenggat"][1],
+    "Selesai": KOLOM["selesai"][1],
+    "Tepat waktu %": KOLOM["tepat_waktu_pct"][1],
+    "Median hari kerja": KOLOM["median_hk"][1],
+    "Terbuka tertua (hari kerja)": KOLOM["tertua_hk"][1],
+    "Janji dibuat": KOLOM["janji_dibuat"][1],
+    "Janji ditepati tepat waktu": KOLOM["janji_ditepati"][1],
+    "Janji lewat tenggat": KOLOM["janji_lewat"][1],
+    "Dibuka kembali": KOLOM["dibuka_kembali"][1],
+    "Bukan kewenangan kota": KOLOM["bukan_kewenangan"][1],
+}
+
+
+def scorecard_table(score: pd.DataFrame, p: Periode, minimum: int) -> None:
+    shown = tabel(score)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.TextColumn(c, help=h) for c, h in COLUMN_HELP.items()},
+        key="kinerja_tabel",
+    )
+    st.caption(
+        f"Periode {p.label()}, dibandingkan dengan {p.sebelumnya().label()} (panjang sama). Peringkat hanya untuk "
+        f"OPD dengan sedikitnya {angka(minimum)} aspirasi Selesai dalam periode; di bawah itu: **sampel kecil**. "
+        "Arahkan kursor ke judul kolom untuk definisinya."
+    )
+
+
+def _delta(cur, prev, pct: bool = False) -> str | None:
+    if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
+        return None
+    d = (float(cur) - float(prev)) * (100 if pct else 1)
+    if d == 0:
+        return "sama dengan periode lalu"
+    text = angka(abs(d), 1) if pct or not float(d).is_integer() else angka(abs(d))
+    return f"{'+' if d > 0 else '-'}{text}{' poin' if pct else ''} dari periode lalu"
+
+
+def detail(
+    row: dict, base: AspirasiFilter, p: Periode, today: dt.date, options: FilterOptions, actor: Actor, key: tuple
+) -> None:
+    """One OPD's numbers as cards, each with its definition and a link to exactly what it counts."""
+    opd = row["opd"]
+    st.subheader(f"{opd} · {row['nama']}")
+    if row["sampel_kecil"]:
+        st.info(
+            f"Sampel kecil: {angka(int(row['selesai']))} aspirasi Selesai dalam periode, tanpa peringkat.",
+            icon=":material/info:",
+        )
+    else:
+        st.caption(f"Peringkat {angka(int(row['peringkat']))} dalam periode ini.")
+    target = "Aspirasi" if actor.boleh("tulis") else "Peta Aspirasi"
+
+    def card(col, kolom: str, value: str, *, link_kolom: str | None = None, count=None, delta=None, inverse=False):
+        label, definisi = KOLOM[kolom]
+        with col.container(border=True):
+            st.metric(label, value, delta=delta, delta_color="inverse" if inverse else "normal", help=definisi)
+            f = kinerja.tautan_filter(base, opd, link_kolom or kolom, p, today)
+            if f is not None and count is not None:
+                st.markdown(_link(f"Lihat {angka(int(count))} aspirasi di {target}", url(f, options, actor)))
+
+    r1 = st.columns(4)
+    card(r1[0], "diterima", _num(row["diterima"]), count=row["diterima"],
+         delta=_delta(row["diterima"], row["diterima_lalu"]))  # fmt: skip
+    card(r1[1], "terbuka", _num(row["terbuka"]), count=row["terbuka"])
+    card(r1[2], "lewat_tenggat", _num(row["lewat_tenggat"]), count=row["lewat_tenggat"])
+    card(r1[3], "tertua_hk", _num(row["tertua_hk"]), count=row["terbuka"])
+    r2 = st.columns(4)
+    card(
+        r2[0], "selesai", _num(row["selesai"]), count=row["selesai"], delta=_delta(row["selesai"], row["selesai_lalu"])
+    )
+    with r2[1].container(border=True):
+        label, definisi = KOLOM["tepat_waktu_pct"]
+        st.metric(label, _pct(row["tepat_waktu_pct"]), delta=_delta(row["tepat_waktu_pct"],
+                  row["tepat_waktu_pct_lalu"], pct=True), help=definisi)  # fmt: skip
+        f_ok = kinerja.tautan_filter(base, opd, "tepat_waktu", p, today)
+        f_late = kinerja.tautan_filter(base, opd, "terlambat", p, today)
+        late = int(row["selesai"]) - int(row["tepat_waktu"])
+        ok = int(row["tepat_waktu"])
+        st.markdown(
+            f"{_link(f'{angka(ok)} tepat waktu', url(f_ok, options, actor))} · "
+            f"{_link(f'{angka(late)} terlambat', url(f_late, options, actor))}"
+        )
+    card(r2[2], "median_hk", _med(row["median_hk"]), count=row["selesai"], inverse=True,
+         delta=_delta(row["median_hk"], row["median_hk_lalu"]))  # fmt: skip
+    card(r2[3], "dibuka_kembali", _num(row["dibuka_kembali"]), count=row["dibuka_kembali"], inverse=True,
+         delta=_delta(row["dibuka_kembali"], row["dibuka_kembali_lalu"]))  # fmt: skip
+    r3 = st.columns(4)
+    for col, kolom in zip(r3[:3], ("janji_dibuat", "janji_ditepati", "janji_lewat"), strict=True):
+        label, definisi = KOLOM[kolom]
+        with col.container(border=True):
+            lalu = row.get(f"{kolom}_lalu")
+            st.metric(label, _num(row[kolom]), delta=_delta(row[kolom], lalu) if lalu is not None else None,
+                      help=definisi)  # fmt: skip
+            st.caption("Janji rembuk: daftarnya di bawah dan di halaman Rembuk Jumat.")
+    card(r3[3], "bukan_kewenangan", _num(row["bukan_kewenangan"]), count=row["bukan_kewenangan"])
+    if "dikonfirmasi_belum_beres" in row:  # issue 17: shown only once the data exists
+        st.metric("Dikonfirmasi belum beres", _num(row["dikonfirmasi_belum_beres"]))
+
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown("**10 aspirasi terbuka tertua**")
+        old = tertua(key, base, opd, today)
+        if old.empty:
+            st.caption("Tidak ada aspirasi terbuka.")
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Nomor": old["nomor"],
+                        "Judul": old["judul"],
+                        "Kelurahan": old["kelurahan"],
+                        "Umur (hari kerja)": old["umur_hk"].map(_num),
+                        "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"}),
+                    }
+                ),
+                hide_index=True,
+                key="kinerja_tertua",
+            )
+    with right:
+        st.markdown("**Janji lewat tenggat**")
+        jl = janji_lewat(key, base, opd, today)
+        if jl.empty:
+            st.caption("Tidak ada janji yang lewat tenggat.")
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Janji": jl["teks"],
+                        "Kelurahan": jl["kelurahan"],
+                        "Tenggat": pd.to_datetime(jl["tenggat"]),
+                        "Progres": jl["progres"].map(lambda v: f"{int(v)}%"),
+                    }
+                ),
+                hide_index=True,
+                column_config={"Tenggat": st.column_config.DateColumn(format="DD/MM/YYYY")},
+                key="kinerja_janji",
+            )
+
+
+# --- trend ----------------------------------------------------------------------------------------
+
+# Numbers on the axes in Indonesian (thousands with a dot), whatever the browser's locale.
+_AXIS_ANGKA = "replace(format(datum.value, ',d'), ',', '.')"
+
+
+def trend_chart(t: pd.DataFrame, opd: str) -> alt.Chart:
+    """Monthly received / Selesai / went overdue of one OPD; ordinal Indonesian month labels."""
+    rows = t[t["opd"] == opd]
+    long = rows.melt(
+        id_vars=["label"], value_vars=["diterima", "selesai", "lewat_tenggat"], var_name="ukuran", value_name="jumlah"
+    )
+    names = {"diterima": "Diterima", "selesai": "Selesai", "lewat_tenggat": "Lewat tenggat"}
+    long["Ukuran"] = long["ukuran"].map(names)
+    long["Jumlah"] = long["jumlah"].map(angka)
+    order = rows["label"].tolist()
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("label:O", sort=order, title="Bulan", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("jumlah:Q", title="Aspirasi", axis=alt.Axis(labelExpr=_AXIS_ANGKA, tickMinStep=1)),
+            color=alt.Color(
+                "Ukuran:N",
+                sort=["Diterima", "Selesai", "Lewat tenggat"],
+                scale=alt.Scale(range=["#1f77b4", "#2ca02c", "#d62728"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="Bulan"), alt.Tooltip("Ukuran:N"), alt.Tooltip("Jumlah:N")],
+        )
+        .properties(height=300)
+    )
+
+
+def tepat_waktu_kota(t: pd.DataFrame) -> pd.DataFrame:
+    return kinerja.tepat_waktu_kota(t)
+
+
+def city_chart(kota: pd.DataFrame) -> alt.Chart:
+    df = kota.copy()
+    df["Tepat waktu"] = [f"{angka(v, 1)}%" if v is not None and not pd.isna(v) else "–" for v in df["persen"]]
+    df["Selesai (n)"] = df["selesai"].map(angka)
+    return (
+        alt.Chart(df)
+        .mark_bar(color="#0b3d91")
+        .encode(
+            x=alt.X("label:O", sort=df["label"].tolist(), title="Bulan", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "persen:Q",
+                title="Tepat waktu (%)",
+                scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(labelExpr=_AXIS_ANGKA),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="Bulan"), "Tepat waktu:N", "Selesai (n):N"],
+        )
+        .properties(height=260)
+    )
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+
+def unduhan(
+    score: pd.DataFrame, base: AspirasiFilter, p: Periode, today: dt.date, filter_text: str, minimum: int,
+    actor: Actor, key: tuple,
+) -> None:  # fmt: skip
+    """Rapor OPD as PDF (one page per OPD) and the table as XLSX, built on click, logged as exports."""
+    from db import rapor_pdf
+    from db.users import log
+
+    engine = data.engine()
+
+    def pdf() -> bytes:
+        t = tren(key, base, today)
+        detail_of = {
+            o: rapor_pdf.RaporOpd(tertua(key, base, o, today), janji_lewat(key, base, o, today)) for o in score["opd"]
+        }
+        log(engine, "ekspor", actor.username, format="pdf", laporan="rapor_opd", filter=filter_text, periode=p.label())
+        return rapor_pdf.build_rapor_pdf(score, t, detail_of, p, today, filter_text, minimum, dibuat=_now_wib())
+
+    def xlsx() -> bytes:
+        log(engine, "ekspor", actor.username, format="xlsx", laporan="rapor_opd", filter=filter_text, periode=p.label())
+        return rapor_pdf.build_rapor_xlsx(score, p, today, filter_text)
+
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Unduh Rapor OPD (PDF)", data=pdf, file_name=f"rapor-opd-{today.isoformat()}.pdf", mime="application/pdf",
+        icon=":material/picture_as_pdf:", help="Satu halaman per OPD: angka, tren, 10 terbuka tertua, janji lewat "
+        "tenggat. Bertanggal, dengan periode dan filter. Tanpa data pribadi.", key="unduh_rapor_pdf",
+    )  # fmt: skip
+    c2.download_button(
+        "Unduh tabel (XLSX)", data=xlsx, file_name=f"rapor-opd-{today.isoformat()}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/table:",
+        key="unduh_rapor_xlsx",
+    )  # fmt: skip
+
+
+def _now_wib() -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    from db.settings import timezone_name
+
+    return dt.datetime.now(ZoneInfo(timezone_name()))
+
+
+def peta_opd(base: AspirasiFilter, opd: str) -> AspirasiFilter:
+    """The shared filter narrowed to one OPD (what the Peta map component draws)."""
+    return replace(base, opd=(opd,))

@@ -1,0 +1,60 @@
+"""Kinerja OPD: which agency keeps its promises — scorecard, trend, map and the Rapor OPD download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.peta import METRIK
+from ui import auth, components, data, kinerja, peta
+from ui.filters import aspirasi_filter, names_for_describe
+from ui.format import tanggal
+
+actor = auth.require("lihat")
+key = data.key()
+today = data.today()
+components.header("Kinerja OPD", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+options = data.filter_options(key)
+base = aspirasi_filter(options, scope=actor.kecamatan_kode, with_ukuran=False)
+filter_text = base.describe(names_for_describe(options))
+
+p = kinerja.periode(today)
+minimum = kinerja.min_sampel(key)
+score = kinerja.scorecard(key, base, p, today, minimum)
+if not base.is_empty():
+    st.caption(f"Filter: {filter_text}")
+
+bagian = st.segmented_control(
+    "Bagian", ["Skor", "Tren", "Peta"], default="Skor", key="bagian", bind="query-params",
+    label_visibility="collapsed",
+)  # fmt: skip
+pilihan = score["opd"].tolist()
+opd = st.selectbox(
+    "OPD", pilihan, format_func=dict(zip(score["opd"], score["opd"] + " · " + score["nama"], strict=True)).get,
+    key="kopd", bind="query-params",
+)  # fmt: skip
+row = score.set_index("opd").loc[opd].to_dict() | {"opd": opd} if opd else None
+
+if bagian == "Tren":
+    t = kinerja.tren(key, base, today)
+    if opd:
+        st.markdown(f"**{opd}: diterima, selesai dan lewat tenggat per bulan (12 bulan terakhir)**")
+        st.altair_chart(kinerja.trend_chart(t, opd), width="stretch")
+        st.caption("Lewat tenggat per bulan: aspirasi yang tenggatnya jatuh pada bulan itu dan belum selesai "
+                   "sampai tenggatnya (tanpa yang bukan kewenangan kota).")  # fmt: skip
+    st.markdown("**Tepat waktu % seluruh kota per bulan**")
+    st.altair_chart(kinerja.city_chart(kinerja.tepat_waktu_kota(t)), width="stretch")
+elif bagian == "Peta":
+    metrik = st.segmented_control(
+        "Warna peta", ["terbuka", "lewat_tenggat"], format_func=lambda k: METRIK[k].label, default="lewat_tenggat",
+        key="kmetrik", bind="query-params",
+    )  # fmt: skip
+    if opd:
+        st.caption(f"Aspirasi {opd} per kelurahan (filter di samping berlaku).")
+        peta.map_and_panel(kinerja.peta_opd(base, opd), METRIK[metrik or "lewat_tenggat"], "sembunyi", False, key,
+                           today)  # fmt: skip
+else:
+    kinerja.scorecard_table(score, p, minimum)
+    kinerja.unduhan(score, base, p, today, filter_text, minimum, actor, key)
+    if row:
+        kinerja.detail(row, base, p, today, options, actor, key)
+kinerja.pengaturan(actor, minimum)
