@@ -179,6 +179,28 @@ def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compres
             (2, 1, 1),
         )
 
+    perlu = getattr(m, "opd_perlu_hadir", None)
+    if perlu is not None:
+        _heading(pdf, "OPD yang perlu hadir")
+        if perlu.empty:
+            pdf.multi_cell(
+                0,
+                6,
+                teks("Tidak ada OPD dengan aspirasi terbuka atau janji lewat tenggat di kelurahan ini."),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        else:
+            _table(
+                pdf,
+                ["OPD", "Terbuka", "Lewat tenggat", "Janji lewat tenggat"],
+                [
+                    [r.opd, _angka(r.terbuka), _angka(r.lewat_tenggat), _angka(r.janji_lewat_tenggat)]
+                    for r in perlu.itertuples()
+                ],
+                (2, 1, 1, 1.3),
+            )
+
     b = m.bimtek
     _heading(pdf, "Cakupan bimtek")
     _table(

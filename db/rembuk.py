@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, insert, select
@@ -556,6 +556,17 @@ class Brief:
     baru_sejak: int | None  # aspirations received after that rembuk
     terbuka: int  # open now
     lewat_tenggat: int  # open and past the deadline now
+    # OPDs with open or overdue items in the kelurahan (db.kinerja.opd_perlu_hadir): who should attend.
+    opd_perlu_hadir: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OPD_PERLU_HADIR_COLUMNS))
+
+
+OPD_PERLU_HADIR_COLUMNS = ["opd", "nama", "terbuka", "lewat_tenggat", "janji_lewat_tenggat"]
+
+
+def _opd_perlu_hadir(engine: Engine, kelurahan_kode: str, today: dt.date) -> pd.DataFrame:
+    from db.kinerja import opd_perlu_hadir  # db.kinerja builds on this module
+
+    return opd_perlu_hadir(engine, kelurahan_kode, today)
 
 
 def _kelurahan(conn, kode: str):
@@ -611,6 +622,7 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
                 None,
                 int(terbuka),
                 int(lewat),
+                _opd_perlu_hadir(engine, kelurahan_kode, today),
             )
         r = row
         hosts = list(
@@ -688,6 +700,7 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
         int(baru),
         int(terbuka),
         int(lewat),
+        _opd_perlu_hadir(engine, kelurahan_kode, today),
     )
 
 
@@ -749,6 +762,7 @@ class ModeRembuk:
     lewat_tenggat_per_opd: pd.DataFrame  # opd, aspirasi, janji (overdue counts)
     bimtek: CakupanBimtek
     titik_rw: pd.DataFrame  # rw, lat, lon, jumlah, terbuka, status (lewat_tenggat/terbuka/selesai)
+    opd_perlu_hadir: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OPD_PERLU_HADIR_COLUMNS))
 
 
 def bimtek_coverage(conn, kelurahan_kode: str, rt_total: int, rw_total: int) -> CakupanBimtek:
@@ -908,4 +922,5 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
         lewat_tenggat_per_opd=per_opd,
         bimtek=bimtek,
         titik_rw=titik,
+        opd_perlu_hadir=_opd_perlu_hadir(engine, kelurahan_kode, today),
     )

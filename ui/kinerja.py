@@ -47,6 +47,12 @@ def janji_lewat(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.
     return kinerja.janji_lewat_tenggat(data.engine(), base, opd, day)
 
 
+@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
+def perlu_hadir(key: tuple, kelurahan: tuple[str, ...], day: dt.date) -> pd.DataFrame:
+    """OPDs with open or overdue items in the host kelurahan(s) (the Mode Rembuk page may call this too)."""
+    return kinerja.opd_perlu_hadir(data.engine(), kelurahan, day)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def min_sampel(key: tuple) -> int:
     return kinerja.min_sampel(data.engine())

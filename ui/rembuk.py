@@ -137,9 +137,30 @@ def catatan_rembuk(r: RembukData, opts: FilterOptions) -> None:
     ):  # fmt: skip
         col.metric(label, angka(value) if value is not None else NONE_LABEL)
     st.markdown(f"**OPD hadir:** {', '.join(r.opd_hadir) if r.opd_hadir else NONE_LABEL}")
+    kehadiran_opd(r)
     if r.catatan:
         st.markdown("**Catatan:**")
         st.text(r.catatan)
+
+
+def kehadiran_opd(r: RembukData) -> None:
+    """OPDs that should attend (open or overdue items in the hosts on the rembuk's day) vs those that came."""
+    from db.kinerja import bandingkan_kehadiran
+    from ui.kinerja import perlu_hadir
+
+    if not r.tuan_rumah:
+        return
+    perlu = perlu_hadir(data.key(), tuple(sorted(r.tuan_rumah)), min(r.tanggal, data.today()))
+    if r.status != "terlaksana":
+        st.markdown(f"**OPD yang perlu hadir:** {', '.join(perlu['opd']) if len(perlu) else NONE_LABEL}")
+        return
+    k = bandingkan_kehadiran(perlu["opd"], r.opd_hadir)
+    st.markdown(
+        f"**OPD yang perlu hadir** (aspirasi terbuka atau lewat tenggat di tuan rumah): {angka(len(perlu))}  \n"
+        f"Hadir: {', '.join(k.hadir) or NONE_LABEL}  \n"
+        f"Tidak hadir: {', '.join(k.tidak_hadir) or NONE_LABEL}  \n"
+        f"Hadir tanpa aspirasi terbuka di sini: {', '.join(k.lainnya) or NONE_LABEL}"
+    )
 
 
 def _snapshot(rid: int) -> RembukData | None:
@@ -482,6 +503,17 @@ def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
             c = st.columns(2)
             c[0].metric("Aspirasi terbuka sekarang", angka(b.terbuka))
             c[1].metric("Lewat tenggat sekarang", angka(b.lewat_tenggat))
+            perlu = b.opd_perlu_hadir
+            if len(perlu):
+                st.markdown(
+                    "**OPD yang perlu hadir:** "
+                    + ", ".join(
+                        f"{o} ({angka(t)} terbuka, {angka(lw)} lewat tenggat, {angka(j)} janji lewat tenggat)"
+                        for o, t, lw, j in perlu[["opd", "terbuka", "lewat_tenggat", "janji_lewat_tenggat"]].itertuples(
+                            index=False
+                        )
+                    )
+                )
             last = b.rembuk_terakhir
             if last is None:
                 st.caption("Belum pernah menjadi tuan rumah rembuk sebelumnya.")
