@@ -1,0 +1,161 @@
+"""Kinerja OPD through AppTest: the numbers on screen equal SQL, links open exactly those rows,
+scoped staff see their kecamatan only, pimpinan see no personal data."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from db import kinerja
+from tests.app.conftest import ROOT, login_state, run_page
+from tests.conftest import DEMO_TODAY
+from ui.format import angka
+
+pytestmark = pytest.mark.usefixtures("backend")
+PAGE = "views/kinerja_opd.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def links(at) -> dict[str, str]:
+    """'Lihat N aspirasi di X' -> its URL."""
+    out = {}
+    for m in at.markdown:
+        for label, href in re.findall(r"\[([^\]]+)\]\(([^)]+)\)", m.value):
+            out.setdefault(label, href)
+    return out
+
+
+def sql_lewat_per_opd(engine, kec: str | None = None) -> dict[str, int]:
+    where = "AND k.kecamatan_kode = :kec" if kec else ""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT o.kode, COUNT(*) FROM aspirasi a JOIN opd o ON o.id = a.opd_id "
+                "JOIN kelurahan k ON k.kode = a.kelurahan_kode "
+                f"WHERE a.terbuka AND a.tenggat < :today {where} GROUP BY o.kode"
+            ),
+            {"today": DEMO_TODAY, "kec": kec},
+        ).all()
+    return dict(rows)
+
+
+def sql_diterima(engine, opd: str, dari, sampai) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT COUNT(*) FROM aspirasi a JOIN opd o ON o.id = a.opd_id WHERE o.kode = :opd "
+                "AND a.tanggal_diterima BETWEEN :d AND :s"
+            ),
+            {"opd": opd, "d": dari, "s": sampai},
+        ).scalar()
+
+
+def test_scorecard_on_screen_equals_sql_and_links_go_to_peta_for_pimpinan(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    table = at.dataframe[0].value
+    lewat = sql_lewat_per_opd(seeded_engine)
+    assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {
+        o: angka(lewat.get(o, 0)) for o in table["OPD"]
+    }
+    assert "sampel kecil" in set(table["Peringkat"]) or table["Peringkat"].str.isdigit().all()
+    opd = table["OPD"].iloc[0]  # the selected OPD defaults to the first of the ranking
+    assert metric(at, "Lewat tenggat") == angka(lewat.get(opd, 0))
+    p = kinerja.periode("bulan_ini", DEMO_TODAY)
+    assert metric(at, "Diterima") == angka(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
+    href = links(at)[f"Lihat {angka(lewat.get(opd, 0))} aspirasi di Peta Aspirasi"]
+    assert href.startswith("peta?") and "ukur=Lewat+tenggat" in href and f"opd={opd}" in href
+    # Definitions beside the numbers.
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "tenggat" in helps["Lewat tenggat"] and "hari kerja" in helps["Tepat waktu %"]
+    # No personal data anywhere on the page for pimpinan.
+    with seeded_engine.connect() as conn:
+        names = [r[0] for r in conn.execute(text("SELECT DISTINCT pelapor_nama FROM aspirasi LIMIT 300"))]
+    shown = " ".join(str(e.value) for e in at.markdown) + " ".join(df.value.to_string() for df in at.dataframe)
+    assert not any(n and n in shown for n in names)
+
+
+def _follow(href: str, peran: str, kecamatan: str | None = None) -> AppTest:
+    """Open the page a link points to, with its query string, as ``peran``."""
+    parts = urlsplit(href)
+    at = AppTest.from_file(str(ROOT / f"views/{parts.path}.py"), default_timeout=60)
+    at.session_state["auth"] = login_state(peran, kecamatan_kode=kecamatan)
+    for k, v in parse_qsl(parts.query):
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_staff_links_open_aspirasi_with_exactly_the_counted_rows(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="staf")
+    found = {label: href for label, href in links(at).items() if label.startswith("Lihat ")}
+    assert found and all(h.startswith("aspirasi?") for h in found.values())
+    for label, href in found.items():
+        n = re.match(r"Lihat ([\d.]+) aspirasi", label).group(1)
+        target = _follow(href, "staf")
+        assert metric(target, "Hasil") == n, (label, href)
+
+
+def test_lewat_tenggat_link_on_peta_shows_the_same_count(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    n = metric(at, "Lewat tenggat")
+    href = links(at)[f"Lihat {n} aspirasi di Peta Aspirasi"]
+    peta = _follow(href, "pimpinan")
+    assert metric(peta, "Lewat tenggat") == n and metric(peta, "Cocok dengan filter") == n
+
+
+def test_scoped_staff_see_their_kecamatan_only(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at.session_state["auth"] = login_state("staf", kecamatan_kode="35.73.02")
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    lewat = sql_lewat_per_opd(seeded_engine, kec="35.73.02")
+    assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {
+        o: angka(lewat.get(o, 0)) for o in table["OPD"]
+    }
+    href = next(h for label, h in links(at).items() if label.startswith("Lihat "))
+    assert "kec=Klojen" in href
+
+
+def test_period_choice_changes_the_numbers(seeded_engine, seeded_url, app_env):
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="admin")
+    opd = at.dataframe[0].value["OPD"].iloc[0]
+    at.selectbox(key="kopd").set_value(opd)
+    at.segmented_control(key="periode").set_value("tahun_ini").run()
+    assert not at.exception
+    p = kinerja.periode("tahun_ini", DEMO_TODAY)
+    assert metric(at, "Diterima") == angka(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
+    assert any("Pengaturan kinerja" in e.label for e in at.expander)
+
+
+def test_trend_and_map_sections_render(seeded_url, app_env):
+    import json
+
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    at.segmented_control(key="bagian").set_value("Tren").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 2
+    flat = json.dumps(specs)
+    assert "replace(format(datum.value" in flat  # Indonesian numbers on the axes
+    for spec in specs:  # Indonesian month labels, oldest first
+        order = spec["encoding"]["x"]["sort"]
+        assert order[-1] == "Nov 2026" and "Agu 2026" in order and len(order) == 12
+    at.segmented_control(key="bagian").set_value("Peta").run()
+    assert not at.exception
+    (component,) = at.get("component_instance")
+    assert json.loads(component.proto.json_args)["feature_group"].count('"kode":') >= 57
