@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from db.schema import Aspirasi, AspirasiRiwayat, Kategori
@@ -82,7 +83,9 @@ UKURAN: dict[str, Ukuran] = {
 
 
 def _sla():
-    return select(Kategori.sla_hari_kerja).where(Kategori.id == Aspirasi.kategori_id).scalar_subquery()
+    """The category target of the aspirasi (its own alias, so queries that join Kategori still work)."""
+    k = aliased(Kategori)
+    return select(k.sla_hari_kerja).where(k.id == Aspirasi.kategori_id).correlate(Aspirasi).scalar_subquery()
 
 
 def awal_hari_utc(day: dt.date) -> dt.datetime:

@@ -49,13 +49,10 @@ def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel
     return kec, kel
 
 
-def aspirasi_filter(
-    options: FilterOptions, *, container=None, scope: str | None = None, with_ukuran: bool = True
-) -> AspirasiFilter:
+def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None = None) -> AspirasiFilter:
     """Draw the filter widgets (default: in the sidebar) and return the chosen filter.
 
     ``scope``: the kecamatan a scoped staff account is limited to; the filter always includes it.
-    ``with_ukuran``: offer the OPD performance measure (off on the Kinerja OPD page itself).
     """
     box = container or st.sidebar
     if scope:
@@ -125,7 +122,7 @@ def aspirasi_filter(
             bind="query-params",
             placeholder="Semua (termasuk di luar rembuk)",
         )
-        ukur, ukur_dari, ukur_sampai = ukuran_widgets() if with_ukuran else (None, None, None)
+        ukur, ukur_dari, ukur_sampai = ukuran_widgets()
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return AspirasiFilter(
         kecamatan=(scope,) if scope else tuple(kec),

@@ -61,6 +61,38 @@ def min_sampel(key: tuple) -> int:
 # --- controls -------------------------------------------------------------------------------------
 
 
+def filter_kinerja(options: FilterOptions, scope: str | None) -> AspirasiFilter:
+    """Where and what the scorecard counts: kecamatan, kelurahan, kategori (sidebar, in the address bar).
+
+    Own widget keys (kkec, kkel, kkat), not the Aspirasi/Peta filter's: a link followed from here
+    then opens those pages with exactly the link's filter (a widget key shared across pages would
+    carry this page's value over the link's).
+    """
+    from ui.filters import wilayah
+
+    if scope:
+        options = replace(
+            options,
+            kecamatan={scope: options.kecamatan[scope]},
+            kelurahan={k: v for k, v in options.kelurahan.items() if options.kelurahan_kecamatan[k] == scope},
+            kelurahan_kecamatan={k: v for k, v in options.kelurahan_kecamatan.items() if v == scope},
+        )
+    with st.sidebar:
+        st.subheader("Filter kinerja")
+        if scope:
+            st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
+        kec, kel = wilayah(options, kec_key="kkec", kel_key="kkel", bind="query-params")
+        kat = st.multiselect(
+            "Kategori",
+            list(options.kategori),
+            format_func=options.kategori.get,
+            key="kkat",
+            bind="query-params",
+            placeholder="Semua kategori",
+        )
+    return AspirasiFilter(kecamatan=(scope,) if scope else tuple(kec), kelurahan=tuple(kel), kategori=tuple(kat))
+
+
 def periode(today: dt.date) -> Periode:
     """The period picker (in the address bar: ?periode=...&mulai=...&akhir=...)."""
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -139,13 +171,24 @@ def halaman_daftar(actor: Actor) -> str:
     return "aspirasi" if actor.boleh("tulis") else "peta"
 
 
-def url(f: AspirasiFilter, options: FilterOptions, actor: Actor, extra: dict | None = None) -> str:
-    params = {**query_params(f, options), **(extra or {})}
-    return f"{halaman_daftar(actor)}?{urlencode(params, doseq=True)}"
+def url(f: AspirasiFilter, options: FilterOptions, actor: Actor) -> str:
+    return f"{halaman_daftar(actor)}?{urlencode(query_params(f, options), doseq=True)}"
 
 
-def _link(text: str, href: str) -> str:
-    return f"[{text}]({href})"
+def link(label: str, f: AspirasiFilter, options: FilterOptions, actor: Actor) -> None:
+    """A link to the list of exactly ``f``'s rows. Inside the app it is an in-app page link, so the login
+    (this browser session) is kept; a page run on its own (tests) gets a plain link with the same URL."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(
+            f"views/{halaman_daftar(actor)}.py",
+            label=label,
+            query_params=query_params(f, options),
+            icon=":material/arrow_forward:",
+        )
+    except StreamlitAPIException:
+        st.markdown(f"[{label}]({url(f, options, actor)})")
 
 
 # --- scorecard ------------------------------------------------------------------------------------
@@ -256,7 +299,7 @@ def detail(
             st.metric(label, value, delta=delta, delta_color="inverse" if inverse else "normal", help=definisi)
             f = kinerja.tautan_filter(base, opd, link_kolom or kolom, p, today)
             if f is not None and count is not None:
-                st.markdown(_link(f"Lihat {angka(int(count))} aspirasi di {target}", url(f, options, actor)))
+                link(f"Lihat {angka(int(count))} aspirasi di {target}", f, options, actor)
 
     r1 = st.columns(4)
     card(r1[0], "diterima", _num(row["diterima"]), count=row["diterima"],
@@ -275,11 +318,8 @@ def detail(
         f_ok = kinerja.tautan_filter(base, opd, "tepat_waktu", p, today)
         f_late = kinerja.tautan_filter(base, opd, "terlambat", p, today)
         late = int(row["selesai"]) - int(row["tepat_waktu"])
-        ok = int(row["tepat_waktu"])
-        st.markdown(
-            f"{_link(f'{angka(ok)} tepat waktu', url(f_ok, options, actor))} · "
-            f"{_link(f'{angka(late)} terlambat', url(f_late, options, actor))}"
-        )
+        link(f"Lihat {angka(int(row['tepat_waktu']))} tepat waktu", f_ok, options, actor)
+        link(f"Lihat {angka(late)} terlambat", f_late, options, actor)
     card(r2[2], "median_hk", _med(row["median_hk"]), count=row["selesai"], inverse=True,
          delta=_delta(row["median_hk"], row["median_hk_lalu"]))  # fmt: skip
     card(r2[3], "dibuka_kembali", _num(row["dibuka_kembali"]), count=row["dibuka_kembali"], inverse=True,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.peta import METRIK
 from ui import auth, components, data, kinerja, peta
-from ui.filters import aspirasi_filter, names_for_describe
+from ui.filters import names_for_describe
 from ui.format import tanggal
 
 actor = auth.require("lihat")
@@ -14,7 +14,7 @@ key = data.key()
 today = data.today()
 components.header("Kinerja OPD", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
 options = data.filter_options(key)
-base = aspirasi_filter(options, scope=actor.kecamatan_kode, with_ukuran=False)
+base = kinerja.filter_kinerja(options, actor.kecamatan_kode)
 filter_text = base.describe(names_for_describe(options))
 
 p = kinerja.periode(today)

@@ -24,12 +24,25 @@ def metric(at, label: str) -> str:
 
 
 def links(at) -> dict[str, str]:
-    """'Lihat N aspirasi di X' -> its URL."""
+    """'Lihat N aspirasi di X' -> its URL (in-app page links; plain links when the page runs alone)."""
     out = {}
+    for pl in at.get("page_link"):
+        if pl.proto.label.startswith("Lihat "):
+            out.setdefault(pl.proto.label, f"{pl.proto.page}?{pl.proto.query_string}")
     for m in at.markdown:
         for label, href in re.findall(r"\[([^\]]+)\]\(([^)]+)\)", m.value):
             out.setdefault(label, href)
     return out
+
+
+def run_kinerja(peran: str, kecamatan: str | None = None) -> AppTest:
+    """The page through the whole app (app.py, navigation, then the page), as ``peran``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["auth"] = login_state(peran, kecamatan_kode=kecamatan)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def sql_lewat_per_opd(engine, kec: str | None = None) -> dict[str, int]:
@@ -59,7 +72,8 @@ def sql_diterima(engine, opd: str, dari, sampai) -> int:
 
 def test_scorecard_on_screen_equals_sql_and_links_go_to_peta_for_pimpinan(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE, peran="pimpinan")
+    at = run_kinerja("pimpinan")
+    assert any(pl.proto.label.startswith("Lihat ") for pl in at.get("page_link"))  # in-app links
     table = at.dataframe[0].value
     lewat = sql_lewat_per_opd(seeded_engine)
     assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {
@@ -96,18 +110,18 @@ def _follow(href: str, peran: str, kecamatan: str | None = None) -> AppTest:
 
 def test_staff_links_open_aspirasi_with_exactly_the_counted_rows(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE, peran="staf")
+    at = run_kinerja("staf")
     found = {label: href for label, href in links(at).items() if label.startswith("Lihat ")}
     assert found and all(h.startswith("aspirasi?") for h in found.values())
     for label, href in found.items():
-        n = re.match(r"Lihat ([\d.]+) aspirasi", label).group(1)
+        n = re.match(r"Lihat ([\d.]+) ", label).group(1)
         target = _follow(href, "staf")
         assert metric(target, "Hasil") == n, (label, href)
 
 
 def test_lewat_tenggat_link_on_peta_shows_the_same_count(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE, peran="pimpinan")
+    at = run_page(PAGE, peran="pimpinan")  # the page alone: plain links with the same address
     n = metric(at, "Lewat tenggat")
     href = links(at)[f"Lihat {n} aspirasi di Peta Aspirasi"]
     peta = _follow(href, "pimpinan")
@@ -116,10 +130,7 @@ def test_lewat_tenggat_link_on_peta_shows_the_same_count(seeded_engine, seeded_u
 
 def test_scoped_staff_see_their_kecamatan_only(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.session_state["auth"] = login_state("staf", kecamatan_kode="35.73.02")
-    at.run()
-    assert not at.exception
+    at = run_kinerja("staf", kecamatan="35.73.02")
     table = at.dataframe[0].value
     lewat = sql_lewat_per_opd(seeded_engine, kec="35.73.02")
     assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {

@@ -402,3 +402,17 @@ def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine)
     col = header.index("Lewat tenggat")
     assert [ws.cell(i + 2, col + 1).value for i in range(len(score))] == score["lewat_tenggat"].tolist()
     assert "21 Agustus 2026" in str(wb["keterangan"]["B3"].value)
+
+
+def test_measure_filter_works_in_every_query_that_joins_kategori(seeded_engine):
+    from db import peta
+
+    p = kinerja.periode("tahun_ini", DEMO_TODAY)
+    f = kinerja.tautan_filter(AspirasiFilter(), "DPUPRPKP", "tepat_waktu", p, DEMO_TODAY)
+    n = daftar.jumlah(seeded_engine, f)
+    assert n > 0
+    page = daftar.halaman(seeded_engine, f, DEMO_TODAY, ukuran=500)
+    assert len(page) == n and set(page["OPD"]) == {"DPUPRPKP"}
+    assert len(peta.filtered_rows(seeded_engine, f)) == n
+    assert peta.kelurahan_metrics(seeded_engine, f, DEMO_TODAY)["jumlah"].sum() == n
+    assert "Ukuran: Selesai tepat waktu (2026-01-01 s.d. 2026-11-20)" in f.describe()
