@@ -252,8 +252,13 @@ COLUMN_HELP = {
 }
 
 
-def scorecard_table(score: pd.DataFrame, p: Periode, minimum: int) -> None:
-    shown = tabel(score)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _tabel(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, minimum: int) -> pd.DataFrame:
+    return tabel(scorecard(key, base, p, day, minimum))
+
+
+def scorecard_table(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, minimum: int) -> None:
+    shown = _tabel(key, base, p, day, minimum)
     st.dataframe(
         shown,
         hide_index=True,

@@ -53,7 +53,7 @@ elif bagian == "Peta":
         peta.map_and_panel(kinerja.peta_opd(base, opd), METRIK[metrik or "lewat_tenggat"], "sembunyi", False, key,
                            today)  # fmt: skip
 else:
-    kinerja.scorecard_table(score, p, minimum)
+    kinerja.scorecard_table(key, base, p, today, minimum)
     kinerja.unduhan(score, base, p, today, filter_text, minimum, actor, key)
     if row:
         kinerja.detail(row, base, p, today, options, actor, key)

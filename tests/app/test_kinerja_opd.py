@@ -170,3 +170,24 @@ def test_trend_and_map_sections_render(seeded_url, app_env):
     assert not at.exception
     (component,) = at.get("component_instance")
     assert json.loads(component.proto.json_args)["feature_group"].count('"kode":') >= 57
+
+
+def test_rembuk_record_compares_opd_yang_perlu_hadir_with_who_came(seeded_engine, seeded_url, app_env):
+    from db import rembuk
+
+    app_env(seeded_url)
+    at = run_page("views/rembuk.py", peran="pimpinan")
+    r = rembuk.get_rembuk(seeded_engine, at.selectbox(key="rembuk_id").value)
+    perlu = kinerja.opd_perlu_hadir(seeded_engine, r.tuan_rumah, min(r.tanggal, DEMO_TODAY))
+    assert len(perlu)  # the demo host has open items
+    text_md = "\n".join(m.value for m in at.markdown)
+    assert "OPD yang perlu hadir" in text_md
+    if r.status == "terlaksana":
+        k = kinerja.bandingkan_kehadiran(perlu["opd"], r.opd_hadir)
+        assert f"Tidak hadir: {', '.join(k.tidak_hadir) or '–'}" in text_md
+    else:
+        assert ", ".join(perlu["opd"]) in text_md
+    # The host brief lists them with their counts.
+    b = rembuk.host_brief(seeded_engine, r.tuan_rumah[0], min(r.tanggal, DEMO_TODAY))
+    first = b.opd_perlu_hadir.iloc[0]
+    assert f"{first['opd']} ({angka(first['terbuka'])} terbuka" in text_md

@@ -416,3 +416,37 @@ def test_measure_filter_works_in_every_query_that_joins_kategori(seeded_engine):
     assert len(peta.filtered_rows(seeded_engine, f)) == n
     assert peta.kelurahan_metrics(seeded_engine, f, DEMO_TODAY)["jumlah"].sum() == n
     assert "Ukuran: Selesai tepat waktu (2026-01-01 s.d. 2026-11-20)" in f.describe()
+
+
+def test_mode_rembuk_and_its_pdf_list_opd_yang_perlu_hadir(seeded_engine):
+    import io
+
+    import pypdf
+
+    from db.brief_pdf import build_brief_pdf
+    from db.rembuk import host_brief, mode_rembuk_data
+
+    with seeded_engine.connect() as conn:
+        kel = conn.execute(
+            text("SELECT kelurahan_kode FROM aspirasi WHERE terbuka GROUP BY kelurahan_kode ORDER BY COUNT(*) DESC")
+        ).first()[0]
+    want = kinerja.opd_perlu_hadir(seeded_engine, kel, DEMO_TODAY)
+    assert len(want)
+    m = mode_rembuk_data(seeded_engine, kel, DEMO_TODAY)
+    pd.testing.assert_frame_equal(m.opd_perlu_hadir, want)
+    pd.testing.assert_frame_equal(host_brief(seeded_engine, kel, DEMO_TODAY).opd_perlu_hadir, want)
+    # Independent: open aspirations per OPD in the kelurahan now.
+    with seeded_engine.connect() as conn:
+        sql = dict(
+            conn.execute(
+                text(
+                    "SELECT o.kode, COUNT(*) FROM aspirasi a JOIN opd o ON o.id = a.opd_id "
+                    "WHERE a.kelurahan_kode = :k AND a.terbuka GROUP BY o.kode"
+                ),
+                {"k": kel},
+            ).all()
+        )
+    assert dict(zip(want["opd"], want["terbuka"], strict=True)) == {o: sql.get(o, 0) for o in want["opd"]}
+    assert set(sql) <= set(want["opd"])
+    page = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(build_brief_pdf(m))).pages)
+    assert "OPD yang perlu hadir" in page and want.iloc[0]["opd"] in page
