@@ -8,6 +8,7 @@ Fair by design: medians, not means; no rank below a minimum number of Selesai in
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
@@ -194,6 +195,26 @@ def _opd_rows(conn, base: AspirasiFilter) -> list[tuple[int, str, str]]:
 
 def kalender_kota(conn) -> Kalender:
     return Kalender(conn.scalars(select(CutiBersama.tanggal)).all())
+
+
+class HariKerja:
+    """``Kalender.hari_kerja_antara`` for many dates at once: the working days of the window are found
+    once with ``Kalender.is_hari_kerja`` (the one rule), then each count is a binary search."""
+
+    def __init__(self, kal: Kalender, dates: Iterable, today: dt.date):
+        valid = [d for d in dates if isinstance(d, dt.date)]
+        start = min(valid, default=today)
+        self._ords = [
+            (start + dt.timedelta(days=i)).toordinal()
+            for i in range((today - start).days + 1)
+            if kal.is_hari_kerja(start + dt.timedelta(days=i))
+        ]
+
+    def antara(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+        if end <= start:
+            return 0
+        return bisect.bisect_right(self._ords, end.toordinal()) - bisect.bisect_right(self._ords, start.toordinal())
 
 
 def _received_in(p: Periode):
@@ -507,7 +528,8 @@ def terbuka_tertua(engine: Engine, base: AspirasiFilter, opd: str, today: dt.dat
     cols = ["nomor", "judul", "kelurahan", "kategori", "diterima", "tenggat", "umur_hk", "lewat_tenggat", "status"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df["umur_hk"] = [kal.hari_kerja_antara(d, today) for d in df["diterima"]]
+    hk = HariKerja(kal, df["diterima"], today)
+    df["umur_hk"] = [hk.antara(d, today) for d in df["diterima"]]
     df["lewat_tenggat"] = [t is not None and t < today for t in df["tenggat"]]
     df["status"] = df["status"].map(lambda s: STATUS_ASPIRASI[s][0])
     return df[cols]

@@ -450,3 +450,15 @@ def test_mode_rembuk_and_its_pdf_list_opd_yang_perlu_hadir(seeded_engine):
     assert set(sql) <= set(want["opd"])
     page = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(build_brief_pdf(m))).pages)
     assert "OPD yang perlu hadir" in page and want.iloc[0]["opd"] in page
+
+
+def test_hari_kerja_window_equals_the_kalender():
+    from db.kalender import Kalender
+
+    kal = Kalender([dt.date(2026, 3, 18), dt.date(2026, 3, 20), dt.date(2026, 3, 23), dt.date(2026, 3, 24)])
+    starts = [dt.date(2026, 3, 13) + dt.timedelta(days=i) for i in range(20)]
+    hk = kinerja.HariKerja(kal, starts, TODAY)
+    for a in starts:
+        for b in (a, a + dt.timedelta(days=3), dt.date(2026, 3, 25), TODAY):
+            assert hk.antara(a, b) == kal.hari_kerja_antara(a, b), (a, b)
+    assert hk.antara(dt.date(2026, 3, 16), dt.date(2026, 3, 25)) == 2
