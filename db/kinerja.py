@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from db.auth import Actor
@@ -37,7 +37,7 @@ from db.schema import (
     Rembuk,
     utcnow,
 )
-from db.ukuran import awal_hari_utc, kondisi, lewat_tenggat
+from db.ukuran import awal_hari_utc, dibuka_kembali_ids, kondisi, lewat_tenggat
 
 KUNCI_PENGATURAN = "kinerja"
 MIN_SAMPEL_BAWAAN = 10
@@ -237,19 +237,36 @@ def _aggregates(conn, base: AspirasiFilter, cur: Periode, prev: Periode, today: 
             _count_if(kondisi("bukan_kewenangan", p.dari, p.sampai, today)).label(f"bukan_kewenangan{suffix}"),
             _count_if(kondisi("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{suffix}"),
         ]
-    stmt = base.apply(select(*cols).where(Aspirasi.opd_id.is_not(None)).group_by(Aspirasi.opd_id))
+    # Only the rows a measure can count (open now, received / closed / reopened since the previous
+    # period began), found through their indexes: the cost follows the period, not the archive.
+    relevant = union(
+        select(Aspirasi.id).where(Aspirasi.terbuka.is_(True)),
+        select(Aspirasi.id).where(Aspirasi.tanggal_diterima >= prev.dari),
+        select(Aspirasi.id).where(Aspirasi.tanggal_selesai >= prev.dari),
+        dibuka_kembali_ids(prev.dari, cur.sampai),
+    )
+    stmt = base.apply(
+        select(*cols).where(Aspirasi.opd_id.is_not(None), Aspirasi.id.in_(relevant)).group_by(Aspirasi.opd_id)
+    )
     df = pd.DataFrame(conn.execute(stmt).mappings().all())
     return df.set_index("opd_id") if not df.empty else pd.DataFrame()
 
 
 def _medians(conn, base: AspirasiFilter, p: Periode, today: dt.date) -> pd.Series:
-    stmt = base.apply(
-        select(Aspirasi.opd_id, Aspirasi.hari_kerja_selesai).where(
-            kondisi("selesai", p.dari, p.sampai, today), Aspirasi.hari_kerja_selesai.is_not(None)
-        )
-    )
+    """Median hari_kerja_selesai per OPD of the Selesai in the period, in SQL (window functions):
+    only the one or two middle rows of each OPD leave the database."""
+    hk = Aspirasi.hari_kerja_selesai
+    ranked = base.apply(
+        select(
+            Aspirasi.opd_id.label("opd_id"),
+            hk.label("hk"),
+            func.row_number().over(partition_by=Aspirasi.opd_id, order_by=(hk, Aspirasi.id)).label("rn"),
+            func.count().over(partition_by=Aspirasi.opd_id).label("n"),
+        ).where(kondisi("selesai", p.dari, p.sampai, today), hk.is_not(None), Aspirasi.opd_id.is_not(None))
+    ).subquery()
+    stmt = select(ranked.c.opd_id, ranked.c.hk).where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["opd_id", "hk"])
-    return df.groupby("opd_id")["hk"].median() if not df.empty else pd.Series(dtype=float)
+    return df.groupby("opd_id")["hk"].mean().astype(float) if not df.empty else pd.Series(dtype=float)
 
 
 def _janji_where(base: AspirasiFilter):

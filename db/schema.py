@@ -232,6 +232,9 @@ class Aspirasi(Base):
             postgresql_where=text("terbuka"),
             sqlite_where=text("terbuka"),
         ),
+        # Kinerja OPD: closed / due in a period (the scorecard and trend read a period, not the archive).
+        Index("ix_aspirasi_tanggal_selesai", "tanggal_selesai"),
+        Index("ix_aspirasi_tenggat", "tenggat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -283,6 +286,8 @@ class AspirasiRiwayat(Base):
     """Audit trail of an aspirasi: who changed what, when, from which status to which, and why."""
 
     __tablename__ = "aspirasi_riwayat"
+    # Kinerja OPD: reopenings after Selesai in a period.
+    __table_args__ = (Index("ix_aspirasi_riwayat_dibuka_kembali", "dari_status", "waktu"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     aspirasi_id: Mapped[int] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"), index=True)
