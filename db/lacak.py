@@ -809,7 +809,7 @@ def teks_kabar(k: Kabar, tautan_per_id: dict[int, str]) -> str:
             if i.aspirasi_id in tautan_per_id:
                 lines.append(f"  Lacak: {tautan_per_id[i.aspirasi_id]}")
     if k.lainnya:
-        lines += ["", f"…dan {k.lainnya} aspirasi lainnya (lihat papan pengumuman kelurahan)."]
+        lines += ["", f"…dan {k.lainnya} aspirasi lainnya tidak dimuat; tanyakan ke kelurahan."]
     lines += [
         "",
         "Buka tautan *Lacak* untuk melihat perkembangannya. Bila sudah Selesai, mohon jawab di sana: "

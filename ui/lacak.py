@@ -390,3 +390,15 @@ def kabar(actor: Actor, kelurahan: dict[str, str], today: dt.date, key: str) -> 
                       icon=":material/description:", key=f"{key}_txt")  # fmt: skip
     c.download_button("Lembar QR (PDF)", lambda: lembar_qr_pdf(hasil["kabar"], hasil["links"]), f"{nama}-qr.pdf",
                       "application/pdf", icon=":material/qr_code_2:", key=f"{key}_pdf")  # fmt: skip
+
+
+def kelurahan_pilihan(options, actor: Actor, f=None) -> dict[str, str]:
+    """Kelurahan offered by the digest on the Aspirasi page: those chosen in the filter, else all in the
+    user's scope (a kecamatan-bound account sees its own kecamatan only)."""
+    kel = {
+        k: f"{n} — {options.kecamatan.get(options.kelurahan_kecamatan.get(k), '')}"
+        for k, n in options.kelurahan.items()
+        if not actor.kecamatan_kode or options.kelurahan_kecamatan.get(k) == actor.kecamatan_kode
+    }
+    chosen = [k for k in (getattr(f, "kelurahan", None) or ()) if k in kel]
+    return {k: kel[k] for k in chosen} if chosen else kel
