@@ -79,6 +79,8 @@ def alamat() -> str | None:
         xff = st.context.headers.get("X-Forwarded-For")
     except Exception:  # outside a browser session (tests)
         return None
+    remote = remote if isinstance(remote, str) else None
+    xff = xff if isinstance(xff, str) else None
     return lacak.alamat_klien(remote, xff, trusted_proxies())
 
 
@@ -140,7 +142,7 @@ def _halaman() -> None:
         st.info(lacak.PESAN_NETRAL, icon=":material/link_off:")
         return
     head = st.container(horizontal=True, vertical_alignment="center")
-    head.subheader(md(v.nomor))
+    head.subheader(v.nomor)  # system-generated ticket number (ASP-YYYY-NNNNNN)
     warna = "green" if v.status == "selesai" else ("red" if v.lewat_tenggat else ("gray" if not v.terbuka else "blue"))
     head.badge(md(v.status_label + (" · lewat tenggat" if v.lewat_tenggat else "")), color=warna)
     rw = f" · RW {v.rw:02d}" if v.rw is not None else ""
