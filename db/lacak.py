@@ -791,7 +791,12 @@ def teks_kabar(k: Kabar, tautan_per_id: dict[int, str]) -> str:
     """The WhatsApp-ready Indonesian text of a digest; ``tautan_per_id`` = {aspirasi id: tracking link}."""
     lines = [f"*Kabar Kulakan · {_wilayah(k)}*", f"Kec. {k.kecamatan} · per {tanggal(k.tanggal)}", ""]
     if k.rembuk_terakhir is not None:
-        lines.append(f"Rembuk terakhir: {tanggal(k.rembuk_terakhir)} · {k.diangkat} aspirasi diangkat (tanda ★).")
+        diangkat = (
+            f"{k.diangkat} aspirasi diangkat (tanda ★)"
+            if k.diangkat
+            else "tidak ada aspirasi wilayah ini yang diangkat"
+        )
+        lines.append(f"Rembuk terakhir: {tanggal(k.rembuk_terakhir)} · {diangkat}.")
     else:
         lines.append("Belum ada rembuk yang terlaksana di kelurahan ini.")
     if not k.items:

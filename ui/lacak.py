@@ -320,10 +320,11 @@ def baris_brief(kode: str, sebelum: dt.date) -> None:
 # --- staff: the RW digest -----------------------------------------------------------------------------
 
 
-def _rw_pilihan(kode: str) -> list[int | None]:
+def _rw_pilihan(kode: str) -> list[int]:
+    """0 = all RW (a None option would show Streamlit's English placeholder), then the RW of the kelurahan."""
     from db import daftar
 
-    return [None, *sorted(daftar.rw_rt(data.engine(), kode))]
+    return [0, *sorted(daftar.rw_rt(data.engine(), kode))]
 
 
 def _terbitkan_kabar(actor: Actor, kode: str, rw: int | None, today: dt.date, state_key: str) -> None:
@@ -356,8 +357,8 @@ def kabar(actor: Actor, kelurahan: dict[str, str], today: dt.date, key: str) -> 
         return
     c1, c2 = st.columns(2)
     kode = c1.selectbox("Kelurahan", list(kelurahan), format_func=kelurahan.get, key=f"{key}_kel")
-    rw = c2.selectbox("RW", _rw_pilihan(kode), format_func=lambda r: "Semua RW" if r is None else f"RW {r:02d}",
-                      key=f"{key}_rw")  # fmt: skip
+    rw = c2.selectbox("RW", _rw_pilihan(kode), format_func=lambda r: f"RW {r:02d}" if r else "Semua RW",
+                      key=f"{key}_rw") or None  # fmt: skip
     k = lacak.kabar_rw(data.engine(), kode, rw, today)
     st.caption(
         f"{len(k.items)} aspirasi masuk kabar ini"

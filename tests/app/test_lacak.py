@@ -190,6 +190,10 @@ def test_digest_on_the_rembuk_page_issues_links_and_says_so(lacak_engine, lacak_
     app_env(lacak_url)
     at = run_page("views/rembuk.py", peran="staf")
     kode = at.selectbox(key="kabar_rembuk_kel").value
+    # The host brief carries the RT/RW answers since the last visit (one line per host with an earlier rembuk).
+    briefs = [m.value for m in at.markdown if m.value.startswith("Rembuk terakhir:")]
+    answers = [m.value for m in at.markdown if m.value.startswith("Konfirmasi RT/RW sejak kunjungan lalu:")]
+    assert len(answers) == len(briefs)
     k = lacak.kabar_rw(lacak_engine, kode, None, DEMO_TODAY)
     assert k.items
     with lacak_engine.connect() as conn:
@@ -304,3 +308,67 @@ def test_no_reporter_name_or_phone_on_the_page_digest_qr_sheet_or_downloads(laca
         aid = _one(lacak_engine, Aspirasi.status == status, Aspirasi.pelapor_nama.is_not(None))
         page = all_text(anonymous(tokens[aid]))
         assert not [s for s in secrets_ if s in page]
+
+
+# --- the one write of the anonymous route, and the flags on the staff pages --------------------------------
+
+
+def test_anonymous_route_writes_only_its_rate_limit_answer_and_audit(lacak_engine, lacak_url, app_env):
+    from sqlalchemy import event
+
+    from ui import data
+
+    app_env(lacak_url)
+    aid = _one(lacak_engine, Aspirasi.status == "selesai", Aspirasi.id > 50)
+    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    engine = data._engine_for(lacak_url)  # the app's own engine (st.cache_resource is process-wide)
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        head = statement.lstrip().split(None, 3)
+        if head and head[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(" ".join(head[:3]).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        at = anonymous(token)
+        at.button[0].click().run()  # "Sudah beres"
+        assert any('"Sudah beres" tercatat' in s.value for s in at.success)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    tables = {
+        re.sub(r"[^a-z_]", "", (w.split()[1] if w.startswith("UPDATE") else w.split()[2]).lower()) for w in writes
+    }
+    assert tables <= {"lacak_akses", "lacak_konfirmasi", "aspirasi", "log_audit", "app_meta"}, writes
+    assert any("INTO LACAK_KONFIRMASI" in w for w in writes)
+    # Besides SQLite's no-op write lock on app_meta, one UPDATE: the answered aspiration's diubah_pada.
+    assert [w for w in writes if w.startswith("UPDATE") and "APP_META" not in w] == ["UPDATE ASPIRASI SET"]
+
+
+def test_flags_on_the_aspirasi_list_and_rotasi_equal_sql(lacak_engine, lacak_url, app_env):
+    app_env(lacak_url)
+    with lacak_engine.connect() as conn:  # the newest Selesai one: on the first page of the table
+        aid, nomor = conn.execute(
+            select(Aspirasi.id, Aspirasi.nomor)
+            .where(Aspirasi.status == "selesai")
+            .order_by(Aspirasi.tanggal_diterima.desc(), Aspirasi.id.desc())
+            .limit(1)
+        ).one()
+    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    lacak.jawab(lacak_engine, token, "belum", None, "uji", DEMO_TODAY)
+    n = lacak.jumlah_belum_beres(lacak_engine)
+    at = run_page("views/aspirasi.py", peran="staf")
+    assert any(f"{n} aspirasi dikonfirmasi belum beres" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "Konfirmasi RT/RW" in d.value.columns)
+    with lacak_engine.connect() as conn:
+        ids = dict(
+            conn.execute(select(Aspirasi.nomor, Aspirasi.id).where(Aspirasi.nomor.in_(list(table["Nomor"])))).all()
+        )
+    answers = lacak.konfirmasi_dari(lacak_engine, ids.values())
+    assert list(table["Konfirmasi RT/RW"]) == [answers.get(ids[x], "") for x in table["Nomor"]]
+    assert table.set_index("Nomor").loc[nomor, "Konfirmasi RT/RW"] == "Belum beres"
+    rot = run_page("views/rotasi.py", peran="pimpinan")
+    status = next(d.value for d in rot.dataframe if "Belum beres" in d.value.columns)
+    expected = lacak.konfirmasi_sejak_kunjungan(lacak_engine, DEMO_TODAY)
+    assert int(status["Belum beres"].sum()) == int(expected["belum_beres"].sum()) >= 1
+    assert int(status["Sudah beres"].sum()) == int(expected["sudah_beres"].sum())
