@@ -250,8 +250,11 @@ def klien_hash(engine: Engine, alamat: str | None) -> str:
 def alamat_klien(remote: str | None, forwarded_for: str | None, proxies: frozenset[str]) -> str | None:
     """The client's address: the connection's, unless it comes from a trusted proxy; then the
     right-most X-Forwarded-For entry that is not itself a trusted proxy (entries further left are
-    written by the client and can be forged)."""
-    if not remote or remote not in proxies or not forwarded_for:
+    written by the client and can be forged). ``remote`` None is a loopback connection (Streamlit reports
+    127.0.0.1 and ::1 as None), e.g. from an nginx on the same machine."""
+    if remote is None:
+        remote = "::1" if "::1" in proxies and "127.0.0.1" not in proxies else "127.0.0.1"
+    if remote not in proxies or not forwarded_for:
         return remote
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
         if hop not in proxies:
@@ -273,7 +276,8 @@ def izinkan(engine: Engine, klien: str, jenis: str, now: dt.datetime | None = No
         if n >= batas:
             return False
         conn.execute(insert(LacakAkses).values(klien_hash=klien, jenis=jenis, waktu=now))
-        conn.execute(delete(LacakAkses).where(LacakAkses.klien_hash == klien, LacakAkses.waktu < now - SIMPAN_AKSES))
+        # Housekeeping on the waktu index: a cheap range probe when there is nothing to delete.
+        conn.execute(delete(LacakAkses).where(LacakAkses.waktu < now - SIMPAN_AKSES))
     return True
 
 

@@ -372,3 +372,21 @@ def test_flags_on_the_aspirasi_list_and_rotasi_equal_sql(lacak_engine, lacak_url
     expected = lacak.konfirmasi_sejak_kunjungan(lacak_engine, DEMO_TODAY)
     assert int(status["Belum beres"].sum()) == int(expected["belum_beres"].sum()) >= 1
     assert int(status["Sudah beres"].sum()) == int(expected["sudah_beres"].sum())
+
+
+def test_digest_per_kelurahan_on_the_aspirasi_page(lacak_engine, lacak_url, app_env):
+    app_env(lacak_url)
+    at = AppTest.from_file(str(ROOT / "views/aspirasi.py"), default_timeout=60)
+    from tests.app.conftest import login_state
+
+    at.session_state["auth"] = login_state("staf")
+    at.query_params["bagian"] = "Kabar RW"
+    at.run()
+    assert not at.exception
+    kel = at.selectbox(key="kabar_aspirasi_kel")
+    assert len(kel.options) == 57
+    rw = at.selectbox(key="kabar_aspirasi_rw")
+    assert rw.options[0] == "Semua RW" and all(o.startswith("RW ") for o in rw.options[1:])
+    rw.set_value(int(rw.options[1].split()[1])).run()
+    k = lacak.kabar_rw(lacak_engine, kel.value, int(rw.options[1].split()[1]), DEMO_TODAY)
+    assert any(f"{len(k.items)} aspirasi masuk kabar ini" in c.value for c in at.caption)

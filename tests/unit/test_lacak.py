@@ -303,7 +303,7 @@ def test_rate_limit_per_client_in_the_database_across_processes(ready_engine):
     assert lacak.izinkan(other_process, "klien-a", "jawab", now + jendela + dt.timedelta(seconds=1))
     lihat, _ = lacak.BATAS_AKSES["lihat"]
     assert sum(lacak.izinkan(ready_engine, "klien-c", "lihat", now) for _ in range(lihat + 5)) == lihat
-    # Old rows are cleaned up as the same client comes back.
+    # Rows older than a day are cleaned up by the next request (of any client).
     lacak.izinkan(ready_engine, "klien-c", "lihat", now + dt.timedelta(days=2))
     with ready_engine.connect() as conn:
         assert conn.scalar(select(func.count()).where(LacakAkses.klien_hash == "klien-c")) == 1
@@ -316,6 +316,10 @@ def test_client_address_and_its_hash(ready_engine):
     assert lacak.alamat_klien("127.0.0.1", "6.6.6.6, 203.0.113.9", proxies) == "203.0.113.9"
     assert lacak.alamat_klien("127.0.0.1", "203.0.113.9, 127.0.0.1", proxies) == "203.0.113.9"
     assert lacak.alamat_klien("127.0.0.1", None, proxies) == "127.0.0.1"
+    # Streamlit reports a loopback connection (nginx on the same machine) as None.
+    assert lacak.alamat_klien(None, "6.6.6.6, 203.0.113.9", proxies) == "203.0.113.9"
+    assert lacak.alamat_klien(None, "203.0.113.9", frozenset({"::1"})) == "203.0.113.9"
+    assert lacak.alamat_klien(None, "203.0.113.9", frozenset()) == "127.0.0.1"
     assert lacak.alamat_klien("127.0.0.1", "1.2.3.4", frozenset()) == "127.0.0.1"  # no trusted proxy set
     h1, h2 = lacak.klien_hash(ready_engine, "203.0.113.9"), lacak.klien_hash(ready_engine, "203.0.113.10")
     assert h1 != h2 and len(h1) == 64 and h1 == lacak.klien_hash(ready_engine, "203.0.113.9")
