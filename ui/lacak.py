@@ -20,7 +20,6 @@ import streamlit as st
 from db import lacak
 from db.auth import Actor, AksesDitolak
 from db.format import tanggal
-from db.lacak_pdf import lembar_qr_pdf
 from db.settings import base_url, lacak_aktif, trusted_proxies
 from ui import data
 
@@ -391,6 +390,8 @@ def kabar(actor: Actor, kelurahan: dict[str, str], today: dt.date, key: str) -> 
     nama = f"kabar-{hasil['kabar'].kelurahan.lower().replace(' ', '-')}-{'semua-rw' if rw is None else f'rw{rw:02d}'}"
     c.download_button("Unduh teks (.txt)", hasil["teks"].encode("utf-8"), f"{nama}.txt", "text/plain",
                       icon=":material/description:", key=f"{key}_txt")  # fmt: skip
+    from db.lacak_pdf import lembar_qr_pdf  # segno + fpdf2 only when a digest is on screen
+
     c.download_button("Lembar QR (PDF)", lambda: lembar_qr_pdf(hasil["kabar"], hasil["links"]), f"{nama}-qr.pdf",
                       "application/pdf", icon=":material/qr_code_2:", key=f"{key}_pdf")  # fmt: skip
 

@@ -211,6 +211,7 @@ def test_digest_on_the_rembuk_page_issues_links_and_says_so(lacak_engine, lacak_
     assert f"Kabar Kulakan · Kelurahan {k.kelurahan} · semua RW" in text
     wa = at.get("link_button")[0].proto
     assert wa.url.startswith("https://wa.me/?text=") and "%0A" in wa.url
+    assert [d.proto.label for d in at.get("download_button")][-2:] == ["Unduh teks (.txt)", "Lembar QR (PDF)"]
     # A second digest in the same session reuses the links still visible here: nothing new issued.
     at.button(key="kabar_rembuk_buat").click().run()
     with lacak_engine.connect() as conn:
