@@ -440,6 +440,25 @@ def tampilan(engine: Engine, token: str | None, today: dt.date | None = None) ->
     )
 
 
+def baca(
+    engine: Engine, token: str | None, klien: str, dihitung: set, today: dt.date | None = None
+) -> tuple[bool, TampilanLacak | None]:
+    """The page's lookup: (allowed by the rate limit, view or None), always taking WAKTU_TETAP or longer.
+
+    A token is counted against the client's lookup budget once per browser session (``dihitung``: the
+    hashes already counted), so reruns of the page (typing a note) do not use it up."""
+    mulai = time.monotonic()
+    digest = hash_token(token or "")
+    allowed = True
+    if digest not in dihitung:
+        allowed = izinkan(engine, klien, "lihat")
+        if allowed:
+            dihitung.add(digest)
+    view = tampilan(engine, token, today) if allowed else None
+    waktu_tetap(mulai)
+    return allowed, view
+
+
 def periksa_jawaban(jawaban: str, catatan: str | None) -> str | None:
     """The note as it will be stored (exactly as typed; empty -> None), or KonfirmasiDitolak."""
     if jawaban not in JAWABAN:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -89,18 +88,8 @@ def _klien() -> str:
 
 def _baca(token: str | None) -> tuple[bool, lacak.TampilanLacak | None]:
     """(allowed by the rate limit, view or None); always takes lacak.WAKTU_TETAP or longer."""
-    mulai = time.monotonic()
-    engine = data.engine()
     counted: set = st.session_state.setdefault(_DIHITUNG, set())
-    digest = lacak.hash_token(token or "")
-    allowed = True
-    if digest not in counted:
-        allowed = lacak.izinkan(engine, _klien(), "lihat")
-        if allowed:
-            counted.add(digest)
-    view = lacak.tampilan(engine, token, data.today()) if allowed else None
-    lacak.waktu_tetap(mulai)
-    return allowed, view
+    return lacak.baca(data.engine(), token, _klien(), counted, data.today())
 
 
 def _kirim_jawaban(token: str, jawaban: str) -> None:
