@@ -12,13 +12,15 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from ui import auth
+from ui import auth, lacak
 from ui.pages import PAGES
 
 st.set_page_config(page_title="Kulakan · Kota Malang", page_icon="🏛️", layout="wide")
 
 
 def run() -> None:
+    if lacak.diminta():  # /lacak?t=TOKEN: only the tracking page, before (and instead of) the login gate
+        return lacak.navigasi()
     actor = auth.current_actor()
     if actor is None:
         # Every address shows the login form, so a shared link still opens its page after logging in.

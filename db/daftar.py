@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
 from db.export import neutralise
 from db.filters import AspirasiFilter
+from db.lacak import konfirmasi_dari
 from db.peta import export_select
 from db.schema import Aspirasi, AspirasiRiwayat, Janji, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
 from db.workflow import boleh_ke
@@ -80,10 +81,13 @@ def halaman(
                 "Prioritas",
                 "Tenggat",
                 "Lewat tenggat",
+                "Konfirmasi RT/RW",
             ]
         )
     df["Status"] = df.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
     df["Lewat tenggat"] = df.pop("terbuka").astype(bool) & (df["Tenggat"] < today)
+    # The RT/RW answer through a tracking link (issue 17): "Belum beres" flags a closed aspiration.
+    df["Konfirmasi RT/RW"] = df["id"].map(konfirmasi_dari(engine, df["id"])).fillna("")
     return df
 
 

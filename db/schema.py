@@ -400,3 +400,61 @@ class LogAudit(Base):
     oleh: Mapped[str | None] = mapped_column(String(64), index=True)
     aksi: Mapped[str] = mapped_column(String(32), index=True)  # login_ok, login_gagal, ekspor, impor, ...
     rincian: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+# --- tracking links for RT/RW (issue 17) -------------------------------------------------------------
+
+
+class LacakToken(Base):
+    """A tracking link of one aspiration: only the SHA-256 of the token is stored (the link is shown once).
+
+    An aspiration may have several live links (one per digest that carried it); regenerating or
+    revoking in the Aspirasi detail ends all of them.
+    """
+
+    __tablename__ = "lacak_token"
+    __table_args__ = (CheckConstraint("sumber IN ('detail', 'kabar')", name="sumber"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aspirasi_id: Mapped[int] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    sumber: Mapped[str] = mapped_column(String(8))  # where it was issued: Aspirasi detail or an RW digest
+    dibuat_oleh: Mapped[str] = mapped_column(String(64))
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    dicabut_pada: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    dicabut_oleh: Mapped[str | None] = mapped_column(String(64))
+
+
+class LacakKonfirmasi(Base):
+    """An RT/RW answer on the tracking page: 'sudah beres' or 'belum beres' (one per link per day)."""
+
+    __tablename__ = "lacak_konfirmasi"
+    __table_args__ = (
+        CheckConstraint("jawaban IN ('beres', 'belum')", name="jawaban"),
+        UniqueConstraint("token_id", "tanggal", name="uq_lacak_konfirmasi_token_hari"),
+        Index("ix_lacak_konfirmasi_aspirasi_waktu", "aspirasi_id", "waktu"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aspirasi_id: Mapped[int] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"))
+    token_id: Mapped[int] = mapped_column(ForeignKey("lacak_token.id", ondelete="CASCADE"))
+    tanggal: Mapped[dt.date] = mapped_column(Date)  # the city's (WIB) date of the answer
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    jawaban: Mapped[str] = mapped_column(String(8))
+    catatan: Mapped[str | None] = mapped_column(String(280))  # untrusted text, stored exactly
+    klien_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the client address, never the address
+
+
+class LacakAkses(Base):
+    """Recent requests to the page without login, per client address hash: the rate limit across processes."""
+
+    __tablename__ = "lacak_akses"
+    __table_args__ = (
+        CheckConstraint("jenis IN ('lihat', 'jawab')", name="jenis"),
+        Index("ix_lacak_akses_klien_jenis_waktu", "klien_hash", "jenis", "waktu"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    klien_hash: Mapped[str] = mapped_column(String(64))
+    jenis: Mapped[str] = mapped_column(String(8))
+    waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

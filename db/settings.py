@@ -40,3 +40,20 @@ def db_max_overflow() -> int:
     Size the server so that processes x (pool size + max overflow) < ``max_connections``.
     """
     return int(os.environ.get("KULAKAN_DB_MAX_OVERFLOW", "5"))
+
+
+def lacak_aktif() -> bool:
+    """The tracking page without login (``/lacak``); ``KULAKAN_LACAK=0`` turns the route off entirely."""
+    return os.environ.get("KULAKAN_LACAK", "1").strip().lower() not in ("0", "false", "tidak", "off")
+
+
+def base_url() -> str:
+    """Public address of the app, the start of every tracking link (``KULAKAN_BASE_URL``)."""
+    return os.environ.get("KULAKAN_BASE_URL", "").strip().rstrip("/") or "http://localhost:8501"
+
+
+def trusted_proxies() -> frozenset[str]:
+    """Addresses of reverse proxies whose ``X-Forwarded-For`` is believed (``KULAKAN_TRUSTED_PROXIES``,
+    comma-separated, e.g. ``127.0.0.1``); empty: the connection's own address is the client's."""
+    raw = os.environ.get("KULAKAN_TRUSTED_PROXIES", "")
+    return frozenset(p.strip() for p in raw.split(",") if p.strip())

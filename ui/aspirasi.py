@@ -27,7 +27,7 @@ from db.queries import FilterOptions
 from db.workflow import TransisiDitolak, butuh_alasan
 from geo import maps
 from geo.boundaries import load_boundaries
-from ui import data
+from ui import data, lacak
 from ui.components import folium_map
 from ui.format import angka
 
@@ -79,6 +79,7 @@ def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
         st.info("Tidak ada aspirasi yang cocok dengan filter. Ubah atau hapus filter di samping.")
         return None
     df = _halaman(key, f, today, urut, turun, int(nomor), ukuran)
+    lacak.lencana_daftar(f, key)
     event = st.dataframe(
         df.drop(columns=["id"]),
         hide_index=True,
@@ -165,6 +166,7 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
             )
         else:
             st.caption("Aspirasi ini tidak memiliki titik lokasi.")
+        lacak.kelola_tautan(d.id, actor)
         if actor.boleh("tulis"):
             _form_status(d, actor, today)
             _form_penugasan(d, actor, options)

@@ -13,7 +13,7 @@ from db.export import to_csv_bytes
 from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
-from ui import data
+from ui import data, lacak
 from ui.components import MapClick, folium_map, legend
 from ui.format import angka, tanggal
 
@@ -147,6 +147,7 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
             hide_index=True,
             height=260,
         )
+    lacak.panel_belum_beres(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
     tab_kat.dataframe(p.per_kategori, hide_index=True)
     tab_status.dataframe(p.per_status, hide_index=True)

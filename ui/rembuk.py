@@ -21,7 +21,7 @@ from db.auth import Actor, AksesDitolak
 from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
 from db.queries import FilterOptions
 from db.rembuk import KonflikVersi, RembukData, RembukError
-from ui import data
+from ui import data, lacak
 from ui.format import angka, tanggal
 
 ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
@@ -524,6 +524,7 @@ def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
                 f"Janji: {angka(b.janji_selesai)} dari {angka(len(b.janji))} selesai, "
                 f"{angka(b.janji_lewat_tenggat)} lewat tenggat."
             )
+            lacak.baris_brief(kode, as_of)
             if not b.aspirasi_diangkat.empty:
                 a = b.aspirasi_diangkat
                 st.markdown(f"**Diangkat saat itu ({len(a)})**")

@@ -19,7 +19,7 @@ from db.rembuk import KonflikVersi, RembukError
 from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
-from ui import data
+from ui import data, lacak
 from ui.components import folium_map, legend
 from ui.format import angka_ringkas, tanggal
 
@@ -176,8 +176,11 @@ def peta(df: pd.DataFrame) -> None:
 
 def tabel_status(df: pd.DataFrame) -> None:
     st.subheader("Status kelurahan")
+    tabel = status_table(df)
+    # RT/RW answers through tracking links since each kelurahan's last visit (issue 17).
+    tabel[["Sudah beres", "Belum beres"]] = lacak.kolom_konfirmasi(df["kode"], data.today()).to_numpy()
     st.dataframe(
-        status_table(df),
+        tabel,
         hide_index=True,
         key="tabel_status",
         column_config={

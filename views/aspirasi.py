@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import aspirasi, auth, components, data
+from ui import aspirasi, auth, components, data, lacak
 from ui.filters import aspirasi_filter
 from ui.format import tanggal
 
@@ -15,7 +15,7 @@ components.header("Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo
 options = data.filter_options(key)
 f = aspirasi_filter(options, scope=actor.kecamatan_kode)
 
-tabs = ["Daftar", "Catat baru", "Impor"]
+tabs = ["Daftar", "Catat baru", "Impor", "Kabar RW"]
 tab = st.segmented_control(
     "Bagian", tabs, default="Daftar", key="bagian", bind="query-params", label_visibility="collapsed"
 )
@@ -37,6 +37,8 @@ if tab == "Catat baru":
     aspirasi.form_baru(actor, options, today, cepat, rembuk_id)
 elif tab == "Impor":
     aspirasi.impor(actor, today)
+elif tab == "Kabar RW":
+    lacak.kabar(actor, lacak.kelurahan_pilihan(options, actor, f), today, key="kabar_aspirasi")
 else:
     selected = aspirasi.tabel(f, today, key)
     with st.expander("Unduh hasil filter", icon=":material/download:"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from db.rembuk import get_rembuk
-from ui import auth, components, data, rembuk
+from ui import auth, components, data, lacak, rembuk
 from ui.format import tanggal
 
 actor = auth.require("lihat")
@@ -31,7 +31,9 @@ if r is None:
     st.warning("Rembuk tidak ditemukan.")
     st.stop()
 
-catatan, janji, aspirasi, brief = st.tabs(["Catatan rembuk", "Janji", "Aspirasi", "Brief tuan rumah"])
+catatan, janji, aspirasi, brief, kabar = st.tabs(
+    ["Catatan rembuk", "Janji", "Aspirasi", "Brief tuan rumah", "Kabar RW"]
+)
 with catatan:
     rembuk.catatan_rembuk(r, opts)
     if actor.boleh("tulis"):
@@ -46,3 +48,5 @@ with aspirasi:
         st.caption("Pencatatan aspirasi hanya untuk staf.")
 with brief:
     rembuk.brief(r, opts, today)
+with kabar:
+    lacak.kabar(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk")
