@@ -87,7 +87,8 @@ def halaman(
     df["Status"] = df.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
     df["Lewat tenggat"] = df.pop("terbuka").astype(bool) & (df["Tenggat"] < today)
     # The RT/RW answer through a tracking link (issue 17): "Belum beres" flags a closed aspiration.
-    df["Konfirmasi RT/RW"] = df["id"].map(konfirmasi_dari(engine, df["id"])).fillna("")
+    jawaban = konfirmasi_dari(engine, df["id"])
+    df["Konfirmasi RT/RW"] = [jawaban.get(i, "") for i in df["id"]]
     return df
 
 

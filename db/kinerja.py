@@ -177,6 +177,10 @@ KOLOM: dict[str, tuple[str, str]] = {
         "Bukan kewenangan kota",
         "Ditutup sebagai bukan kewenangan kota dalam periode: dihitung terpisah, tidak pernah merugikan OPD.",
     ),
+    "dikonfirmasi_belum_beres": (
+        "Ditutup tapi belum beres",
+        "Selesai dalam periode, tetapi RT/RW menjawab 'Belum beres' lewat tautan lacak sejak penutupan.",
+    ),
     "peringkat": (
         "Peringkat",
         "Menurut tepat waktu % (tinggi dulu), lalu median hari kerja (rendah dulu). Tanpa peringkat bila "
@@ -337,12 +341,16 @@ def _janji_counts(janji: pd.DataFrame, cur: Periode, prev: Periode, today: dt.da
     return pd.DataFrame(out)
 
 
-def dikonfirmasi_belum_beres(engine: Engine, base: AspirasiFilter, p: Periode) -> pd.Series | None:
-    """Hook for issue 17 ("dikonfirmasi belum beres" by RT/RW): per OPD id, once that data exists.
-
-    Returns None today (the confirmation is not recorded yet), and the page shows no column for it.
-    """
-    return None
+def dikonfirmasi_belum_beres(engine: Engine, base: AspirasiFilter, p: Periode) -> pd.Series:
+    """Per OPD id: closed as Selesai in the period, and the RT/RW answered "Belum beres" on the tracking page
+    (issue 17) — the same condition as the linked list (db/ukuran.py ``belum_beres``)."""
+    stmt = (
+        select(Aspirasi.opd_id, func.count(Aspirasi.id))
+        .where(*base.conditions(), kondisi("belum_beres", p.dari, p.sampai, None))
+        .group_by(Aspirasi.opd_id)
+    )
+    with engine.connect() as conn:
+        return pd.Series(dict(conn.execute(stmt).all()), dtype="int64")
 
 
 def peringkat(df: pd.DataFrame) -> pd.Series:
@@ -396,9 +404,7 @@ def scorecard(
     df["tertua_hk"] = df["tertua_hk"].astype("Int64")
     df["sampel_kecil"] = df["selesai"] < int(min_sampel)
     df["peringkat"] = peringkat(df)
-    extra = dikonfirmasi_belum_beres(engine, base, p)
-    if extra is not None:
-        df["dikonfirmasi_belum_beres"] = extra.reindex(df.index).fillna(0).astype(int)
+    df["dikonfirmasi_belum_beres"] = dikonfirmasi_belum_beres(engine, base, p).reindex(df.index).fillna(0).astype(int)
     df = df.reset_index()
     order = df.assign(_r=df["peringkat"].fillna(10**6)).sort_values(["_r", "lewat_tenggat", "opd"],
                                                                      ascending=[True, False, True])  # fmt: skip
@@ -424,6 +430,7 @@ def tautan_filter(base: AspirasiFilter, opd: str, kolom: str, p: Periode, today:
         "terlambat": "terlambat",
         "dibuka_kembali": "dibuka_kembali",
         "bukan_kewenangan": "bukan_kewenangan",
+        "dikonfirmasi_belum_beres": "belum_beres",
     }.get(kolom)
     if measure is None:
         return None

@@ -224,7 +224,7 @@ def tabel_rapor(score: pd.DataFrame) -> pd.DataFrame:
         }
     )
     if "dikonfirmasi_belum_beres" in score:
-        out["Dikonfirmasi belum beres"] = score["dikonfirmasi_belum_beres"]
+        out["Ditutup tapi belum beres"] = score["dikonfirmasi_belum_beres"]
     return out
 
 

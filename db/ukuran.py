@@ -72,6 +72,13 @@ UKURAN: dict[str, Ukuran] = {
             True,
         ),
         Ukuran(
+            "belum_beres",
+            "Ditutup tapi belum beres",
+            "Ditutup sebagai Selesai pada tanggal dalam periode, tetapi jawaban RT/RW terakhir lewat tautan lacak "
+            "sejak penutupan itu: 'Belum beres'.",
+            True,
+        ),
+        Ukuran(
             "bukan_kewenangan",
             "Bukan kewenangan kota",
             "Ditutup sebagai 'bukan kewenangan kota' pada tanggal dalam periode: diteruskan ke pihak lain, "
@@ -131,6 +138,10 @@ def kondisi(kode: str, dari: dt.date | None, sampai: dt.date | None, today: dt.d
         return and_(selesai_antara(dari, sampai), late)
     if kode == "dibuka_kembali":
         return Aspirasi.id.in_(dibuka_kembali_ids(dari, sampai))
+    if kode == "belum_beres":
+        from db.lacak import belum_beres_select  # the confirmation rule lives with the tracking link
+
+        return and_(selesai_antara(dari, sampai), Aspirasi.id.in_(belum_beres_select()))
     if kode == "bukan_kewenangan":
         return and_(
             Aspirasi.status == "bukan_kewenangan",

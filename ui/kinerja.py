@@ -230,8 +230,7 @@ def tabel(score: pd.DataFrame) -> pd.DataFrame:
             "Bukan kewenangan kota": score["bukan_kewenangan"].map(_num),
         }
     )
-    if "dikonfirmasi_belum_beres" in score:  # issue 17: only once the data exists
-        out["Dikonfirmasi belum beres"] = score["dikonfirmasi_belum_beres"].map(_num)
+    out["Ditutup tapi belum beres"] = score["dikonfirmasi_belum_beres"].map(_num)
     return out
 
 
@@ -338,8 +337,9 @@ def detail(
                       help=definisi)  # fmt: skip
             st.caption("Janji rembuk: daftarnya di bawah dan di halaman Rembuk Jumat.")
     card(r3[3], "bukan_kewenangan", _num(row["bukan_kewenangan"]), count=row["bukan_kewenangan"])
-    if "dikonfirmasi_belum_beres" in row:  # issue 17: shown only once the data exists
-        st.metric("Dikonfirmasi belum beres", _num(row["dikonfirmasi_belum_beres"]))
+    r4 = st.columns(4)
+    card(r4[0], "dikonfirmasi_belum_beres", _num(row["dikonfirmasi_belum_beres"]),
+         count=row["dikonfirmasi_belum_beres"], inverse=True)  # fmt: skip
 
     left, right = st.columns(2, gap="medium")
     with left:

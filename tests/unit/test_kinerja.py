@@ -357,10 +357,28 @@ def test_min_sampel_setting_is_admin_only_and_audited(ready_engine):
         kinerja.simpan_min_sampel(ready_engine, Actor("admin.uji", "admin"), 0)
 
 
-def test_dikonfirmasi_hook_returns_nothing_yet(seeded_engine):
-    p = kinerja.periode("bulan_ini", DEMO_TODAY)
-    assert kinerja.dikonfirmasi_belum_beres(seeded_engine, AspirasiFilter(), p) is None
-    assert "dikonfirmasi_belum_beres" not in kinerja.scorecard(seeded_engine, AspirasiFilter(), p, DEMO_TODAY)
+def test_closed_but_not_solved_counts_the_rt_rw_answer(ready_engine):
+    """Issue 17's "Belum beres" answer counts as "ditutup tapi belum beres" for the OPD, and the link finds it."""
+    from db import lacak
+
+    e = ready_engine
+    day = dt.date(2026, 3, 2)
+    closed = [_new(e, "sampah", day) for _ in range(3)]
+    for aid in closed:
+        _move(e, aid, [("diverifikasi", day), ("dalam_proses", day), ("selesai", dt.date(2026, 3, 5))])
+    tokens = lacak.terbitkan(e, STAF, closed)
+    lacak.jawab(e, tokens[closed[0]], "belum", "masih tergenang", "k1", dt.date(2026, 3, 6))
+    lacak.jawab(e, tokens[closed[1]], "beres", None, "k2", dt.date(2026, 3, 6))
+    p = kinerja.periode("pilih", dt.date(2026, 3, 31), dari=dt.date(2026, 3, 1), sampai=dt.date(2026, 3, 31))
+    score = kinerja.scorecard(e, AspirasiFilter(), p, dt.date(2026, 3, 31), 1).set_index("opd")
+    with e.connect() as conn:
+        opd = conn.execute(
+            text("SELECT o.kode FROM aspirasi a JOIN opd o ON o.id = a.opd_id WHERE a.id = :i"), {"i": closed[0]}
+        ).scalar()
+    assert score.loc[opd, "dikonfirmasi_belum_beres"] == 1
+    assert score["dikonfirmasi_belum_beres"].sum() == 1
+    f = kinerja.tautan_filter(AspirasiFilter(), opd, "dikonfirmasi_belum_beres", p, dt.date(2026, 3, 31))
+    assert daftar.jumlah(e, f) == 1
 
 
 def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine):
