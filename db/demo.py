@@ -228,7 +228,10 @@ def clear_demo(conn) -> None:
 
 
 def _at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=WIB).astimezone(dt.UTC)
+    """A WIB time on ``day`` in UTC, never later than now: demo history of 'today' must not sit in the
+    future at the top of the audit log (deterministic for every day before today)."""
+    at = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=WIB).astimezone(dt.UTC)
+    return min(at, dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 def rotation_order(kelurahan: list[tuple[str, str]], rng: np.random.Generator) -> list[str]:
