@@ -451,11 +451,14 @@ def impor(actor: Actor, today: dt.date) -> None:
     if upload is None:
         return
     if st.button("Periksa dan impor", type="primary", icon=":material/upload:"):
-        bar = st.progress(0.0, text="Memeriksa berkas…")
-        report = import_aspirasi(
-            data.engine(), actor, upload.getvalue(), upload.name, today,
-            progress=lambda d, t: bar.progress(d / t, text=f"Menyimpan {angka(d)} dari {angka(t)} baris…"),
-        )  # fmt: skip
+        bar = st.progress(0.0, text="Membaca berkas…")
+
+        def progress(done: int, total: int) -> None:
+            # Checking is the long part; saving afterwards is one short batch (other saves are not blocked).
+            text = f"Memeriksa {angka(done)} dari {angka(total)} baris…"
+            bar.progress(done / total if total else 1.0, text=text if done < total else f"{text} Menyimpan…")
+
+        report = import_aspirasi(data.engine(), actor, upload.getvalue(), upload.name, today, progress=progress)
         bar.empty()
         for w in report.warnings[:20]:
             st.caption(w)
