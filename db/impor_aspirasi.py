@@ -302,6 +302,7 @@ def _insert_staged(conn, actor: Actor, staging: Table, names: tuple[str, ...], y
 
 
 BATCH = 5_000  # rows per executemany batch
+SQLITE_CACHE_KIB = 256 * 1024  # page cache of the importing connection while it imports
 
 
 def import_aspirasi(
@@ -400,6 +401,12 @@ def _write(conn, actor: Actor, rows: list[dict], report: LaporanImpor) -> list[s
     meanwhile (nothing written; the caller looks again)."""
     names = tuple(rows[0])
     staging = _staging_table(f"impor_{uuid.uuid4().hex[:12]}", names)
+    if conn.dialect.name == "sqlite":
+        # Keep the staged rows and the B-tree pages the insert touches in memory, so the locked part does
+        # not spill pages to disk halfway (the defaults are a 2 MB cache and a file for temp tables).
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        conn.rollback()
     years: dict[int, int] = {}
     for row in rows:
         tahun = row["tanggal_diterima"].year
@@ -425,6 +432,10 @@ def _write(conn, actor: Actor, rows: list[dict], report: LaporanImpor) -> list[s
     finally:
         with conn.begin():
             staging.drop(conn, checkfirst=True)
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection goes back as it was
+            conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+            conn.rollback()
 
 
 CONTOH = {
