@@ -15,7 +15,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from db.format import angka, tanggal
+from db.format import angka, tanggal, waktu
 from db.rembuk import ModeRembuk
 
 _GANTI = {
@@ -151,7 +151,9 @@ def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compres
     if dibuat is not None:
         pdf.set_font(FONT, size=8.5)
         pdf.set_text_color(90)
-        pdf.cell(0, 5, teks(f"Dicetak {dibuat:%d/%m/%Y %H:%M} WIB"), new_x="LMARGIN", new_y="NEXT")
+        # An aware time is shown in the city's zone like every time on screen; a naive one is taken as local.
+        dicetak = waktu(dibuat) if dibuat.tzinfo else f"{tanggal(dibuat.date())} {dibuat:%H.%M} WIB"
+        pdf.cell(0, 5, teks(f"Dicetak {dicetak}"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
     pdf.set_font(FONT, size=10)
     pdf.cell(

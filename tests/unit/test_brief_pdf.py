@@ -142,3 +142,9 @@ def test_hostile_unicode_is_shown_visibly_and_in_order():
     text = _text(build_brief_pdf(_mode(janji_terakhir=janji), compress=False))
     assert "(<U+202E>KIRI<U+200B> [emoji])" in text.replace(") Tj", ")")
     assert "\u202e".encode("utf-16-be").decode("latin-1") not in text
+
+
+def test_printed_time_is_wib_in_the_indonesian_format():
+    late = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)  # 06.30 WIB on 2 December
+    text = _text(build_brief_pdf(_mode(), dibuat=late, compress=False))
+    assert "Dicetak Rabu, 2 Desember 2026 06.30 WIB" in text
