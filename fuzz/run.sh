@@ -21,6 +21,6 @@ for t in "${TARGETS[@]}"; do
     echo "!! $t: crash or hang, see $out/log.txt and $out/artifacts/"
     status=1
   fi
-  grep -E "^#[0-9]+ +(DONE|pulse)|stat::|cov:" "$out/log.txt" | tail -n 3 || true
+  grep -E "DONE|average_exec_per_sec|peak_rss_mb" "$out/log.txt" | tail -n 3 || true
 done
 exit $status
