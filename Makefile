@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format assets chromium postgres nginx bench clean
+.PHONY: run test lint format assets chromium postgres nginx bench clean fuzz
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ test: $(VENV)/.dev assets chromium postgres nginx lint
 
 bench: $(VENV)/.dev assets
 	$(PY) -m bench.peta --aspirasi 1000 10000 100000
+
+## Bounded coverage-guided fuzzing (atheris) of the upload reader, date parser and name resolver; not in `make test`.
+## FUZZ_SECONDS per target (default 600), one target at a time at nice 19; see docs/SECURITY.md.
+FUZZ_SECONDS ?= 600
+fuzz: $(VENV)/.dev
+	$(PY) -m pip install --quiet -r requirements-fuzz.txt
+	PY=$(PY) bash fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) .build static/vendor .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ import sys
 import time
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.engine import make_engine
 from db.settings import database_url
@@ -40,15 +41,60 @@ def cmd_seed_demo(args) -> int:
     import datetime as dt
 
     from db.demo import generate_demo
+    from db.demo_hapus import DemoDirujuk
 
     engine = _engine()
     today = dt.date.fromisoformat(args.today) if args.today else None
+    terkait = bool(getattr(args, "termasuk_terkait", False))
+    if terkait and not _tampilkan_rujukan(engine, "Dengan --termasuk-terkait"):
+        return 1
     started = time.perf_counter()
-    result = generate_demo(
-        engine, n_aspirasi=args.aspirasi, seed=args.seed, today=today, progress=lambda m: print(f"- {m}")
-    )
+    try:
+        result = generate_demo(
+            engine,
+            n_aspirasi=args.aspirasi,
+            seed=args.seed,
+            today=today,
+            progress=lambda m: print(f"- {m}"),
+            termasuk_terkait=terkait,
+        )
+    except DemoDirujuk as exc:
+        print(f"Data demo TIDAK diganti (tidak ada yang diubah). {exc}", file=sys.stderr)
+        print(
+            "Pilihan:\n"
+            "  python -m db clear-demo                      hapus data demo, simpan baris demo yang dirujuk\n"
+            "  python -m db seed-demo --termasuk-terkait    lepas/hapus rujukan di atas, lalu ganti data demo",
+            file=sys.stderr,
+        )
+        return 1
+    except SQLAlchemyError as exc:
+        return _gagal_db(exc)
     print(f"Data demo dimuat dalam {time.perf_counter() - started:.1f} dtk: {result}")
     return 0
+
+
+def _tampilkan_rujukan(engine, judul: str) -> bool:
+    """Print the real records that refer to demo records and what will happen to them; False on a DB error."""
+    from db.demo_hapus import pesan_rujukan, rujukan_ke_demo
+
+    try:
+        with engine.connect() as conn:
+            rujukan, _links = rujukan_ke_demo(conn)
+    except SQLAlchemyError as exc:
+        _gagal_db(exc)
+        return False
+    if rujukan:
+        print(f"{judul}: {pesan_rujukan(rujukan, batas=10_000)}")
+    return True
+
+
+def _gagal_db(exc: Exception) -> int:
+    print(
+        f"Basis data menolak perubahan ({type(exc).__name__}); tidak ada yang diubah. "
+        f"Rincian: {str(getattr(exc, 'orig', exc)).splitlines()[0][:300]}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def cmd_ensure_ready(args) -> int:
@@ -149,12 +195,29 @@ def cmd_postgis(_args) -> int:
     return 0
 
 
-def cmd_clear_demo(_args) -> int:
+def cmd_clear_demo(args) -> int:
     from db.demo import clear_demo
 
-    with _engine().begin() as conn:
-        clear_demo(conn)
-    print("Data demo dihapus.")
+    terkait = bool(getattr(args, "termasuk_terkait", False))
+    engine = _engine()
+    if terkait and not _tampilkan_rujukan(engine, "Dengan --termasuk-terkait"):
+        return 1
+    try:
+        with engine.begin() as conn:
+            hasil = clear_demo(conn, termasuk_terkait=terkait)
+    except SQLAlchemyError as exc:
+        return _gagal_db(exc)
+    gone = ", ".join(f"{n} {k}" for k, n in hasil.dihapus.items() if n) or "tidak ada"
+    print(f"Data demo dihapus: {gone}.")
+    if hasil.ada_yang_disimpan:
+        from db.demo_hapus import pesan_rujukan
+
+        kept = ", ".join(f"{n} {k}" for k, n in hasil.disimpan.items() if n)
+        print(
+            f"Baris demo yang DISIMPAN karena dirujuk data asli: {kept}.\n{pesan_rujukan(hasil.rujukan)}\n"
+            "Untuk melepas/menghapus rujukan itu lalu menghapus semua data demo: "
+            "python -m db clear-demo --termasuk-terkait"
+        )
     return 0
 
 
@@ -168,6 +231,12 @@ def cmd_stats(_args) -> int:
     for name, n in counts.items():
         print(f"  {name:<{width}}  {n:>9,}".replace(",", "."))
     return 0
+
+
+TERKAIT_HELP = (
+    "juga lepas/hapus data asli yang merujuk ke data demo (janji pada rembuk demo, peserta pada bimtek demo, ...); "
+    "daftarnya ditampilkan dulu"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,15 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="ganti data demo (sintetis) dengan set baru")
     seed_args(seed)
     seed.add_argument("--today", help="tanggal 'hari ini' untuk data demo (YYYY-MM-DD; bawaan: hari ini WIB)")
+    seed.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
     seed.set_defaults(func=cmd_seed_demo)
     ready = sub.add_parser(
         "ensure-ready", help="init, lalu muat data demo bila belum ada aspirasi (dipakai `make run`)"
     )
     seed_args(ready)
     ready.set_defaults(func=cmd_ensure_ready)
-    sub.add_parser("clear-demo", help="hapus semua data demo (data asli tidak disentuh)").set_defaults(
-        func=cmd_clear_demo
+    clear = sub.add_parser(
+        "clear-demo", help="hapus data demo (data asli tidak disentuh; baris demo yang dirujuk data asli disimpan)"
     )
+    clear.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
+    clear.set_defaults(func=cmd_clear_demo)
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
     imp = sub.add_parser("import-aspirasi", help="impor aspirasi dari CSV/XLSX (semua baris atau tidak sama sekali)")
     imp.add_argument("file")

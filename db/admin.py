@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, func, insert, literal, select, union_all,
 
 from db.auth import PERAN, Actor
 from db.domain import STATUS_ASPIRASI
+from db.format import batas_hari, waktu
 from db.schema import Aspirasi, AspirasiRiwayat, CutiBersama, Kategori, Kecamatan, LogAudit, Opd, Pengguna
 from db.users import PenggunaError, hash_sandi, log
 
@@ -34,9 +35,11 @@ def daftar_pengguna(engine: Engine, actor: Actor) -> pd.DataFrame:
             .outerjoin(Kecamatan, Kecamatan.kode == Pengguna.kecamatan_kode)
             .order_by(Pengguna.username)
         ).all()
-    return pd.DataFrame(
+    df = pd.DataFrame(
         rows, columns=["Nama pengguna", "Nama", "Peran", "Kecamatan", "Aktif", "Wajib ganti sandi", "Dibuat"]
     )
+    df["Dibuat"] = df["Dibuat"].map(waktu).astype(object)  # stored UTC, shown in WIB
+    return df
 
 
 def ubah_pengguna(
@@ -183,10 +186,11 @@ def audit(
     stmt = select(u)
     if oleh:
         stmt = stmt.where(u.c.oleh == oleh)
-    if dari:
-        stmt = stmt.where(u.c.waktu >= dt.datetime.combine(dari, dt.time(), tzinfo=dt.UTC))
-    if sampai:
-        stmt = stmt.where(u.c.waktu < dt.datetime.combine(sampai + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC))
+    mulai, akhir = batas_hari(dari, sampai)  # the days are WIB days
+    if mulai:
+        stmt = stmt.where(u.c.waktu >= mulai)
+    if akhir:
+        stmt = stmt.where(u.c.waktu < akhir)
     with engine.connect() as conn:
         rows = conn.execute(stmt.order_by(u.c.waktu.desc()).limit(batas)).all()
     df = pd.DataFrame(rows, columns=["Waktu", "Oleh", "Aksi", "Rincian"])
@@ -204,4 +208,5 @@ def audit(
         return "; ".join(f"{k}: {v}" for k, v in data.items()) if isinstance(data, dict) else str(data)
 
     df["Rincian"] = df["Rincian"].map(tidy)
+    df["Waktu"] = df["Waktu"].map(lambda t: waktu(t, detik=True)).astype(object)  # stored UTC, shown in WIB
     return df

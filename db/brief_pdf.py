@@ -2,7 +2,8 @@
 
 A pure function of :class:`db.rembuk.ModeRembuk` (aggregates only: no personal data, no reporter
 names or phones, no aspiration texts). Uses fpdf2 with the core font Helvetica: no font file and no
-network needed; characters Helvetica (latin-1) cannot encode are transliterated or replaced.
+network needed; characters Helvetica (latin-1) cannot encode are transliterated or replaced by a visible
+mark (``teks``): '[emoji]' for emoji, '<U+202E>' for control/zero-width/direction characters.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from db.format import angka, tanggal
+from db.format import angka, tanggal, waktu
 from db.rembuk import ModeRembuk
 
 _GANTI = {
@@ -35,24 +36,56 @@ _GANTI = {
 FONT = "Helvetica"
 
 
+def _emoji(ch: str) -> bool:
+    """A pictograph (or a part of an emoji sequence: skin tone, regional indicator, keycap)."""
+    cp = ord(ch)
+    return (unicodedata.category(ch) in ("So", "Sk") and cp >= 0x2100) or 0x1F000 <= cp <= 0x1FAFF or cp == 0x20E3
+
+
+# Joiners and selectors that belong to the emoji before them (no mark of their own inside a sequence).
+_EMOJI_TAIL = {"\u200d", "\ufe0e", "\ufe0f"}
+EMOJI = "[emoji]"
+
+
+def tanda(ch: str) -> str:
+    """The visible mark of a character that would be invisible or would reorder the line: '<U+202E>'."""
+    return f"<U+{ord(ch):04X}>"
+
+
 def teks(value) -> str:
-    """Text Helvetica can draw: known symbols transliterated, accents dropped only when needed,
-    other characters (emoji, scripts, control and bidi characters) replaced by '?'."""
+    """Text Helvetica can draw, nothing dropped silently: known symbols transliterated, accents dropped
+    only when needed, an emoji (or emoji sequence) shown as '[emoji]', and control, zero-width and
+    direction characters (U+202E right-to-left override, U+200B zero-width space, ...) shown as a
+    visible mark '<U+202E>' so they neither vanish nor reorder the printed line; any other character
+    Helvetica (latin-1) cannot draw is shown by its code point the same way."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "-"
-    out = []
+    out: list[str] = []
+    in_emoji = joined = False
     for ch in str(value):
+        if in_emoji and (ch in _EMOJI_TAIL or 0x1F3FB <= ord(ch) <= 0x1F3FF):
+            joined = joined or ch == "\u200d"  # a zero-width joiner glues the next pictograph to this one
+            continue
+        if _emoji(ch):
+            if not (in_emoji and joined):
+                out.append(EMOJI)
+            # A flag is a pair of regional indicators: the first one glues the second.
+            flag = 0x1F1E6 <= ord(ch) <= 0x1F1FF
+            in_emoji, joined = True, flag and not (in_emoji and joined)
+            continue
+        in_emoji = joined = False
         if ch in _GANTI:
             out.append(_GANTI[ch])
             continue
-        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t":
-            continue  # zero-width and direction marks: invisible, dropped
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\n\t":
+            out.append(tanda(ch))
+            continue
         try:
             ch.encode("latin-1")
             out.append(ch)
         except UnicodeEncodeError:
             base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base if base.strip() else "?")
+            out.append(base if base.strip() else tanda(ch))
     return "".join(out)
 
 
@@ -118,7 +151,9 @@ def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compres
     if dibuat is not None:
         pdf.set_font(FONT, size=8.5)
         pdf.set_text_color(90)
-        pdf.cell(0, 5, teks(f"Dicetak {dibuat:%d/%m/%Y %H:%M} WIB"), new_x="LMARGIN", new_y="NEXT")
+        # An aware time is shown in the city's zone like every time on screen; a naive one is taken as local.
+        dicetak = waktu(dibuat) if dibuat.tzinfo else f"{tanggal(dibuat.date())} {dibuat:%H.%M} WIB"
+        pdf.cell(0, 5, teks(f"Dicetak {dicetak}"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
     pdf.set_font(FONT, size=10)
     pdf.cell(

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from db.domain import STATUS_ASPIRASI, name_key_peserta
 from db.kalender import Kalender
@@ -210,25 +210,19 @@ class DemoResult:
     peserta: int = 0
 
 
-def clear_demo(conn) -> None:
-    """Delete every demo row (in foreign-key order); real data is never touched."""
-    demo_janji = select(Janji.id).where(Janji.is_demo)
-    conn.execute(delete(JanjiRiwayat).where(JanjiRiwayat.janji_id.in_(demo_janji)))
-    conn.execute(delete(Janji).where(Janji.is_demo))
-    demo_asp = select(Aspirasi.id).where(Aspirasi.is_demo)
-    conn.execute(delete(AspirasiRiwayat).where(AspirasiRiwayat.aspirasi_id.in_(demo_asp)))
-    conn.execute(delete(Aspirasi).where(Aspirasi.is_demo))
-    demo_rembuk = select(Rembuk.id).where(Rembuk.is_demo)
-    conn.execute(delete(RembukKelurahan).where(RembukKelurahan.rembuk_id.in_(demo_rembuk)))
-    conn.execute(delete(Rembuk).where(Rembuk.is_demo))
-    demo_bimtek = select(Bimtek.id).where(Bimtek.is_demo)
-    conn.execute(delete(BimtekPeserta).where(BimtekPeserta.bimtek_id.in_(demo_bimtek)))
-    conn.execute(delete(Bimtek).where(Bimtek.is_demo))
-    conn.execute(delete(AppMeta).where(AppMeta.kunci == META_KEY))
+def clear_demo(conn, termasuk_terkait: bool = False):
+    """Delete the demo rows; real data is never touched unless ``termasuk_terkait`` (see db/demo_hapus.py):
+    demo rows real data refers to are kept by default."""
+    from db.demo_hapus import hapus_demo
+
+    return hapus_demo(conn, termasuk_terkait=termasuk_terkait)
 
 
 def _at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=WIB).astimezone(dt.UTC)
+    """A WIB time on ``day`` in UTC, never later than now: demo history of 'today' must not sit in the
+    future at the top of the audit log (deterministic for every day before today)."""
+    at = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=WIB).astimezone(dt.UTC)
+    return min(at, dt.datetime.now(dt.UTC).replace(microsecond=0))
 
 
 def rotation_order(kelurahan: list[tuple[str, str]], rng: np.random.Generator) -> list[str]:
@@ -267,8 +261,12 @@ def generate_demo(
     seed: int = 42,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    termasuk_terkait: bool = False,
 ) -> DemoResult:
-    """Replace the demo data with a fresh deterministic set. Reference data must be loaded."""
+    """Replace the demo data with a fresh deterministic set. Reference data must be loaded.
+
+    When real data refers to demo rows, nothing is changed and ``DemoDirujuk`` lists them, unless
+    ``termasuk_terkait``: then those references are detached or removed first (db/demo_hapus.py)."""
     from db.kalender import today as city_today
 
     today = today or city_today()
@@ -295,7 +293,12 @@ def generate_demo(
         }
         kalender = Kalender(conn.scalars(select(CutiBersama.tanggal)).all())
         say("Menghapus data demo lama")
-        clear_demo(conn)
+        from db.demo_hapus import DemoDirujuk, hapus_demo, rujukan_ke_demo
+
+        rujukan, _links = rujukan_ke_demo(conn)
+        if rujukan and not termasuk_terkait:
+            raise DemoDirujuk(rujukan)
+        hapus_demo(conn, termasuk_terkait=True)
 
         start = today - dt.timedelta(days=730)
         workdays = _Workdays(kalender, start - dt.timedelta(days=7), today + dt.timedelta(days=800))
@@ -331,7 +334,14 @@ def generate_demo(
                 {
                     "kunci": META_KEY,
                     "nilai": json.dumps(
-                        {"seed": seed, "aspirasi": n_aspirasi, "today": today.isoformat(), **asdict(result)}
+                        {
+                            "seed": seed,
+                            "aspirasi": n_aspirasi,
+                            "today": today.isoformat(),
+                            **asdict(result),
+                            # Participants have no demo flag: the last demo one tells them apart.
+                            "peserta_id_maks": conn.scalar(select(func.max(BimtekPeserta.id))) or 0,
+                        }
                     ),
                 }
             ],

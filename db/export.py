@@ -15,9 +15,29 @@ def neutralise_cell(value):
     return value
 
 
+# RW and RT numbers are labels, written as on screen ("RW 09", "RT 02"): zero-padded text, never 9.0
+# (a column with an empty RW is read from SQL as float).
+NOMOR_WILAYAH = ("rw", "rt")
+
+
+def nomor_wilayah(value) -> str:
+    """9 / 9.0 / '9' -> '09'; empty -> ''."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{int(number):02d}" if number.is_integer() else str(value)
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``df`` with every text cell neutralised (numbers, dates and booleans untouched)."""
+    """Copy of ``df`` with every text cell neutralised (numbers, dates and booleans untouched) and RW/RT
+    columns as zero-padded text."""
     out = df.copy()
+    for col in out.columns:
+        if str(col).strip().lower() in NOMOR_WILAYAH:
+            out[col] = out[col].map(nomor_wilayah).astype(object)
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(neutralise_cell)
@@ -25,5 +45,6 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a BOM (so Excel reads the Indonesian text right), formulas neutralised."""
+    """CSV in UTF-8 with a BOM (so Excel reads the Indonesian text right), formulas neutralised, RW/RT as
+    zero-padded text."""
     return neutralise(df).to_csv(index=False).encode("utf-8-sig")

@@ -1,9 +1,17 @@
-"""Indonesian formatting of dates and numbers (pure functions, no Streamlit): used by the pages
-(through ui/format.py), the map tooltips and the PDF brief."""
+"""Indonesian formatting of dates, times and numbers (pure functions, no Streamlit): used by the pages
+(through ui/format.py), the map tooltips, the exports and the PDF brief.
+
+Times are stored in UTC and shown in the city's zone (``KULAKAN_TZ``, default Asia/Jakarta = WIB):
+``waktu`` is the one formatter of a timestamp, ``batas_hari`` turns a local (WIB) day into UTC bounds
+for filters.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+from db.settings import timezone_name
 
 HARI = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 BULAN = [
@@ -37,3 +45,38 @@ def angka_ringkas(n: float | None) -> str:
     if n is None:
         return "–"
     return angka(n, 0 if float(n).is_integer() else 1)
+
+
+def zona() -> ZoneInfo:
+    """The city's time zone (``KULAKAN_TZ``)."""
+    return ZoneInfo(timezone_name())
+
+
+def lokal(ts: dt.datetime | None) -> dt.datetime | None:
+    """A stored timestamp in the city's zone. Naive values are UTC (SQLite returns them without a zone)."""
+    if ts is None or ts != ts:  # None, NaT
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)
+    return ts.astimezone(zona())
+
+
+def waktu(ts: dt.datetime | None, detik: bool = False, with_weekday: bool = True) -> str:
+    """'Rabu, 2 Desember 2026 03.51 WIB' (``detik``: '03.51.37'); '–' for no time. Hours and minutes
+    are separated by a dot, as Indonesian writes them (PUEBI); the zone's own abbreviation ends it."""
+    local = lokal(ts)
+    if local is None:
+        return "–"
+    jam = f"{local.hour:02d}.{local.minute:02d}" + (f".{local.second:02d}" if detik else "")
+    return f"{tanggal(local.date(), with_weekday)} {jam} {local.tzname() or timezone_name()}"
+
+
+def batas_hari(dari: dt.date | None, sampai: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """UTC bounds [start, end) of the local days ``dari`` .. ``sampai`` (inclusive) for a filter on a stored
+    timestamp; None for an open end."""
+    tz = zona()
+    start = dt.datetime.combine(dari, dt.time(), tzinfo=tz).astimezone(dt.UTC) if dari else None
+    end = (
+        dt.datetime.combine(sampai + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC) if sampai else None
+    )
+    return start, end

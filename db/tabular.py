@@ -238,7 +238,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> tuple[Rows, list[ImportProblem], l
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-    except zipfile.BadZipFile:
+    except Exception:  # BadZipFile, but also UnicodeDecodeError/ValueError/... for a damaged archive (fuzz)
         return [], [ImportProblem(0, None, "Berkas .xlsx rusak atau bukan berkas Excel.")], warnings
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         return [], [ImportProblem(0, None, "Berkas berisi makro (VBA) dan tidak diterima. Simpan tanpa makro.")], []
@@ -277,6 +277,8 @@ def _xlsx_rows(data: bytes, max_rows: int) -> tuple[Rows, list[ImportProblem], l
             if not header and any(c not in (None, "") for c in cells):
                 header = cells
             rows.append((number, cells))
+    except Exception as exc:  # a sheet that opens but is damaged inside (found by fuzzing)
+        return [], [ImportProblem(0, None, f"Lembar Excel rusak dan tidak dapat dibaca ({type(exc).__name__}).")], []
     finally:
         workbook.close()
     return rows, problems, warnings

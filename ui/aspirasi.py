@@ -21,6 +21,7 @@ from db.aspirasi import (
 from db.auth import Actor, AksesDitolak
 from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
 from db.filters import AspirasiFilter
+from db.format import waktu
 from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
 from db.privasi import boleh_lihat, samarkan_nama, samarkan_telepon
 from db.queries import FilterOptions
@@ -148,8 +149,10 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
     with left:
         table = pd.DataFrame({"Isian": list(info), "Nilai": [str(v) for v in info.values()]})
         st.dataframe(table, hide_index=True, width="stretch")
-        st.markdown("**Riwayat status**")
-        st.dataframe(d.riwayat, hide_index=True, width="stretch")
+        st.markdown("**Riwayat status** (WIB)")
+        riwayat = d.riwayat.copy()
+        riwayat["Waktu"] = riwayat["Waktu"].map(waktu).astype(object)  # stored UTC, shown in the city's zone
+        st.dataframe(riwayat, hide_index=True, width="stretch")
         if not d.janji.empty:
             st.markdown("**Janji rembuk terkait**")
             st.dataframe(d.janji, hide_index=True, width="stretch")
@@ -173,32 +176,56 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
 
 
 def _form_status(d: daftar.Detail, actor: Actor, today: dt.date) -> None:
+    # A save runs in the button's callback (before the widgets are drawn again): the note can be cleared
+    # there, and the confirmation is a message kept in session_state, so it survives the rerun that shows
+    # the new status (st.success followed by st.rerun() was never seen, and the stale note invited a second
+    # click that advanced the status again).
+    if msg := st.session_state.pop(f"status_ok_{d.id}", None):
+        st.success(msg, icon=":material/check_circle:")
+    for msg in st.session_state.pop(f"status_err_{d.id}", []):
+        st.error(msg)
     with st.form(f"status_{d.id}"):
-        st.markdown("**Ubah status**")
+        st.markdown(f"**Ubah status** (sekarang: {STATUS_LABEL.get(d.status, d.status)})")
         if not d.boleh_ke:
             st.caption("Tidak ada perubahan status yang diizinkan dari status ini.")
-        ke = st.selectbox("Status baru", d.boleh_ke, format_func=STATUS_LABEL.get, key=f"ke_{d.id}")
-        catatan = st.text_area("Catatan / alasan", max_chars=1000, key=f"catatan_{d.id}",
-                               help="Wajib untuk penutupan tanpa penyelesaian dan untuk membuka kembali.")  # fmt: skip
-        dup = st.text_input(
-            "Duplikat dari (nomor aspirasi)", key=f"dup_{d.id}", help="Hanya bila status baru Duplikat."
-        )
-        if st.form_submit_button("Simpan status", type="primary", disabled=not d.boleh_ke):
-            if ke and butuh_alasan(d.status, ke) and not catatan.strip():
-                st.error("Perubahan ini wajib disertai alasan.")
-                return
-            dup_id = _id_of(dup) if ke == "duplikat" else None
-            try:
-                ubah_status(data.engine(), actor, d.id, _versi(d), ke, catatan, today, duplikat_dari=dup_id)
-            except (KonflikVersi, TransisiDitolak, AksesDitolak) as exc:
-                st.error(str(exc))  # the user's input stays in the form
-            except ValidasiGagal as exc:
-                for msg in exc.errors.values():
-                    st.error(msg)
-            else:
-                st.session_state.pop(f"versi_{d.id}", None)
-                st.success(f"Status diubah ke {STATUS_LABEL[ke]}.")
-                st.rerun()
+        st.selectbox("Status baru", d.boleh_ke, format_func=STATUS_LABEL.get, key=f"ke_{d.id}")
+        st.text_area("Catatan / alasan", max_chars=1000, key=f"catatan_{d.id}",
+                     help="Wajib untuk penutupan tanpa penyelesaian dan untuk membuka kembali.")  # fmt: skip
+        st.text_input("Duplikat dari (nomor aspirasi)", key=f"dup_{d.id}", help="Hanya bila status baru Duplikat.")
+        st.form_submit_button("Simpan status", type="primary", disabled=not d.boleh_ke,
+                              on_click=_simpan_status, args=(d.id, d.status, d.version, actor, today))  # fmt: skip
+
+
+def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.date) -> None:
+    state = st.session_state
+    ke = state.get(f"ke_{aid}")
+    catatan = state.get(f"catatan_{aid}") or ""
+    if ke and butuh_alasan(status, ke) and not catatan.strip():
+        state[f"status_err_{aid}"] = ["Perubahan ini wajib disertai alasan."]
+        return
+    dup_id = _id_of(state.get(f"dup_{aid}") or "") if ke == "duplikat" else None
+    try:
+        ubah_status(data.engine(), actor, aid, state.get(f"versi_{aid}", version), ke, catatan, today,
+                    duplikat_dari=dup_id)  # fmt: skip
+    except (KonflikVersi, TransisiDitolak, AksesDitolak) as exc:
+        state[f"status_err_{aid}"] = [str(exc)]  # the user's input stays in the form
+        return
+    except ValidasiGagal as exc:
+        state[f"status_err_{aid}"] = list(exc.errors.values())
+        return
+    except OperationalError:
+        state[f"status_err_{aid}"] = [
+            "Basis data sedang tidak dapat ditulis (hanya-baca atau sibuk). Status belum diubah; coba lagi sebentar."
+        ]
+        return
+    state.pop(f"versi_{aid}", None)
+    # The form starts afresh for the new status: no stale note, no stale choice.
+    state[f"catatan_{aid}"] = ""
+    state[f"dup_{aid}"] = ""
+    state.pop(f"ke_{aid}", None)
+    label = STATUS_LABEL.get(ke, ke)
+    state[f"status_ok_{aid}"] = f"Status diubah ke {label}."
+    st.toast(f"Status diubah ke {label}.", icon=":material/check_circle:")
 
 
 def _versi(d: daftar.Detail) -> int:
@@ -426,11 +453,14 @@ def impor(actor: Actor, today: dt.date) -> None:
     if upload is None:
         return
     if st.button("Periksa dan impor", type="primary", icon=":material/upload:"):
-        bar = st.progress(0.0, text="Memeriksa berkas…")
-        report = import_aspirasi(
-            data.engine(), actor, upload.getvalue(), upload.name, today,
-            progress=lambda d, t: bar.progress(d / t, text=f"Menyimpan {angka(d)} dari {angka(t)} baris…"),
-        )  # fmt: skip
+        bar = st.progress(0.0, text="Membaca berkas…")
+
+        def progress(done: int, total: int) -> None:
+            # Checking is the long part; saving afterwards is one short batch (other saves are not blocked).
+            text = f"Memeriksa {angka(done)} dari {angka(total)} baris…"
+            bar.progress(done / total if total else 1.0, text=text if done < total else f"{text} Menyimpan…")
+
+        report = import_aspirasi(data.engine(), actor, upload.getvalue(), upload.name, today, progress=progress)
         bar.empty()
         for w in report.warnings[:20]:
             st.caption(w)

@@ -22,7 +22,7 @@ from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
 from db.queries import FilterOptions
 from db.rembuk import KonflikVersi, RembukData, RembukError
 from ui import data, lacak
-from ui.format import angka, tanggal
+from ui.format import angka, tanggal, waktu
 
 ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
 FLASH_KEY = "rembuk_pesan"
@@ -361,7 +361,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Waktu (UTC)": hist["waktu"],
+                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
                     "Oleh": hist["oleh"],
                     "Progres": hist["progres"],
                     "Status": hist["status_label"],

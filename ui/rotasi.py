@@ -21,7 +21,7 @@ from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak
 from ui.components import folium_map, legend
-from ui.format import angka_ringkas, tanggal
+from ui.format import angka_ringkas, tanggal, waktu
 
 FLASH_KEY = "rotasi_pesan"
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
@@ -302,7 +302,7 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
                     "Catatan": hist["catatan"],
                     "Aktif": hist["aktif"],
                     "Oleh": hist["oleh"],
-                    "Waktu (UTC)": hist["waktu"],
+                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
                 }
             ),
             hide_index=True,

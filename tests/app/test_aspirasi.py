@@ -206,3 +206,28 @@ def test_staff_scoped_to_a_kecamatan_sees_only_it(db):
     assert at.metric[0].value == angka(sukun) != angka(n(db))
     assert at.multiselect(key="kec").options == ["Sukun"]
     assert any("dibatasi ke Kecamatan Sukun" in c.value for c in at.caption)
+
+
+def test_status_save_confirms_clears_the_note_and_shows_the_new_state(db):
+    """Issue 12 §2: the confirmation survives the rerun, the note is empty, one click = one history entry."""
+    with db.connect() as conn:
+        aid = conn.scalar(select(Aspirasi.id).where(Aspirasi.status == "diterima").limit(1))
+        before = conn.scalar(select(func.count()).where(AspirasiRiwayat.aspirasi_id == aid))
+    at = run_page("views/aspirasi.py")
+    at.session_state[SELECTED] = aid
+    at.run()
+    at.selectbox(key=f"ke_{aid}").set_value("diverifikasi")
+    at.text_area(key=f"catatan_{aid}").input("dicek ke lokasi")
+    next(b for b in at.button if b.label == "Simpan status").click().run()
+    assert not at.exception
+    assert "Status diubah ke Diverifikasi." in [s.value for s in at.success]
+    assert [t.value for t in at.toast] == ["Status diubah ke Diverifikasi."]
+    assert at.text_area(key=f"catatan_{aid}").value == ""
+    assert any("sekarang: Diverifikasi" in m.value for m in at.markdown)
+    assert at.selectbox(key=f"ke_{aid}").value != "diverifikasi"  # offers a next step of the new state
+    with db.connect() as conn:
+        assert conn.scalar(select(func.count()).where(AspirasiRiwayat.aspirasi_id == aid)) == before + 1
+    at.run()  # any later rerun (another widget) neither repeats the save nor the message
+    assert "Status diubah ke Diverifikasi." not in [s.value for s in at.success]
+    with db.connect() as conn:
+        assert conn.scalar(select(func.count()).where(AspirasiRiwayat.aspirasi_id == aid)) == before + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zlib
 
 import pandas as pd
@@ -64,7 +65,7 @@ def test_pdf_states_kelurahan_and_date():
     assert "Drainase/banjir" in text and "DPUPRPKP" in text
     assert "60%" in text and "9/58" not in text  # numbers in their own cells
     # Characters Helvetica cannot draw are transliterated, not lost with an error.
-    assert 'Perbaikan saluran - tahap 1 "segera" ?' in text.replace("\\(", "(").replace("\\)", ")")
+    assert 'Perbaikan saluran - tahap 1 "segera" [emoji]' in text.replace("\\(", "(").replace("\\)", ")")
 
 
 def test_compressed_pdf_is_smaller_and_still_holds_the_text():
@@ -94,8 +95,8 @@ def test_empty_sections_are_stated():
 
 def test_teks_and_tanggal_helpers():
     assert teks("Gading Kasri – RW 03") == "Gading Kasri - RW 03"
-    assert teks("Ngaglik\u200b\u202e") == "Ngaglik"
-    assert teks("café ☕") == "café ?"
+    assert teks("Ngaglik\u200b\u202e") == "Ngaglik<U+200B><U+202E>"  # visible, never dropped
+    assert teks("café ☕") == "café [emoji]"
     assert teks(None) == "-"
     assert tanggal_id(dt.date(2025, 11, 28)) == "Jumat, 28 November 2025"
 
@@ -118,3 +119,32 @@ def test_brief_of_demo_kelurahan_has_no_personal_data(seeded_engine):
     assert personal, "the demo should hold reporter data for this kelurahan"
     for value in personal:
         assert teks(value) not in text
+
+
+def test_hostile_unicode_is_shown_visibly_and_in_order():
+    """Issue 12 §6: emoji are '[emoji]' (not '?'), bidi/zero-width characters a visible mark (not dropped),
+    and the right-to-left override cannot reorder the printed line (it is not in the PDF at all)."""
+    from tests.hostile import BIDI_ZERO_WIDTH, EMOJI
+
+    assert teks("\u202eKIRI-KE-KANAN\u200b tersembunyi") == "<U+202E>KIRI-KE-KANAN<U+200B> tersembunyi"
+    assert teks("🚧 jalan rusak 🚧") == "[emoji] jalan rusak [emoji]"
+    assert teks("👨\u200d👩\u200d👧 keluarga 👍🏽 🇮🇩") == "[emoji] keluarga [emoji] [emoji]"
+    for value in BIDI_ZERO_WIDTH + EMOJI:
+        shown = teks(value)
+        shown.encode("latin-1")  # drawable by Helvetica
+        assert "?" not in shown
+        assert not any(unicodedata.category(c) in ("Cf", "Cc") for c in shown)
+        hidden = [c for c in value if unicodedata.category(c) in ("Cf", "Cc") and c != "\u200d"]
+        for c in hidden:
+            assert f"<U+{ord(c):04X}>" in shown
+    janji = _mode().janji_terakhir.copy()
+    janji["teks"] = ["\u202eKIRI\u200b 🚧"]
+    text = _text(build_brief_pdf(_mode(janji_terakhir=janji), compress=False))
+    assert "(<U+202E>KIRI<U+200B> [emoji])" in text.replace(") Tj", ")")
+    assert "\u202e".encode("utf-16-be").decode("latin-1") not in text
+
+
+def test_printed_time_is_wib_in_the_indonesian_format():
+    late = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)  # 06.30 WIB on 2 December
+    text = _text(build_brief_pdf(_mode(), dibuat=late, compress=False))
+    assert "Dicetak Rabu, 2 Desember 2026 06.30 WIB" in text
