@@ -26,6 +26,7 @@ from ui import data
 from ui.components import folium_map, legend
 from ui.filters import wilayah
 from ui.format import angka, persen, tanggal
+from ui.vega import indonesia
 
 FLASH_KEY = "bimtek_pesan"
 WARNA = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
@@ -120,7 +121,7 @@ def _reset() -> None:
 
 def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: list | None = None) -> alt.Chart:
     """Grouped bars of invited vs attended per category, drawn from ``df`` as is (wide form)."""
-    return (
+    return indonesia(
         alt.Chart(df, title=judul)
         .transform_fold(["diundang", "hadir"], as_=["ukuran", "jumlah"])
         .mark_bar()
@@ -147,7 +148,7 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
 def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
     """Cumulative coverage shares (RW, RT, LPMK) after each event."""
     names = {"cakupan_rw_kum": "RW", "cakupan_rt_kum": "RT", "cakupan_lpmk_kum": "LPMK"}
-    return (
+    return indonesia(
         alt.Chart(df, title="Cakupan kumulatif setelah tiap bimtek")
         .transform_fold(list(names), as_=["tingkat", "share"])
         .mark_line(point=True)
@@ -177,7 +178,7 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
 
 
 def chart_hadir_per_bimtek(df: pd.DataFrame) -> alt.Chart:
-    return (
+    return indonesia(
         alt.Chart(df, title="Peserta hadir per bimtek")
         .mark_bar(color=WARNA["hadir"])
         .encode(
