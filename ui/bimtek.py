@@ -26,7 +26,7 @@ from ui import data
 from ui.components import folium_map, legend
 from ui.filters import wilayah
 from ui.format import angka, persen, tanggal
-from ui.vega import indonesia
+from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
 
 FLASH_KEY = "bimtek_pesan"
 WARNA = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
@@ -121,14 +121,14 @@ def _reset() -> None:
 
 def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: list | None = None) -> alt.Chart:
     """Grouped bars of invited vs attended per category, drawn from ``df`` as is (wide form)."""
-    return indonesia(
-        alt.Chart(df, title=judul)
+    return (
+        teks_angka(alt.Chart(df, title=judul), diundang_teks="diundang", hadir_teks="hadir")
         .transform_fold(["diundang", "hadir"], as_=["ukuran", "jumlah"])
         .mark_bar()
         .encode(
             y=alt.Y(f"{kategori}:N", sort=urut or None, title=None, axis=alt.Axis(labelLimit=320)),
             yOffset=alt.YOffset("ukuran:N", sort=["diundang", "hadir"]),
-            x=alt.X("jumlah:Q", title="Peserta"),
+            x=alt.X("jumlah:Q", title="Peserta", axis=sumbu_angka()),
             color=alt.Color(
                 "ukuran:N",
                 scale=alt.Scale(domain=list(WARNA), range=list(WARNA.values())),
@@ -136,8 +136,8 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
             ),
             tooltip=[
                 alt.Tooltip(f"{kategori}:N", title=" "),
-                alt.Tooltip("diundang:Q", title="Diundang"),
-                alt.Tooltip("hadir:Q", title="Hadir"),
+                alt.Tooltip("diundang_teks:N", title="Diundang"),
+                alt.Tooltip("hadir_teks:N", title="Hadir"),
             ],
         )
         # One band of 30 px per category (bars of invited and attended side by side inside it).
@@ -148,12 +148,12 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
 def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
     """Cumulative coverage shares (RW, RT, LPMK) after each event."""
     names = {"cakupan_rw_kum": "RW", "cakupan_rt_kum": "RT", "cakupan_lpmk_kum": "LPMK"}
-    return indonesia(
-        alt.Chart(df, title="Cakupan kumulatif setelah tiap bimtek")
+    return (
+        teks_angka(alt.Chart(df, title="Cakupan kumulatif setelah tiap bimtek"), rw_teks="rw_kum", rt_teks="rt_kum")
         .transform_fold(list(names), as_=["tingkat", "share"])
         .mark_line(point=True)
         .encode(
-            x=alt.X("tanggal:T", title="Tanggal bimtek"),
+            x=alt.X("tanggal:T", title="Tanggal bimtek", axis=sumbu_tanggal()),
             y=alt.Y("share:Q", title="Cakupan", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color(
                 "tingkat:N",
@@ -168,8 +168,8 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("judul:N", title="Bimtek"),
                 alt.Tooltip("tanggal:T", title="Tanggal", format="%d/%m/%Y"),
-                alt.Tooltip("rw_kum:Q", title="RW terjangkau"),
-                alt.Tooltip("rt_kum:Q", title="RT terjangkau"),
+                alt.Tooltip("rw_teks:N", title="RW terjangkau"),
+                alt.Tooltip("rt_teks:N", title="RT terjangkau"),
                 alt.Tooltip("lpmk_kum:Q", title="LPMK terjangkau"),
             ],
         )
@@ -178,16 +178,16 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
 
 
 def chart_hadir_per_bimtek(df: pd.DataFrame) -> alt.Chart:
-    return indonesia(
-        alt.Chart(df, title="Peserta hadir per bimtek")
+    return (
+        teks_angka(alt.Chart(df, title="Peserta hadir per bimtek"), hadir_teks="hadir", diundang_teks="diundang")
         .mark_bar(color=WARNA["hadir"])
         .encode(
-            x=alt.X("tanggal:T", title="Tanggal bimtek"),
-            y=alt.Y("hadir:Q", title="Peserta hadir"),
+            x=alt.X("tanggal:T", title="Tanggal bimtek", axis=sumbu_tanggal()),
+            y=alt.Y("hadir:Q", title="Peserta hadir", axis=sumbu_angka()),
             tooltip=[
                 alt.Tooltip("judul:N", title="Bimtek"),
-                alt.Tooltip("hadir:Q", title="Hadir"),
-                alt.Tooltip("diundang:Q", title="Diundang"),
+                alt.Tooltip("hadir_teks:N", title="Hadir"),
+                alt.Tooltip("diundang_teks:N", title="Diundang"),
             ],
         )
         .properties(height=320)

@@ -19,13 +19,14 @@ from db.rembuk import KonflikVersi, RembukError
 from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
-from ui import data
+from ui import data, tabel
 from ui.components import folium_map, legend
 from ui.format import angka_ringkas, tanggal
 
 FLASH_KEY = "rotasi_pesan"
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
 JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
+SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -137,18 +138,10 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
             "Skor prioritas = jumlah bagian-bagiannya (bobot × nilai), lihat kolom di kanan. "
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
-    st.dataframe(
-        jadwal_table(plan, df),
-        hide_index=True,
-        key="tabel_jadwal",
-        column_config={
-            "Skor": st.column_config.NumberColumn(format="%.1f"),
-            **{label: st.column_config.NumberColumn(format="%.1f") for label in BAGIAN_SKOR.values()},
-        },
-    )
+    st.dataframe(tabel.indonesia(jadwal_table(plan, df), desimal=SKOR_DESIMAL), hide_index=True, key="tabel_jadwal")
     if plan.lanjutan:
         with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
-            st.dataframe(jadwal_table(plan, df, lanjutan=True), hide_index=True)
+            st.dataframe(tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True)
     lewat = dilewati_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
     if lewat.empty:
@@ -177,14 +170,7 @@ def peta(df: pd.DataFrame) -> None:
 def tabel_status(df: pd.DataFrame) -> None:
     st.subheader("Status kelurahan")
     st.dataframe(
-        status_table(df),
-        hide_index=True,
-        key="tabel_status",
-        column_config={
-            "Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Kunjungan terakhir": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Skor": st.column_config.NumberColumn(format="%.1f"),
-        },
+        tabel.indonesia(status_table(df), desimal={"Skor": 1, "Hari sejak": 0}), hide_index=True, key="tabel_status"
     )
 
 
