@@ -106,9 +106,9 @@ def settle(page) -> None:
 def login(page, base: str, path: str, username: str, sandi: str) -> None:
     page.goto(f"{base}/{path}")
     page.get_by_label("Nama pengguna").fill(username, timeout=90_000)  # a cold server answers slowly
-    page.get_by_label("Kata sandi").fill(sandi)
+    page.get_by_label("Kata sandi", exact=True).fill(sandi)
     page.get_by_role("button", name="Masuk").click()
-    page.get_by_label("Kata sandi").wait_for(state="detached", timeout=60_000)
+    page.get_by_label("Kata sandi", exact=True).wait_for(state="detached", timeout=60_000)
 
 
 def shoot(browser, base: str, peran: str, spec, sandi: str, out: Path) -> list[Path]:

@@ -86,7 +86,9 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")
-        ids = st.multiselect("Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek")
+        ids = st.multiselect(
+            "Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek", select_all=False
+        )
         kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db import rotasi_data
+from db import kalender, rotasi_data
 from db.auth import Actor, AksesDitolak
 from db.kalender import JUMAT
 from db.rembuk import KonflikVersi, RembukError
@@ -37,7 +37,14 @@ def key() -> tuple:
     engine = data.engine()
     changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
     fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
-    return (*data.key(), fingerprint, tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())))
+    with engine.connect() as conn:
+        confirmed = tuple(sorted(kalender.tahun_dikonfirmasi(conn)))  # holiday names change with a confirmation
+    return (
+        *data.key(),
+        fingerprint,
+        tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())),
+        confirmed,
+    )
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
@@ -67,6 +74,8 @@ def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.Dat
                 "Tanggal": tanggal(slot.tanggal),
                 "Kelurahan": names.at[kode, "nama"] if kode in names.index else kode,
                 "Kecamatan": names.at[kode, "kecamatan"] if kode in names.index else "",
+                # The same status (and so the same counts) as the map's legend and the status table.
+                "Status": names.at[kode, "status_label"] if kode in names.index else "",
                 "Skor": skor.total if skor else None,
             }
             for part, label in BAGIAN_SKOR.items():
@@ -76,7 +85,7 @@ def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.Dat
                 keterangan.append("kecamatan berulang")
             row["Keterangan"] = "; ".join(k for k in keterangan if k)
             rows.append(row)
-    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
+    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Status", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -360,3 +369,47 @@ def pengaturan(actor: Actor) -> None:
             else:
                 _done("Pengaturan rotasi disimpan; rencana dihitung ulang.")
         st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")
+
+
+def tahun_rencana(plan: Plan, today: dt.date) -> list[int]:
+    """The years the plan reaches (this year up to its last Friday)."""
+    days = [s.tanggal for s in plan.semua_slot()] + [x.tanggal for x in plan.dilewati] + [today]
+    return list(range(min(days).year, max(days).year + 1))
+
+
+def kalender_perkiraan(plan: Plan, today: dt.date) -> None:
+    """Say plainly when the plan rests on estimated holidays (a year without a confirmed SKB list)."""
+    with data.engine().connect() as conn:
+        years = kalender.tahun_belum_dikonfirmasi(conn, tahun_rencana(plan, today))
+    if years:
+        st.info(
+            f'Libur nasional dan cuti bersama {", ".join(map(str, years))} masih **perkiraan** (tanda "(perkiraan)"): '
+            "SKB belum terbit atau belum dicocokkan admin. Jadwal Jumat pada tahun itu dapat bergeser.",
+            icon=":material/event_busy:",
+        )
+
+
+def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
+    """Admin: confirm a year's holiday list once it matches the published SKB (the '(perkiraan)' marks go)."""
+    engine = data.engine()
+    with engine.connect() as conn:
+        years = [y for y in tahun_rencana(plan, today) if kalender.tahun_perkiraan(y)]
+        done = kalender.tahun_dikonfirmasi(conn)
+    if not years:
+        return
+    with st.expander("Kalender libur per tahun (admin)", icon=":material/event_available:"):
+        st.caption(
+            "Cocokkan libur nasional dan cuti bersama tahun itu dengan SKB yang terbit (cuti bersama diubah di "
+            'Admin → Referensi), lalu konfirmasi: tanda "(perkiraan)" hilang dari jadwal.'
+        )
+        for y in years:
+            c1, c2 = st.columns([3, 2], vertical_alignment="center")
+            c1.markdown(f"**{y}**: {'sudah dikonfirmasi' if y in done else 'masih perkiraan'}")
+            label = f"Cabut konfirmasi {y}" if y in done else f"Konfirmasi daftar libur {y}"
+            if c2.button(label, key=f"kal_{y}"):
+                try:
+                    kalender.konfirmasi_tahun(engine, actor, y, dikonfirmasi=y not in done)
+                except ERRORS as exc:
+                    st.error(str(exc))
+                else:
+                    _done(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.")
