@@ -99,13 +99,16 @@ def tahun_dikonfirmasi(conn) -> frozenset[int]:
         return frozenset()
 
 
-def nama_libur(name: str, day: dt.date, dikonfirmasi: frozenset[int] | set[int]) -> str:
-    """A holiday's name as shown: marked '(perkiraan)' while its year is an estimate and not confirmed (cuti
-    bersama included: they follow the estimated dates); without the mark once an admin confirmed the year."""
+def nama_libur(name: str, day: dt.date, dikonfirmasi: frozenset[int] | set[int], cuti: bool = False) -> str:
+    """A holiday's name as shown. In an estimated year not yet confirmed by an admin, the dates the package
+    estimates keep their '(perkiraan)' and so do all cuti bersama (they follow the SKB); fixed holidays (Tahun
+    Baru, Natal, ...) stay plain. Once the year is confirmed, no mark."""
     bare = name.replace(f" {PERKIRAAN}", "").replace(PERKIRAAN, "").strip()
     if day.year in dikonfirmasi or not tahun_perkiraan(day.year):
         return bare
-    return f"{bare} {PERKIRAAN}"
+    if cuti or PERKIRAAN in name:
+        return f"{bare} {PERKIRAAN}"
+    return bare
 
 
 def tahun_belum_dikonfirmasi(conn, years) -> list[int]:

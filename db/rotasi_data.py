@@ -222,8 +222,9 @@ def load_libur(engine: Engine) -> LiburFn:
 
     def libur(day: dt.date) -> str | None:
         # Estimated years (no SKB yet) say so until an admin confirms the year's list.
-        name = public_holiday(day) or cuti.get(day)
-        return nama_libur(name, day, dikonfirmasi) if name else None
+        if name := public_holiday(day):
+            return nama_libur(name, day, dikonfirmasi)
+        return nama_libur(cuti[day], day, dikonfirmasi, cuti=True) if day in cuti else None
 
     return libur
 

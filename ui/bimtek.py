@@ -22,7 +22,7 @@ from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
 from db.settings import database_url
 from geo import maps
-from ui import data
+from ui import data, tabel
 from ui.components import folium_map, legend
 from ui.filters import wilayah
 from ui.format import angka, persen, tanggal
@@ -99,9 +99,9 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
             help="Membatasi grafik partisipasi dan daftar 'Belum pernah ikut'. "
             "Cakupan selalu dihitung per tingkat (RW, RT, LPMK).",
         )
-        left, right = st.columns(2)
-        dari = left.date_input("Bimtek dari", value=None, key="bt_dari", format="DD/MM/YYYY")
-        sampai = right.date_input("sampai", value=None, key="bt_sampai", format="DD/MM/YYYY")
+        # One under the other: side by side in the sidebar the placeholder is cut to "dd/mm/y".
+        dari = st.date_input("Bimtek dari", value=None, key="bt_dari", format="DD/MM/YYYY")
+        sampai = st.date_input("sampai", value=None, key="bt_sampai", format="DD/MM/YYYY")
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return BimtekFilter(
         bimtek=tuple(int(i) for i in ids),
@@ -128,7 +128,7 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
         .transform_fold(["diundang", "hadir"], as_=["ukuran", "jumlah"])
         .mark_bar()
         .encode(
-            y=alt.Y(f"{kategori}:N", sort=urut or None, title=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(f"{kategori}:N", sort=urut or None, title=None, axis=alt.Axis(labelLimit=440)),
             yOffset=alt.YOffset("ukuran:N", sort=["diundang", "hadir"]),
             x=alt.X("jumlah:Q", title="Peserta", axis=sumbu_angka()),
             color=alt.Color(
@@ -197,7 +197,7 @@ def chart_hadir_per_bimtek(df: pd.DataFrame) -> alt.Chart:
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], **kwargs) -> None:
-    st.dataframe(df[list(columns)].rename(columns=columns), hide_index=True, **kwargs)
+    st.dataframe(tabel.indonesia(df[list(columns)].rename(columns=columns)), hide_index=True, **kwargs)
 
 
 # --------------------------------------------------------------------------- sections

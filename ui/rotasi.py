@@ -147,7 +147,12 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
             "Skor prioritas = jumlah bagian-bagiannya (bobot × nilai), lihat kolom di kanan. "
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
-    st.dataframe(tabel.indonesia(jadwal_table(plan, df), desimal=SKOR_DESIMAL), hide_index=True, key="tabel_jadwal")
+    st.dataframe(
+        tabel.indonesia(jadwal_table(plan, df), desimal=SKOR_DESIMAL),
+        hide_index=True,
+        key="tabel_jadwal",
+        width="stretch",
+    )
     if plan.lanjutan:
         with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
             st.dataframe(tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True)
@@ -179,7 +184,10 @@ def peta(df: pd.DataFrame) -> None:
 def tabel_status(df: pd.DataFrame) -> None:
     st.subheader("Status kelurahan")
     st.dataframe(
-        tabel.indonesia(status_table(df), desimal={"Skor": 1, "Hari sejak": 0}), hide_index=True, key="tabel_status"
+        tabel.indonesia(status_table(df), desimal={"Skor": 1, "Hari sejak": 0}),
+        hide_index=True,
+        key="tabel_status",
+        width="stretch",
     )
 
 
