@@ -58,6 +58,8 @@ def _open_mode_rembuk(browser, app_server, w: int, h: int, kelurahan: str | None
         page.keyboard.type(kelurahan)
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=f"Kelurahan {kelurahan}")).to_be_visible(timeout=30_000)
+    # One map (the kelurahan chosen), drawn.
+    expect(page.locator("iframe[title='streamlit_folium.st_folium']")).to_have_count(1, timeout=30_000)
     map_frame(page)
     expect(page.locator("[data-blok='janji']").or_(page.get_by_text("Tidak ada janji"))).to_be_visible(timeout=30_000)
     return context, page
