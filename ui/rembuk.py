@@ -352,7 +352,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
                     "Oleh": hist["oleh"],
                     "Progres": hist["progres"],
                     "Status": hist["status_label"],
-                    "Catatan": hist["catatan"],
+                    "Catatan": hist["catatan"].fillna("–"),
                 }
             ),
             hide_index=True,
