@@ -201,6 +201,21 @@ def _settled(page, spec) -> None:
     )
 
 
+def _stable_text(page, timeout: float = 30.0) -> str:
+    """What the page shows once it stopped changing (two reads a second apart agree)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    text = page.evaluate(TEXT_JS)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        again = page.evaluate(TEXT_JS)
+        if again == text:
+            return text
+        text = again
+    return text
+
+
 @pytest.mark.parametrize("peran", ["pimpinan", "staf", "admin"])
 def test_every_page_reads_indonesian(browser, app_server, peran):
     """Log in once per role, open each page of its menu as a person does (the menu), read what is on screen."""
@@ -218,7 +233,9 @@ def test_every_page_reads_indonesian(browser, app_server, peran):
                 page.locator("[data-testid='stSidebar']").get_by_text(spec.title, exact=True).first.click()
                 page.wait_for_url(f"**/{spec.url_path}*", timeout=30_000)
             _settled(page, spec)
-            text = page.evaluate(TEXT_JS)
+            if spec.url_path == "bimtek":
+                expect(page.locator("[data-testid='stVegaLiteChart'] svg text").first).to_be_attached(timeout=30_000)
+            text = _stable_text(page)
             assert len(text) > 200, f"{spec.url_path}: the page drew almost nothing"
             seen[spec.url_path] = bad_text(text)
             if spec.url_path == "bimtek":
