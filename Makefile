@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format assets chromium postgres nginx bench clean fuzz
+.PHONY: run test lint format assets chromium postgres nginx bench clean fuzz screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev assets chromium postgres nginx lint
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
+## Every page x role at 1280x720 and 1920x1080 into build/screenshots/<role>-<page>-<w>x<h>.png (own server, demo data).
+screenshots: $(VENV)/.dev assets chromium
+	$(PY) scripts/screenshots.py
+
 bench: $(VENV)/.dev assets
 	$(PY) -m bench.peta --aspirasi 1000 10000 100000
 
@@ -56,4 +60,4 @@ fuzz: $(VENV)/.dev
 	PY=$(PY) bash fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(VENV) .build static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) .build build static/vendor .pytest_cache .ruff_cache

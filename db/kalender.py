@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import select
 
 from db.settings import timezone_name
 
@@ -72,3 +74,61 @@ class Kalender:
             if not self.is_libur(day):
                 yield day
             day += dt.timedelta(days=7)
+
+
+# --- estimated years (no published SKB yet) ---------------------------------------------------------------
+
+PERKIRAAN = "(perkiraan)"
+KUNCI_KONFIRMASI = "kalender_dikonfirmasi"  # app_meta: JSON list of years whose holiday list an admin confirmed
+
+
+def tahun_perkiraan(year: int) -> bool:
+    """True when the `holidays` package only estimates some of the year's dates (Islamic holidays before the
+    government's SKB is published): its names then carry '(perkiraan)'."""
+    return any(PERKIRAAN in name for name in _public_holidays(year).values())
+
+
+def tahun_dikonfirmasi(conn) -> frozenset[int]:
+    """Years whose holiday and cuti bersama list an admin has confirmed against the published SKB."""
+    from db.schema import AppMeta
+
+    raw = conn.scalar(select(AppMeta.nilai).where(AppMeta.kunci == KUNCI_KONFIRMASI))
+    try:
+        return frozenset(int(y) for y in json.loads(raw)) if raw else frozenset()
+    except (ValueError, TypeError):
+        return frozenset()
+
+
+def nama_libur(name: str, day: dt.date, dikonfirmasi: frozenset[int] | set[int], cuti: bool = False) -> str:
+    """A holiday's name as shown. In an estimated year not yet confirmed by an admin, the dates the package
+    estimates keep their '(perkiraan)' and so do all cuti bersama (they follow the SKB); fixed holidays (Tahun
+    Baru, Natal, ...) stay plain. Once the year is confirmed, no mark."""
+    bare = name.replace(f" {PERKIRAAN}", "").replace(PERKIRAAN, "").strip()
+    if day.year in dikonfirmasi or not tahun_perkiraan(day.year):
+        return bare
+    if cuti or PERKIRAAN in name:
+        return f"{bare} {PERKIRAAN}"
+    return bare
+
+
+def tahun_belum_dikonfirmasi(conn, years) -> list[int]:
+    """Of ``years``, those still estimated (not confirmed by an admin), in order."""
+    done = tahun_dikonfirmasi(conn)
+    return [y for y in sorted(set(years)) if tahun_perkiraan(y) and y not in done]
+
+
+def konfirmasi_tahun(engine, actor, year: int, dikonfirmasi: bool = True) -> None:
+    """An admin confirms (or withdraws the confirmation of) the holiday and cuti bersama list of ``year``, after
+    checking it against the published SKB; recorded in the audit log."""
+    from sqlalchemy import delete, insert
+
+    from db.schema import AppMeta
+    from db.users import log
+
+    actor.wajib("admin")
+    with engine.begin() as conn:
+        years = set(tahun_dikonfirmasi(conn))
+        years = years | {int(year)} if dikonfirmasi else years - {int(year)}
+        conn.execute(delete(AppMeta).where(AppMeta.kunci == KUNCI_KONFIRMASI))
+        conn.execute(insert(AppMeta).values(kunci=KUNCI_KONFIRMASI, nilai=json.dumps(sorted(years))))
+    log(engine, "kalender_dikonfirmasi" if dikonfirmasi else "kalender_konfirmasi_dicabut", actor.username, tahun=year)

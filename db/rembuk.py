@@ -312,29 +312,37 @@ def daftar_rembuk(
 
 def todays_host(engine: Engine, today: dt.date) -> list[str]:
     """Host codes of the rembuk held or scheduled today, else of the next scheduled one ([] if none)."""
+    return rembuk_berikutnya(engine, today)[1]
+
+
+def rembuk_berikutnya(engine: Engine, today: dt.date) -> tuple[dt.date | None, list[str]]:
+    """Date and host codes of the rembuk held or scheduled today, else of the next scheduled one.
+
+    On a Wednesday this is the coming Friday's rembuk, so a screen can say which Friday it is for.
+    ``(None, [])`` when nothing is scheduled.
+    """
     with engine.connect() as conn:
-        rid = conn.scalar(
-            select(Rembuk.id)
+        row = conn.execute(
+            select(Rembuk.id, Rembuk.tanggal)
             .where(Rembuk.tanggal == today, Rembuk.status.in_(("terlaksana", "dijadwalkan")))
             .order_by(case((Rembuk.status == "terlaksana", 0), else_=1), Rembuk.id)
             .limit(1)
-        )
-        if rid is None:
-            rid = conn.scalar(
-                select(Rembuk.id)
+        ).first()
+        if row is None:
+            row = conn.execute(
+                select(Rembuk.id, Rembuk.tanggal)
                 .where(Rembuk.tanggal > today, Rembuk.status == "dijadwalkan")
                 .order_by(Rembuk.tanggal, Rembuk.id)
                 .limit(1)
-            )
-        if rid is None:
-            return []
-        return list(
-            conn.scalars(
-                select(RembukKelurahan.kelurahan_kode)
-                .where(RembukKelurahan.rembuk_id == rid)
-                .order_by(RembukKelurahan.kelurahan_kode)
-            )
+            ).first()
+        if row is None:
+            return None, []
+        hosts = conn.scalars(
+            select(RembukKelurahan.kelurahan_kode)
+            .where(RembukKelurahan.rembuk_id == row.id)
+            .order_by(RembukKelurahan.kelurahan_kode)
         )
+        return row.tanggal, list(hosts)
 
 
 # --- janji ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.auth import Actor, AksesDitolak
-from db.kalender import JUMAT, public_holiday
+from db.kalender import JUMAT, nama_libur, public_holiday, tahun_dikonfirmasi
 from db.rembuk import KonflikVersi, RembukError, set_hosts, validate_hosts
 from db.rotasi import (
     JENIS_PERUBAHAN,
@@ -218,9 +218,13 @@ def load_libur(engine: Engine) -> LiburFn:
     """date -> name of the public holiday or cuti bersama (from the editable table), or None."""
     with engine.connect() as conn:
         cuti = dict(conn.execute(select(CutiBersama.tanggal, CutiBersama.keterangan)).tuples().all())
+        dikonfirmasi = tahun_dikonfirmasi(conn)
 
     def libur(day: dt.date) -> str | None:
-        return public_holiday(day) or cuti.get(day)
+        # Estimated years (no SKB yet) say so until an admin confirms the year's list.
+        if name := public_holiday(day):
+            return nama_libur(name, day, dikonfirmasi)
+        return nama_libur(cuti[day], day, dikonfirmasi, cuti=True) if day in cuti else None
 
     return libur
 

@@ -56,17 +56,34 @@ npm_tree_matches() {
   done
 }
 
+# npm is only a build-time tool here (nothing of Node runs with the app). Install Debian's package when it is
+# missing, like the other system packages (scripts/install_chromium.sh, install_nginx.sh), and check it works.
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 && npm --version >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "install_assets: 'npm' tidak ditemukan: memasang paket Debian 'npm'..."
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq || true
+    $sudo apt-get install -y -qq npm >/dev/null || true
+  fi
+  if ! command -v npm >/dev/null 2>&1 || ! npm --version >/dev/null 2>&1; then
+    echo "install_assets: GAGAL: 'npm' tidak ada dan tidak dapat dipasang otomatis." >&2
+    echo "  Pasang Node.js + npm (Debian/Ubuntu: 'sudo apt-get install npm'; lainnya: https://nodejs.org)," >&2
+    echo "  lalu jalankan lagi: bash scripts/install_assets.sh (atau make run)" >&2
+    exit 1
+  fi
+  echo "install_assets: npm $(npm --version) terpasang"
+}
+
 if all_present; then
   echo "install_assets: aset peta sudah terpasang ($(paste -sd' ' "$STAMP"))"
   exit 0
 fi
 
 if ! npm_tree_matches; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "install_assets: GAGAL: 'npm' tidak ditemukan. Pasang Node.js + npm (mis. 'apt-get install nodejs npm')," >&2
-    echo "  lalu jalankan lagi: bash scripts/install_assets.sh" >&2
-    exit 1
-  fi
+  ensure_npm
   mkdir -p "$BUILD"
   echo "install_assets: npm install ${PACKAGES[*]}"
   # --ignore-scripts: these packages need no install scripts, so none is run.

@@ -26,7 +26,8 @@ def _run(fn, *args, ok: str | None = None, **kwargs):
 def pengguna(actor: Actor) -> None:
     engine = data.engine()
     options = data.filter_options(data.key())
-    st.dataframe(admin.daftar_pengguna(engine, actor), hide_index=True, width="stretch")
+    users = admin.daftar_pengguna(engine, actor).fillna({"Nama": "–", "Kecamatan": "Semua kecamatan"})
+    st.dataframe(users, hide_index=True, width="stretch")
     left, right = st.columns(2, gap="large")
     with left, st.form("pengguna_baru", clear_on_submit=True):
         st.markdown("**Pengguna baru**")

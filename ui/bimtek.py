@@ -22,10 +22,11 @@ from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
 from db.settings import database_url
 from geo import maps
-from ui import data
+from ui import data, tabel
 from ui.components import folium_map, legend
 from ui.filters import wilayah
 from ui.format import angka, persen, tanggal
+from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
 
 FLASH_KEY = "bimtek_pesan"
 WARNA = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
@@ -85,7 +86,9 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")
-        ids = st.multiselect("Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek")
+        ids = st.multiselect(
+            "Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek", select_all=False
+        )
         kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",
@@ -96,9 +99,9 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
             help="Membatasi grafik partisipasi dan daftar 'Belum pernah ikut'. "
             "Cakupan selalu dihitung per tingkat (RW, RT, LPMK).",
         )
-        left, right = st.columns(2)
-        dari = left.date_input("Bimtek dari", value=None, key="bt_dari", format="DD/MM/YYYY")
-        sampai = right.date_input("sampai", value=None, key="bt_sampai", format="DD/MM/YYYY")
+        # One under the other: side by side in the sidebar the placeholder is cut to "dd/mm/y".
+        dari = st.date_input("Bimtek dari", value=None, key="bt_dari", format="DD/MM/YYYY")
+        sampai = st.date_input("sampai", value=None, key="bt_sampai", format="DD/MM/YYYY")
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return BimtekFilter(
         bimtek=tuple(int(i) for i in ids),
@@ -121,13 +124,13 @@ def _reset() -> None:
 def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: list | None = None) -> alt.Chart:
     """Grouped bars of invited vs attended per category, drawn from ``df`` as is (wide form)."""
     return (
-        alt.Chart(df, title=judul)
+        teks_angka(alt.Chart(df, title=judul), diundang_teks="diundang", hadir_teks="hadir")
         .transform_fold(["diundang", "hadir"], as_=["ukuran", "jumlah"])
         .mark_bar()
         .encode(
-            y=alt.Y(f"{kategori}:N", sort=urut or None, title=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(f"{kategori}:N", sort=urut or None, title=None, axis=alt.Axis(labelLimit=440)),
             yOffset=alt.YOffset("ukuran:N", sort=["diundang", "hadir"]),
-            x=alt.X("jumlah:Q", title="Peserta"),
+            x=alt.X("jumlah:Q", title="Peserta", axis=sumbu_angka()),
             color=alt.Color(
                 "ukuran:N",
                 scale=alt.Scale(domain=list(WARNA), range=list(WARNA.values())),
@@ -135,8 +138,8 @@ def chart_undangan_hadir(df: pd.DataFrame, kategori: str, judul: str, *, urut: l
             ),
             tooltip=[
                 alt.Tooltip(f"{kategori}:N", title=" "),
-                alt.Tooltip("diundang:Q", title="Diundang"),
-                alt.Tooltip("hadir:Q", title="Hadir"),
+                alt.Tooltip("diundang_teks:N", title="Diundang"),
+                alt.Tooltip("hadir_teks:N", title="Hadir"),
             ],
         )
         # One band of 30 px per category (bars of invited and attended side by side inside it).
@@ -148,11 +151,11 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
     """Cumulative coverage shares (RW, RT, LPMK) after each event."""
     names = {"cakupan_rw_kum": "RW", "cakupan_rt_kum": "RT", "cakupan_lpmk_kum": "LPMK"}
     return (
-        alt.Chart(df, title="Cakupan kumulatif setelah tiap bimtek")
+        teks_angka(alt.Chart(df, title="Cakupan kumulatif setelah tiap bimtek"), rw_teks="rw_kum", rt_teks="rt_kum")
         .transform_fold(list(names), as_=["tingkat", "share"])
         .mark_line(point=True)
         .encode(
-            x=alt.X("tanggal:T", title="Tanggal bimtek"),
+            x=alt.X("tanggal:T", title="Tanggal bimtek", axis=sumbu_tanggal()),
             y=alt.Y("share:Q", title="Cakupan", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color(
                 "tingkat:N",
@@ -167,8 +170,8 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("judul:N", title="Bimtek"),
                 alt.Tooltip("tanggal:T", title="Tanggal", format="%d/%m/%Y"),
-                alt.Tooltip("rw_kum:Q", title="RW terjangkau"),
-                alt.Tooltip("rt_kum:Q", title="RT terjangkau"),
+                alt.Tooltip("rw_teks:N", title="RW terjangkau"),
+                alt.Tooltip("rt_teks:N", title="RT terjangkau"),
                 alt.Tooltip("lpmk_kum:Q", title="LPMK terjangkau"),
             ],
         )
@@ -178,15 +181,15 @@ def chart_cakupan_kumulatif(df: pd.DataFrame) -> alt.Chart:
 
 def chart_hadir_per_bimtek(df: pd.DataFrame) -> alt.Chart:
     return (
-        alt.Chart(df, title="Peserta hadir per bimtek")
+        teks_angka(alt.Chart(df, title="Peserta hadir per bimtek"), hadir_teks="hadir", diundang_teks="diundang")
         .mark_bar(color=WARNA["hadir"])
         .encode(
-            x=alt.X("tanggal:T", title="Tanggal bimtek"),
-            y=alt.Y("hadir:Q", title="Peserta hadir"),
+            x=alt.X("tanggal:T", title="Tanggal bimtek", axis=sumbu_tanggal()),
+            y=alt.Y("hadir:Q", title="Peserta hadir", axis=sumbu_angka()),
             tooltip=[
                 alt.Tooltip("judul:N", title="Bimtek"),
-                alt.Tooltip("hadir:Q", title="Hadir"),
-                alt.Tooltip("diundang:Q", title="Diundang"),
+                alt.Tooltip("hadir_teks:N", title="Hadir"),
+                alt.Tooltip("diundang_teks:N", title="Diundang"),
             ],
         )
         .properties(height=320)
@@ -194,13 +197,21 @@ def chart_hadir_per_bimtek(df: pd.DataFrame) -> alt.Chart:
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], **kwargs) -> None:
-    st.dataframe(df[list(columns)].rename(columns=columns), hide_index=True, **kwargs)
+    st.dataframe(tabel.indonesia(df[list(columns)].rename(columns=columns)), hide_index=True, **kwargs)
 
 
 # --------------------------------------------------------------------------- sections
 
 
+# Static CSS (no user text): the five cards' labels wrap instead of ending in "…" on a 1280 px projector.
+LABEL_CSS = (
+    "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *"
+    "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}</style>"
+)
+
+
 def ringkasan_angka(c: bimtek.RingkasanCakupan, n_acara: int) -> None:
+    st.html(LABEL_CSS)
     cols = st.columns(5)
     cols[0].metric("Bimtek", angka(n_acara), border=True)
     cols[1].metric("Peserta hadir", angka(c.peserta_hadir), border=True)

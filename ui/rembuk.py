@@ -21,7 +21,7 @@ from db.auth import Actor, AksesDitolak
 from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
 from db.queries import FilterOptions
 from db.rembuk import KonflikVersi, RembukData, RembukError
-from ui import data, lacak
+from ui import data, lacak, tabel
 from ui.format import angka, tanggal, waktu
 
 ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
@@ -233,6 +233,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
             default=snap.tuan_rumah,
             format_func=opts.kelurahan.get,
             key=_edit_key(rid, "hosts"),
+            select_all=False,
         )
         c = st.columns(4)
         for col, field, label, value in zip(
@@ -244,7 +245,12 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
         ):
             col.number_input(label, min_value=0, value=value, step=1, key=_edit_key(rid, field))
         st.multiselect(
-            "OPD hadir", list(opts.opd), default=snap.opd_hadir, format_func=opts.opd.get, key=_edit_key(rid, "opd")
+            "OPD hadir",
+            list(opts.opd),
+            default=snap.opd_hadir,
+            format_func=opts.opd.get,
+            key=_edit_key(rid, "opd"),
+            select_all=False,
         )
         st.text_area("Catatan", value=snap.catatan or "", key=_edit_key(rid, "catatan"), max_chars=4000)
         st.caption(f"Versi data yang dibuka: {snap.version}")
@@ -275,7 +281,9 @@ def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
         c1, c2 = st.columns(2)
         c1.date_input("Tanggal", value=today, key="baru_tanggal", format="DD/MM/YYYY")
         c2.selectbox("Status", list(STATUS_REMBUK), format_func=STATUS_REMBUK.get, key="baru_status")
-        st.multiselect("Tuan rumah", list(opts.kelurahan), format_func=opts.kelurahan.get, key="baru_hosts")
+        st.multiselect(
+            "Tuan rumah", list(opts.kelurahan), format_func=opts.kelurahan.get, key="baru_hosts", select_all=False
+        )
         st.form_submit_button("Catat rembuk baru", on_click=_save_new, args=(actor, today), key="baru_simpan")
 
 
@@ -365,7 +373,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
                     "Oleh": hist["oleh"],
                     "Progres": hist["progres"],
                     "Status": hist["status_label"],
-                    "Catatan": hist["catatan"],
+                    "Catatan": hist["catatan"].fillna("–"),
                 }
             ),
             hide_index=True,
@@ -529,18 +537,20 @@ def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
                 a = b.aspirasi_diangkat
                 st.markdown(f"**Diangkat saat itu ({len(a)})**")
                 st.dataframe(
-                    pd.DataFrame(
-                        {
-                            "Nomor": a["nomor"],
-                            "Judul": a["judul"],
-                            "Kategori": a["kategori"],
-                            "OPD": a["opd"],
-                            "Status": a["status_label"],
-                            "Selesai": pd.to_datetime(a["tanggal_selesai"]),
-                        }
+                    # Not finished yet: '–' (not "None"); dates the Indonesian way.
+                    tabel.indonesia(
+                        pd.DataFrame(
+                            {
+                                "Nomor": a["nomor"],
+                                "Judul": a["judul"],
+                                "Kategori": a["kategori"],
+                                "OPD": a["opd"],
+                                "Status": a["status_label"],
+                                "Selesai": pd.to_datetime(a["tanggal_selesai"]),
+                            }
+                        )
                     ),
                     hide_index=True,
-                    column_config={"Selesai": st.column_config.DateColumn(format="DD/MM/YYYY")},
                     key=f"brief_asp_{r.id}_{kode}",
                 )
             if not b.janji.empty:

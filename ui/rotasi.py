@@ -12,20 +12,21 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db import rotasi_data
+from db import kalender, rotasi_data
 from db.auth import Actor, AksesDitolak
 from db.kalender import JUMAT
 from db.rembuk import KonflikVersi, RembukError
 from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
-from ui import data, lacak
+from ui import data, lacak, tabel
 from ui.components import folium_map, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
 FLASH_KEY = "rotasi_pesan"
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
 JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
+SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -36,7 +37,14 @@ def key() -> tuple:
     engine = data.engine()
     changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
     fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
-    return (*data.key(), fingerprint, tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())))
+    with engine.connect() as conn:
+        confirmed = tuple(sorted(kalender.tahun_dikonfirmasi(conn)))  # holiday names change with a confirmation
+    return (
+        *data.key(),
+        fingerprint,
+        tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())),
+        confirmed,
+    )
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
@@ -66,6 +74,8 @@ def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.Dat
                 "Tanggal": tanggal(slot.tanggal),
                 "Kelurahan": names.at[kode, "nama"] if kode in names.index else kode,
                 "Kecamatan": names.at[kode, "kecamatan"] if kode in names.index else "",
+                # The same status (and so the same counts) as the map's legend and the status table.
+                "Status": names.at[kode, "status_label"] if kode in names.index else "",
                 "Skor": skor.total if skor else None,
             }
             for part, label in BAGIAN_SKOR.items():
@@ -75,7 +85,7 @@ def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.Dat
                 keterangan.append("kecamatan berulang")
             row["Keterangan"] = "; ".join(k for k in keterangan if k)
             rows.append(row)
-    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
+    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Status", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -138,17 +148,14 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
     st.dataframe(
-        jadwal_table(plan, df),
+        tabel.indonesia(jadwal_table(plan, df), desimal=SKOR_DESIMAL),
         hide_index=True,
         key="tabel_jadwal",
-        column_config={
-            "Skor": st.column_config.NumberColumn(format="%.1f"),
-            **{label: st.column_config.NumberColumn(format="%.1f") for label in BAGIAN_SKOR.values()},
-        },
+        width="stretch",
     )
     if plan.lanjutan:
         with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
-            st.dataframe(jadwal_table(plan, df, lanjutan=True), hide_index=True)
+            st.dataframe(tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True)
     lewat = dilewati_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
     if lewat.empty:
@@ -176,18 +183,14 @@ def peta(df: pd.DataFrame) -> None:
 
 def tabel_status(df: pd.DataFrame) -> None:
     st.subheader("Status kelurahan")
-    tabel = status_table(df)
+    isi = status_table(df)
     # RT/RW answers through tracking links since each kelurahan's last visit (issue 17).
-    tabel[["Sudah beres", "Belum beres"]] = lacak.kolom_konfirmasi(df["kode"], data.today()).to_numpy()
+    isi[["Sudah beres", "Belum beres"]] = lacak.kolom_konfirmasi(df["kode"], data.today()).to_numpy()
     st.dataframe(
-        tabel,
+        tabel.indonesia(isi, desimal={"Skor": 1, "Hari sejak": 0}),
         hide_index=True,
         key="tabel_status",
-        column_config={
-            "Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Kunjungan terakhir": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "Skor": st.column_config.NumberColumn(format="%.1f"),
-        },
+        width="stretch",
     )
 
 
@@ -377,3 +380,47 @@ def pengaturan(actor: Actor) -> None:
             else:
                 _done("Pengaturan rotasi disimpan; rencana dihitung ulang.")
         st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")
+
+
+def tahun_rencana(plan: Plan, today: dt.date) -> list[int]:
+    """The years the plan reaches (this year up to its last Friday)."""
+    days = [s.tanggal for s in plan.semua_slot()] + [x.tanggal for x in plan.dilewati] + [today]
+    return list(range(min(days).year, max(days).year + 1))
+
+
+def kalender_perkiraan(plan: Plan, today: dt.date) -> None:
+    """Say plainly when the plan rests on estimated holidays (a year without a confirmed SKB list)."""
+    with data.engine().connect() as conn:
+        years = kalender.tahun_belum_dikonfirmasi(conn, tahun_rencana(plan, today))
+    if years:
+        st.info(
+            f'Libur nasional dan cuti bersama {", ".join(map(str, years))} masih **perkiraan** (tanda "(perkiraan)"): '
+            "SKB belum terbit atau belum dicocokkan admin. Jadwal Jumat pada tahun itu dapat bergeser.",
+            icon=":material/event_busy:",
+        )
+
+
+def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
+    """Admin: confirm a year's holiday list once it matches the published SKB (the '(perkiraan)' marks go)."""
+    engine = data.engine()
+    with engine.connect() as conn:
+        years = [y for y in tahun_rencana(plan, today) if kalender.tahun_perkiraan(y)]
+        done = kalender.tahun_dikonfirmasi(conn)
+    if not years:
+        return
+    with st.expander("Kalender libur per tahun (admin)", icon=":material/event_available:"):
+        st.caption(
+            "Cocokkan libur nasional dan cuti bersama tahun itu dengan SKB yang terbit (cuti bersama diubah di "
+            'Admin → Referensi), lalu konfirmasi: tanda "(perkiraan)" hilang dari jadwal.'
+        )
+        for y in years:
+            c1, c2 = st.columns([3, 2], vertical_alignment="center")
+            c1.markdown(f"**{y}**: {'sudah dikonfirmasi' if y in done else 'masih perkiraan'}")
+            label = f"Cabut konfirmasi {y}" if y in done else f"Konfirmasi daftar libur {y}"
+            if c2.button(label, key=f"kal_{y}"):
+                try:
+                    kalender.konfirmasi_tahun(engine, actor, y, dikonfirmasi=y not in done)
+                except ERRORS as exc:
+                    st.error(str(exc))
+                else:
+                    _done(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.")

@@ -1,4 +1,8 @@
-"""Mode Rembuk: the projector view of the host kelurahan during the Friday rembuk (no personal data)."""
+"""Mode Rembuk: the projector view of the host kelurahan during the Friday rembuk (no personal data).
+
+One slide ("Ringkasan") without scrolling at 1280x720 and 1920x1080; "Rincian" (a switch, not a scroll) holds
+the full lists and has room for more blocks.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,25 @@ from ui import auth, data, mode_rembuk
 auth.require("lihat")
 mode_rembuk.style()
 today = data.today()
+tanggal_rembuk, hosts = mode_rembuk.jadwal(today)
 
-top = st.container(horizontal=True, vertical_alignment="center")
-with top:
-    kode, hosts = mode_rembuk.pilih_kelurahan(today)
+bar = st.container(horizontal=True, vertical_alignment="center", key="mode_bar")
+with bar:
+    kode = mode_rembuk.pilih_kelurahan(hosts)
+    slide = mode_rembuk.pilih_slide()
 m = mode_rembuk.mode_data(kode, today)
-with top:
+with bar:
     mode_rembuk.unduh_pdf(kode, today, m.nama)
-mode_rembuk.judul(m, hosts, data.filter_options(data.key()).kelurahan)
+    # Room here for a link back to the app ("Kembali ke aplikasi").
 
-peta, angka = st.columns([2, 3], gap="large")
-with peta:
-    mode_rembuk.peta(m)
-with angka:
-    mode_rembuk.hidup(kode, today)
+if slide == mode_rembuk.RINGKASAN:
+    kiri, kanan = st.columns([5, 8], gap="medium")
+    with kiri:
+        mode_rembuk.judul(m, tanggal_rembuk, hosts, data.filter_options(data.key()).kelurahan)
+        mode_rembuk.peta(m)
+        mode_rembuk.bimtek(kode, today)
+    with kanan:
+        mode_rembuk.ringkasan(kode, today)
+else:
+    mode_rembuk.judul(m, tanggal_rembuk, hosts, data.filter_options(data.key()).kelurahan)
+    mode_rembuk.rincian(kode, today)

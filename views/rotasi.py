@@ -13,6 +13,7 @@ rotasi.flash()
 
 plan, df = rotasi.status(rotasi.key(), today)
 rotasi.ringkasan(plan, df)
+rotasi.kalender_perkiraan(plan, today)
 rotasi.jadwal(plan, df)
 rotasi.peta(df)
 rotasi.tabel_status(df)
@@ -20,3 +21,4 @@ if actor.boleh("tulis"):
     rotasi.aksi_staf(actor, plan, df, today)
 if actor.boleh("admin"):
     rotasi.pengaturan(actor)
+    rotasi.kalender_admin(actor, plan, today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from db import rembuk
 from db.aspirasi import AspirasiBaru, create_aspirasi
 from db.demo import generate_demo
+from db.format import tanggal
 from db.schema import Aspirasi, BimtekPeserta, Kelurahan
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
@@ -26,8 +28,15 @@ def writable_url(empty_db_url, ready_engine):
     return empty_db_url
 
 
+def html_text(at) -> str:
+    return "\n".join(str(h.proto.body) for h in at.get("html"))
+
+
 def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """The big number under ``label`` on the slide (HTML blocks; tags inside the value dropped)."""
+    m = re.search(rf"data-kpi='{re.escape(label)}'><div class='l'>[^<]*</div><div class='v'>(.*?)</div>", html_text(at))
+    assert m, f"no number labelled {label!r} on the slide"
+    return re.sub(r"<[^>]+>", "", m.group(1))
 
 
 def all_text(at) -> str:
@@ -58,14 +67,31 @@ def test_todays_host_is_the_planned_one(seeded_engine, seeded_url, app_env):
     m = rembuk.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
     assert metric(at, "Aspirasi terbuka") == str(m.terbuka)
     assert metric(at, "Masuk hari ini") == str(m.hari_ini)
-    assert metric(at, "RW terlatih") == f"{m.bimtek.rw_terlatih}/{m.bimtek.rw_total}"
+    assert metric(at, "Bimtek RW") == f"{m.bimtek.rw_terlatih}/{m.bimtek.rw_total}"
     # The map of that kelurahan: its outline and one point per RW.
     (component,) = at.get("component_instance")
     args = json.loads(component.proto.json_args)
     assert f'"kode": "{kode}"' in args["feature_group"] or f'"kode":"{kode}"' in args["feature_group"]
     assert len(re.findall(r'"rw": ?"RW \d\d"', args["feature_group"])) == len(m.titik_rw) > 0
-    # The auto-refreshing part: a fragment running every 5 s, the map outside it.
-    assert at.get("vega_lite_chart"), "bar chart of open aspirations per category"
+    # Open aspirations per category, largest first, with their counts.
+    top = m.terbuka_per_kategori.iloc[0]
+    assert f"<div class='k'>{top['kategori']}</div>" in html_text(at)
+    # It says which Friday's rembuk this is (a Friday: today's).
+    assert f"Rembuk Jumat, {DEMO_TODAY.day} November {DEMO_TODAY.year}" in html_text(at)
+
+
+def test_on_a_wednesday_it_names_the_coming_friday(seeded_engine, seeded_url, app_env, monkeypatch):
+    app_env(seeded_url)
+    rabu = DEMO_TODAY - dt.timedelta(days=2)
+    assert rabu.weekday() == 2
+    monkeypatch.setenv("KULAKAN_TODAY", rabu.isoformat())
+    jumat, hosts = rembuk.rembuk_berikutnya(seeded_engine, rabu)
+    assert jumat.weekday() == 4 and jumat > rabu and hosts
+    at = run_page(PAGE, peran="pimpinan")
+    assert at.selectbox(key="kel").value == hosts[0]
+    text = html_text(at)
+    assert f"Rembuk {tanggal(jumat)}" in text and tanggal(jumat).startswith("Jumat, ")
+    assert "tuan rumah hari ini" not in text
 
 
 def test_choosing_another_kelurahan(seeded_engine, seeded_url, app_env):

@@ -17,9 +17,14 @@ from db.migrate import upgrade
 from db.reference import load_reference
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.dbutil import database
-from tests.e2e.conftest import ROOT, AppServer, map_frame, metric_value, new_page
+from tests.e2e.conftest import ROOT, AppServer, map_frame, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+
+
+def metric_value(page, label: str) -> str:
+    """A big number of the slide, as the room reads it."""
+    return page.locator(f"[data-kpi='{label}'] .v").first.inner_text().strip()
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +77,8 @@ def test_counts_refresh_without_reload_and_the_map_stays(browser, writable_serve
             ),
             DEMO_TODAY,
         )
-        box = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Masuk hari ini", exact=True))
-        expect(box.locator("[data-testid='stMetricValue']")).to_have_text(str(m.hari_ini + 1), timeout=15_000)
+        value = page.locator("[data-kpi='Masuk hari ini'] .v")
+        expect(value).to_have_text(str(m.hari_ini + 1), timeout=15_000)
         assert metric_value(page, "Aspirasi terbuka") == str(m.terbuka + 1)
         assert page.url == url  # no reload, no navigation
         assert frame.locator("body").evaluate("b => window.__tanda") == "peta-asli"

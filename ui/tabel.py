@@ -1,0 +1,53 @@
+"""Tables the Indonesian way: `1.600`, `59,4`, dates '20 November 2026', and '–' for a missing value.
+
+``st.dataframe`` shows a missing cell as "None" and formats numbers with a dot for decimals (the sprintf-style
+``format`` of column_config has no locale). A pandas Styler carries display text for every cell while the values
+stay numbers and dates, so sorting a column still sorts by value; Streamlit draws the Styler's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from db.format import angka, tanggal
+
+KOSONG = "–"
+
+
+def _tanggal(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return KOSONG
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    return tanggal(value, with_weekday=False) if isinstance(value, dt.date) else str(value)
+
+
+def _angka(decimals: int):
+    def fmt(value) -> str:
+        if value is None or pd.isna(value):
+            return KOSONG
+        return angka(float(value), decimals)
+
+    return fmt
+
+
+def indonesia(df: pd.DataFrame, desimal: dict[str, int] | None = None) -> Styler:
+    """``df`` with Indonesian display text: numbers (``desimal`` decimals per column, else 0 for numbers that are
+    whole), dates, and '–' for None/NaN/NaT. Booleans and text are left as they are (missing text: '–')."""
+    desimal = desimal or {}
+    formats = {}
+    for col in df.columns:
+        s = df[col]
+        if col in desimal:
+            formats[col] = _angka(desimal[col])
+        elif pd.api.types.is_bool_dtype(s):
+            continue
+        elif pd.api.types.is_datetime64_any_dtype(s) or s.map(lambda v: isinstance(v, dt.date)).any():
+            formats[col] = _tanggal
+        elif pd.api.types.is_numeric_dtype(s):
+            whole = s.dropna().map(lambda v: float(v).is_integer()).all()
+            formats[col] = _angka(0 if whole else 1)
+    return df.style.format(formats, na_rep=KOSONG)
