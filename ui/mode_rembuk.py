@@ -235,6 +235,23 @@ def opd_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_OPD) -> str:
     return f"{title}<table class='mr-tab' data-blok='opd'>{head}{body}</table>{more}"
 
 
+def perlu_hadir_html(m: rembuk.ModeRembuk) -> str:
+    """OPDs with open or overdue items in this kelurahan (Kinerja OPD's rule): who should be in the room."""
+    title = "<div class='mr-h'>OPD yang perlu hadir</div>"
+    df = m.opd_perlu_hadir
+    if df.empty:
+        return title + "<div class='mr-t mr-ok'>Tidak ada aspirasi terbuka yang menunggu OPD.</div>"
+    head = (
+        "<tr><th>OPD</th><th class='n'>Terbuka</th><th class='n'>Lewat tenggat</th><th class='n'>Janji lewat</th></tr>"
+    )
+    body = "".join(
+        f"<tr><td>{e(r.opd)}</td><td class='n'>{e(angka(r.terbuka))}</td><td class='n'>{e(angka(r.lewat_tenggat))}"
+        f"</td><td class='n'>{e(angka(r.janji_lewat_tenggat))}</td></tr>"
+        for r in df.itertuples()
+    )
+    return f"{title}<table class='mr-tab' data-blok='perlu-hadir'>{head}{body}</table>"
+
+
 def status_janji(label: str, lewat: bool) -> str:
     text = e(label) + (" · lewat tenggat" if lewat else "")
     return f"<span class='{'mr-late' if lewat else ''}'>{text}</span>"
@@ -319,6 +336,7 @@ def rincian(kode: str, today: dt.date) -> None:
         f"<div class='mr-grid3'><div>{kategori_html(m, limit=None)}</div>"
         f"<div>{opd_html(m, limit=None)}</div><div>{bimtek_html(m, detail=True)}</div></div>"
     )
+    st.html(perlu_hadir_html(m))
 
 
 def unduh_pdf(kode: str, today: dt.date, nama: str) -> None:

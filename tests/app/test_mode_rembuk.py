@@ -157,3 +157,19 @@ def test_no_personal_data_on_the_page(seeded_engine, seeded_url, app_env):
         assert m.terbuka_per_kategori.iloc[0]["kategori"] in text  # the chart spec is included
     leaked = sorted(v for v in personal if v in text)
     assert leaked == []
+
+
+def test_detail_slide_lists_the_opd_that_should_attend(seeded_engine, seeded_url, app_env):
+    """Kinerja OPD's "OPD yang perlu hadir" for the host kelurahan, on the Rincian slide, equal to the query."""
+    from db.kinerja import opd_perlu_hadir
+
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    at.selectbox(key="kel").set_value("35.73.05.1012").run()
+    at.segmented_control(key="slide").set_value("Rincian").run()
+    expected = opd_perlu_hadir(seeded_engine, "35.73.05.1012", DEMO_TODAY)
+    assert not expected.empty  # the demo kelurahan has open items: the block must list someone
+    block = re.search(r"data-blok='perlu-hadir'>(.*?)</table>", html_text(at), re.S)
+    assert block, "no 'OPD yang perlu hadir' block on the detail slide"
+    shown = re.findall(r"<tr><td>([^<]*)</td>", block.group(1))
+    assert shown == list(expected["opd"])
