@@ -20,6 +20,7 @@ st.set_page_config(page_title="Kulakan · Kota Malang", page_icon="🏛️", lay
 
 def run() -> None:
     actor = auth.current_actor()
+    auth.cookie_script()  # after a login or logout: the browser fetches or drops its HttpOnly session cookie
     if actor is None:
         # Every address shows the login form, so a shared link still opens its page after logging in.
         st.navigation(auth.login_pages(PAGES), position="hidden").run()

@@ -12,6 +12,9 @@ today = data.today()
 
 top = st.container(horizontal=True, vertical_alignment="center")
 with top:
+    # The menu is hidden on this projector page: a visible way back to the rest of the app.
+    if st.button("Kembali ke aplikasi", icon=":material/arrow_back:", type="tertiary"):
+        st.switch_page("views/beranda.py")
     kode, hosts = mode_rembuk.pilih_kelurahan(today)
 m = mode_rembuk.mode_data(kode, today)
 with top:
