@@ -426,3 +426,46 @@ def hapus_throttle(engine: Engine, actor: Actor, kunci: list[str]) -> int:
 def jumlah_throttle(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(ThrottleLogin))
+
+
+# --- admin actions (each logged) -------------------------------------------------------------------
+
+
+def _log(engine: Engine, aksi: str, oleh: str, **rincian) -> None:
+    import json
+
+    from db.schema import LogAudit
+
+    with engine.begin() as conn:
+        conn.execute(
+            insert(LogAudit).values(aksi=aksi, oleh=oleh, rincian=json.dumps(rincian, default=str, ensure_ascii=False))
+        )
+
+
+def cabut_oleh_admin(engine: Engine, actor: Actor, sesi_ids: list[int]) -> int:
+    """An admin ends the chosen sessions (the browsers see the login form at their next action)."""
+    actor.wajib("admin")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(SesiLogin.id, Pengguna.username)
+            .join(Pengguna, Pengguna.id == SesiLogin.pengguna_id)
+            .where(SesiLogin.id.in_([int(i) for i in sesi_ids]))
+        ).all()
+    n = 0
+    for sid, username in rows:
+        if cabut(engine, sid):
+            n += 1
+            _log(engine, "sesi_dicabut", actor.username, username=username, sesi=sid)
+    return n
+
+
+def hapus_throttle_oleh_admin(engine: Engine, actor: Actor, kunci: list[str]) -> int:
+    """An admin clears login throttles (e.g. a colleague who mistyped from the office); logged."""
+    actor.wajib("admin")
+    t = ThrottleLogin.__table__
+    with engine.connect() as conn:
+        labels = conn.execute(select(t.c.jenis, t.c.label).where(t.c.kunci.in_(kunci))).all()
+    n = hapus_throttle(engine, actor, kunci)
+    if n:
+        _log(engine, "throttle_dihapus", actor.username, throttle=[f"{j}: {lab}" for j, lab in labels])
+    return n
