@@ -63,6 +63,20 @@ def alamat_samar(alamat: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/48", strict=False))
 
 
+def alamat_klien(remote: str | None, forwarded_for: list[str], trusted_proxies: int) -> str | None:
+    """The client's address: the connection's own, or behind ``trusted_proxies`` proxies the entry the nearest
+    of them appended to X-Forwarded-For (entries further left are whatever the client claimed). Not an address:
+    None."""
+    if trusted_proxies > 0:
+        hops = [h.strip() for v in forwarded_for for h in v.split(",") if h.strip()]
+        if len(hops) >= trusted_proxies:
+            remote = hops[-trusted_proxies]
+    try:
+        return str(ipaddress.ip_address(str(remote).strip()))
+    except ValueError:
+        return None
+
+
 # --- the cookie ----------------------------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ deactivated: logged out at once). AppTest sessions, which have no cookies, keep 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import time
@@ -30,26 +29,13 @@ _COOKIE_DICOBA = "auth_cookie_dicoba"  # the cookie value of this connection alr
 
 
 def client_address() -> str | None:
-    """The client's address: the connection's, or, behind trusted proxies (``KULAKAN_PROXY_TEPERCAYA``), the
-    one the nearest of them appended to ``X-Forwarded-For`` (entries further left are the client's own claim)."""
+    """The client's address (behind trusted proxies, ``KULAKAN_PROXY_TEPERCAYA``, from X-Forwarded-For)."""
     try:
-        n = trusted_proxies()
-        if n:
-            hops = [h.strip() for v in st.context.headers.get_all("X-Forwarded-For") for h in v.split(",")]
-            hops = [h for h in hops if h]
-            if len(hops) >= n:
-                return _ip(hops[-n])
-        ip = st.context.ip_address
-        return _ip(ip) if ip is not None else "127.0.0.1"  # Streamlit reports loopback as None
+        forwarded = st.context.headers.get_all("X-Forwarded-For") if trusted_proxies() else []
+        remote = st.context.ip_address or "127.0.0.1"  # Streamlit reports a loopback connection as None
     except Exception:  # no browser connection (AppTest, bare mode)
         return None
-
-
-def _ip(value) -> str | None:
-    try:
-        return str(ipaddress.ip_address(str(value).strip()))
-    except ValueError:
-        return None
+    return sesi.alamat_klien(remote, list(forwarded), trusted_proxies())
 
 
 def _cookie() -> str | None:

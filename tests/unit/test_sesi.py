@@ -271,3 +271,15 @@ def test_throttle_counters_are_single_rows_per_key(ready_engine):
     with ready_engine.connect() as conn:
         rows = conn.execute(text("SELECT jenis, percobaan FROM throttle_login ORDER BY jenis")).all()
     assert [tuple(r) for r in rows] == [("alamat", 2), ("nama", 2), ("pasangan", 2)]
+
+
+def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy():
+    remote, xff = "127.0.0.1", ["6.6.6.6, 203.0.113.9"]  # the client claimed 6.6.6.6; nginx appended .9
+    assert sesi.alamat_klien(remote, xff, 0) == "127.0.0.1"
+    assert sesi.alamat_klien(remote, xff, 1) == "203.0.113.9"
+    assert sesi.alamat_klien(remote, ["6.6.6.6", "198.51.100.1, 203.0.113.9"], 2) == "198.51.100.1"
+    assert sesi.alamat_klien(remote, [], 1) == "127.0.0.1"  # no header: the connection itself
+    assert sesi.alamat_klien("bukan-alamat", [], 0) is None
+    assert sesi.alamat_samar("203.0.113.9") == "203.0.113.x"
+    assert sesi.alamat_samar("2001:db8:1:2::5") == "2001:db8:1::/48"
+    assert sesi.alamat_samar(None) == "tidak diketahui"
