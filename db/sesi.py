@@ -11,7 +11,8 @@ username+address, the address, the username), each a single conditional ``UPDATE
 SQLite and PostgreSQL, so no burst gets more checks than the limits. Failures add growing delays. The pair
 counter carries the configured limit (a stranger's failures slow only themselves); the address counter stops
 one address trying many names; the username counter, with a much higher limit, stops a guess spread over many
-addresses. A successful login clears its pair and gives back its slot on the others.
+addresses. A successful login gives its slot back on every counter (colleagues behind one office address do
+not slow each other down by logging in) and lifts its pair's delay.
 """
 
 from __future__ import annotations
@@ -373,7 +374,9 @@ def _ambil(engine: Engine, t, keys: list[Kunci], now: dt.datetime, batas_jendela
             ).scalar()
             if n is None:
                 q = select(t.c.percobaan, t.c.jendela_mulai, t.c.tahan_sampai).where(t.c.kunci == k.kunci)
-                row = conn.execute(q).one()
+                row = conn.execute(q).first()
+                if row is None:  # cleared by an admin this very moment: ask to try again
+                    raise _Ditolak(Tolak(k.jenis, now + dt.timedelta(seconds=1), False))
                 if row.percobaan >= k.batas:
                     raise _Ditolak(Tolak(k.jenis, _utc(row.jendela_mulai) + _window(), True))
                 raise _Ditolak(Tolak(k.jenis, _utc(row.tahan_sampai), False))
@@ -395,18 +398,16 @@ def catat_gagal(engine: Engine, keys: list[Kunci], counts: dict[str, int], now: 
 
 
 def kembalikan_jatah(engine: Engine, keys: list[Kunci], *, berhasil: bool) -> None:
-    """Give the slot back (the check did not happen, or the password was right: then the pair is cleared)."""
+    """Give the slot back: the check did not happen (busy), or the password was right. So the counters hold
+    failures (plus checks still running) and never more failed checks than the limit happen in a window, however
+    many attempts race. A success also lifts its pair's delay; its failures still count until the window ends."""
     t = ThrottleLogin.__table__
     with engine.begin() as conn:
         for k in keys:
+            values = {"percobaan": case((t.c.percobaan > 0, t.c.percobaan - 1), else_=0)}
             if berhasil and k.jenis == "pasangan":
-                conn.execute(delete(t).where(t.c.kunci == k.kunci))
-            else:
-                conn.execute(
-                    update(t)
-                    .where(t.c.kunci == k.kunci)
-                    .values(percobaan=case((t.c.percobaan > 0, t.c.percobaan - 1), else_=0))
-                )
+                values["tahan_sampai"] = null()
+            conn.execute(update(t).where(t.c.kunci == k.kunci).values(**values))
 
 
 def daftar_throttle(engine: Engine, actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:

@@ -147,22 +147,37 @@ def checks(monkeypatch):
     return seen
 
 
-def test_a_burst_of_40_parallel_logins_gets_at_most_the_limit_of_password_checks(ready_engine, checks):
-    buat_pengguna(ready_engine, SISTEM, "admin.kota", "admin", SANDI)
-    guesses = [f"tebakan-salah-{i:03d}" for i in range(39)] + [SANDI]
-    barrier = threading.Barrier(40)
+def _burst(engine, passwords: list[str]) -> list:
+    barrier = threading.Barrier(len(passwords))
 
     def attempt(sandi):
         barrier.wait()
-        return masuk(ready_engine, "admin.kota", sandi, alamat="203.0.113.9")
+        return masuk(engine, "admin.kota", sandi, alamat="203.0.113.9")
 
-    with ThreadPoolExecutor(40) as pool:
-        results = list(pool.map(attempt, guesses))
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        return list(pool.map(attempt, passwords))
+
+
+def test_a_burst_of_40_parallel_logins_gets_at_most_the_limit_of_password_checks(ready_engine, checks):
+    buat_pengguna(ready_engine, SISTEM, "admin.kota", "admin", SANDI)
+    results = _burst(ready_engine, [f"tebakan-salah-{i:03d}" for i in range(40)])
     assert checks["n"] <= users.BATAS_GAGAL, checks
     assert checks["peak"] <= 2  # never more Argon2 checks at once than KULAKAN_LOGIN_PARALEL
-    refused = [r for r in results if r.pesan and r.pesan.startswith("Terlalu banyak")]
+    refused = [r for r in results if r.pesan.startswith("Terlalu banyak")]
     assert len(refused) >= 40 - users.BATAS_GAGAL
     assert len(_audit(ready_engine, "login_ditahan")) == len(refused)
+
+
+def test_a_burst_with_the_right_password_among_39_wrong_ones(ready_engine, checks):
+    """The right password's slot is given back only after its check succeeded: the wrong ones still get at most
+    the limit of checks between them."""
+    buat_pengguna(ready_engine, SISTEM, "admin.kota", "admin", SANDI)
+    results = _burst(ready_engine, [f"tebakan-salah-{i:03d}" for i in range(39)] + [SANDI])
+    wrong = [r for r in results if r.pesan == "Nama pengguna atau kata sandi salah."]
+    ok = [r for r in results if r.actor is not None]
+    assert len(wrong) <= users.BATAS_GAGAL and len(ok) <= 1
+    assert checks["n"] == len(wrong) + len(ok) <= users.BATAS_GAGAL + 1, checks
+    assert sum(r.pesan is not None and r.pesan.startswith("Terlalu banyak") for r in results) == 40 - checks["n"]
 
 
 def test_a_strangers_failures_do_not_lock_the_real_admin_out(ready_engine, checks):
