@@ -22,7 +22,7 @@ assets: $(VENV)/.runtime
 ## Create the venv, install, migrate, load reference (+ demo data on an empty database), start Streamlit.
 run: $(VENV)/.runtime assets
 	$(PY) -m db ensure-ready
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 chromium:
 	bash scripts/install_chromium.sh

@@ -22,6 +22,7 @@ def run() -> None:
     if lacak.diminta():  # /lacak?t=TOKEN: only the tracking page, before (and instead of) the login gate
         return lacak.navigasi()
     actor = auth.current_actor()
+    auth.cookie_script()  # after a login or logout: the browser fetches or drops its HttpOnly session cookie
     if actor is None:
         # Every address shows the login form, so a shared link still opens its page after logging in.
         st.navigation(auth.login_pages(PAGES), position="hidden").run()

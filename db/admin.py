@@ -77,7 +77,9 @@ def reset_sandi(engine: Engine, actor: Actor, username: str) -> str:
         ).rowcount
     if not done:
         raise PenggunaError(f"Pengguna '{username}' tidak ada.")
-    log(engine, "sandi_direset", actor.username, username=username)
+    from db.sesi import cabut_semua
+
+    log(engine, "sandi_direset", actor.username, username=username, sesi_dicabut=cabut_semua(engine, username))
     return sandi
 
 
@@ -139,7 +141,18 @@ def ubah_kategori(engine: Engine, actor: Actor, kode: str, *, opd_kode: str | No
 # --- audit ---------------------------------------------------------------------------------------
 
 JENIS_AUDIT = {
-    "login": ("login_ok", "login_gagal", "login_ditahan", "logout", "sesi_berakhir", "sandi_diganti"),
+    "login": (
+        "login_ok",
+        "login_gagal",
+        "login_ditahan",
+        "login_dijeda",
+        "login_sibuk",
+        "logout",
+        "sesi_berakhir",
+        "sandi_diganti",
+        "sesi_dicabut",
+        "throttle_dihapus",
+    ),
     "ekspor": ("ekspor",),
     "pengguna": ("pengguna_dibuat", "pengguna_diubah", "sandi_direset"),
     "impor": ("impor_aspirasi", "impor_peserta"),

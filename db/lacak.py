@@ -247,21 +247,6 @@ def klien_hash(engine: Engine, alamat: str | None) -> str:
     return hmac.new(_kunci_klien(engine), (alamat or "tidak-diketahui").encode(), hashlib.sha256).hexdigest()
 
 
-def alamat_klien(remote: str | None, forwarded_for: str | None, proxies: frozenset[str]) -> str | None:
-    """The client's address: the connection's, unless it comes from a trusted proxy; then the
-    right-most X-Forwarded-For entry that is not itself a trusted proxy (entries further left are
-    written by the client and can be forged). ``remote`` None is a loopback connection (Streamlit reports
-    127.0.0.1 and ::1 as None), e.g. from an nginx on the same machine."""
-    if remote is None:
-        remote = "::1" if "::1" in proxies and "127.0.0.1" not in proxies else "127.0.0.1"
-    if remote not in proxies or not forwarded_for:
-        return remote
-    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-        if hop not in proxies:
-            return hop
-    return remote
-
-
 def izinkan(engine: Engine, klien: str, jenis: str, now: dt.datetime | None = None) -> bool:
     """Count one request of ``jenis`` ('lihat' or 'jawab') for a client hash; False when over the limit."""
     batas, jendela = BATAS_AKSES[jenis]

@@ -458,3 +458,41 @@ class LacakAkses(Base):
     klien_hash: Mapped[str] = mapped_column(String(64))
     jenis: Mapped[str] = mapped_column(String(8))
     waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# --- login sessions and login throttles ------------------------------------------------------------
+
+
+class SesiLogin(Base):
+    """A browser's login, referenced by a signed HttpOnly cookie; only a hash of its token is stored."""
+
+    __tablename__ = "sesi_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the cookie's token (hex); NULL until the browser has exchanged its one-time nonce.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the one-time nonce that lets the browser fetch its cookie (single use, seconds).
+    nonce_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    nonce_kedaluwarsa: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    pengguna_id: Mapped[int] = mapped_column(ForeignKey("pengguna.id", ondelete="CASCADE"), index=True)
+    dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    terakhir_aktif: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kedaluwarsa: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    dicabut: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dicabut_pada: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    alamat_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash of the client address
+
+
+class ThrottleLogin(Base):
+    """Login attempts per key (a username, a client address, or the pair) in the current window."""
+
+    __tablename__ = "throttle_login"
+    __table_args__ = (CheckConstraint("jenis IN ('nama', 'alamat', 'pasangan')", name="jenis"),)
+
+    kunci: Mapped[str] = mapped_column(String(160), primary_key=True)
+    jenis: Mapped[str] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(String(120))  # what the admin sees: username and/or masked address
+    percobaan: Mapped[int] = mapped_column(Integer, default=0)  # password checks counted in this window
+    jendela_mulai: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    tahan_sampai: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    terakhir: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -52,8 +52,46 @@ def base_url() -> str:
     return os.environ.get("KULAKAN_BASE_URL", "").strip().rstrip("/") or "http://localhost:8501"
 
 
-def trusted_proxies() -> frozenset[str]:
-    """Addresses of reverse proxies whose ``X-Forwarded-For`` is believed (``KULAKAN_TRUSTED_PROXIES``,
-    comma-separated, e.g. ``127.0.0.1``); empty: the connection's own address is the client's."""
-    raw = os.environ.get("KULAKAN_TRUSTED_PROXIES", "")
-    return frozenset(p.strip() for p in raw.split(",") if p.strip())
+def session_max_hours() -> int:
+    """Hours after which a login ends however active it is (``KULAKAN_SESSION_MAKS_JAM``, default 12)."""
+    return int(os.environ.get("KULAKAN_SESSION_MAKS_JAM", "12"))
+
+
+_PROCESS_SECRET = os.urandom(32).hex()
+
+
+def session_secret() -> bytes:
+    """Key that signs the session cookie and hashes client addresses.
+
+    ``KULAKAN_SESSION_SECRET``, else ``STREAMLIT_SERVER_COOKIE_SECRET`` (already the same in every process
+    of a cluster), else a random key of this process (logins then end when the process restarts).
+    """
+    value = os.environ.get("KULAKAN_SESSION_SECRET") or os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")
+    return (value or _PROCESS_SECRET).encode()
+
+
+def cookie_secure() -> bool:
+    """Mark the session cookie ``Secure`` (HTTPS only) always (``KULAKAN_COOKIE_SECURE=1``); it is also set
+    whenever the request itself came over HTTPS."""
+    return os.environ.get("KULAKAN_COOKIE_SECURE", "").strip().lower() in {"1", "true", "ya", "yes"}
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app are trusted to append ``X-Forwarded-For``
+    (``KULAKAN_PROXY_TEPERCAYA``, default 0: the header is ignored; 1 behind the nginx of deploy/)."""
+    return int(os.environ.get("KULAKAN_PROXY_TEPERCAYA", "0") or 0)
+
+
+def login_limit() -> int:
+    """Password checks allowed per username and client address within the window (``KULAKAN_LOGIN_BATAS``, 5)."""
+    return int(os.environ.get("KULAKAN_LOGIN_BATAS", "5"))
+
+
+def login_window_minutes() -> int:
+    """Length of the login throttle window (``KULAKAN_LOGIN_JENDELA_MENIT``, default 15)."""
+    return int(os.environ.get("KULAKAN_LOGIN_JENDELA_MENIT", "15"))
+
+
+def login_parallel() -> int:
+    """Password verifications (Argon2id, 64 MiB each) run at once per process (``KULAKAN_LOGIN_PARALEL``, 2)."""
+    return max(1, int(os.environ.get("KULAKAN_LOGIN_PARALEL", "2")))

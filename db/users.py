@@ -1,6 +1,7 @@
-"""User accounts: Argon2id password hashes, login with a rate limit, and the audit log of access.
+"""User accounts: Argon2id password hashes, login with a throttle, and the audit log of access.
 
-Failed logins are counted in the database (log_audit), so the limit holds across app processes.
+Login attempts are counted in the database (throttle_login, db/sesi.py), so the limits hold across app
+processes; sessions that survive a reload are in db/sesi.py too.
 """
 
 from __future__ import annotations
@@ -9,21 +10,24 @@ import datetime as dt
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 
+from db import sesi
 from db.auth import PERAN, Actor
 from db.schema import Kecamatan, LogAudit, Pengguna, utcnow
+from db.settings import login_parallel
 
 _HASHER = PasswordHasher()
 # Letters, digits and . _ - (an e-mail address is allowed, for accounts that log in through the city's SSO).
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,63}$")
 MIN_SANDI = 10
-BATAS_GAGAL = 5  # failed attempts ...
-JENDELA_GAGAL = dt.timedelta(minutes=15)  # ... within this window lock the username for a while
+BATAS_GAGAL = 5  # default password checks per username and address ... (KULAKAN_LOGIN_BATAS)
+JENDELA_GAGAL = dt.timedelta(minutes=15)  # ... within this window (KULAKAN_LOGIN_JENDELA_MENIT)
 # A fixed hash to verify against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = _HASHER.hash("bukan-kata-sandi-siapa-pun")
 
@@ -113,48 +117,69 @@ class HasilMasuk:
     nama: str | None = None
 
 
-def _gagal_baru(engine: Engine, username: str, now: dt.datetime) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(
-            select(func.count(LogAudit.id)).where(
-                LogAudit.aksi == "login_gagal", LogAudit.oleh == username, LogAudit.waktu >= now - JENDELA_GAGAL
-            )
-        )
+_SLOT_SANDI = threading.BoundedSemaphore(login_parallel())
+TUNGGU_SLOT_DETIK = 10.0  # how long an attempt waits for a free verification slot before "coba lagi sebentar"
+PESAN_SIBUK = "Server sedang memeriksa banyak login sekaligus. Coba lagi sebentar."
 
 
-def masuk(engine: Engine, username: str, sandi: str, now: dt.datetime | None = None) -> HasilMasuk:
-    """Check a login; every attempt is logged, and too many failures lock the name for a while."""
+def _verifikasi(stored: str, sandi: str) -> bool:
+    """One Argon2id check (64 MiB); callers hold a slot of _SLOT_SANDI."""
+    try:
+        return _HASHER.verify(stored, sandi)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def masuk(
+    engine: Engine, username: str, sandi: str, now: dt.datetime | None = None, alamat: str | None = None
+) -> HasilMasuk:
+    """Check a login from client address ``alamat``; every attempt and every throttle event is logged.
+
+    Before the password is checked, the attempt takes a slot from the login throttle (db/sesi.py) in one atomic
+    step, so no burst gets more checks than the limits; at most ``KULAKAN_LOGIN_PARALEL`` checks run at once
+    in this process (each costs 64 MiB), the others wait up to 10 s and then are asked to try again.
+    """
     now = now or utcnow()
     username = (username or "").strip().lower()[:64]
-    if _gagal_baru(engine, username, now) >= BATAS_GAGAL:
-        log(engine, "login_ditahan", username)
-        return HasilMasuk(None, f"Terlalu banyak percobaan gagal. Coba lagi {JENDELA_GAGAL.seconds // 60} menit lagi.")
-    with engine.connect() as conn:
-        user = conn.execute(
-            select(
-                Pengguna.id,
-                Pengguna.username,
-                Pengguna.peran,
-                Pengguna.nama,
-                Pengguna.kecamatan_kode,
-                Pengguna.password_hash,
-                Pengguna.aktif,
-                Pengguna.wajib_ganti_sandi,
-            ).where(Pengguna.username == username)
-        ).first()
-    stored = user.password_hash if user is not None and user.aktif and user.password_hash else _DUMMY_HASH
+    samar = sesi.alamat_samar(alamat)
+    keys = sesi.kunci_login(username, alamat)
+    counts, tolak = sesi.ambil_jatah(engine, keys, now)
+    if tolak is not None:
+        log(engine, "login_ditahan", username, alamat=samar, throttle=tolak.jenis, sampai=tolak.sampai.isoformat())
+        return HasilMasuk(None, tolak.pesan(now))
+    if not _SLOT_SANDI.acquire(timeout=TUNGGU_SLOT_DETIK):
+        sesi.kembalikan_jatah(engine, keys, berhasil=False)
+        log(engine, "login_sibuk", username, alamat=samar)
+        return HasilMasuk(None, PESAN_SIBUK)
     try:
-        _HASHER.verify(stored, sandi or "")
-        ok = user is not None and user.aktif and stored != _DUMMY_HASH
-    except (VerificationError, InvalidHashError):
-        ok = False
+        with engine.connect() as conn:
+            user = conn.execute(
+                select(
+                    Pengguna.id,
+                    Pengguna.username,
+                    Pengguna.peran,
+                    Pengguna.nama,
+                    Pengguna.kecamatan_kode,
+                    Pengguna.password_hash,
+                    Pengguna.aktif,
+                    Pengguna.wajib_ganti_sandi,
+                ).where(Pengguna.username == username)
+            ).first()
+        stored = user.password_hash if user is not None and user.aktif and user.password_hash else _DUMMY_HASH
+        ok = _verifikasi(stored, sandi or "") and user is not None and user.aktif and stored != _DUMMY_HASH
+    finally:
+        _SLOT_SANDI.release()
     if not ok:
-        log(engine, "login_gagal", username)
+        jeda = sesi.catat_gagal(engine, keys, counts, now)
+        log(engine, "login_gagal", username, alamat=samar)
+        if jeda:
+            log(engine, "login_dijeda", username, alamat=samar, detik=jeda)
         return HasilMasuk(None, "Nama pengguna atau kata sandi salah.")
+    sesi.kembalikan_jatah(engine, keys, berhasil=True)
     if _HASHER.check_needs_rehash(stored):
         with engine.begin() as conn:
             conn.execute(update(Pengguna).where(Pengguna.id == user.id).values(password_hash=hash_sandi(sandi)))
-    log(engine, "login_ok", username)
+    log(engine, "login_ok", username, alamat=samar)
     return HasilMasuk(Actor(user.username, user.peran, user.kecamatan_kode), None, user.wajib_ganti_sandi, user.nama)
 
 
@@ -180,9 +205,11 @@ def masuk_sso(engine: Engine, email: str | None) -> HasilMasuk:
     return HasilMasuk(Actor(user.username, user.peran, user.kecamatan_kode), None, False, user.nama)
 
 
-def ganti_sandi(engine: Engine, actor: Actor, sandi_lama: str, sandi_baru: str) -> None:
-    if not masuk(engine, actor.username, sandi_lama).actor:
-        raise PenggunaError("Kata sandi lama salah.")
+def ganti_sandi(engine: Engine, actor: Actor, sandi_lama: str, sandi_baru: str, alamat: str | None = None) -> None:
+    """Change one's own password; every session of the account ends (the caller may start a new one)."""
+    hasil = masuk(engine, actor.username, sandi_lama, alamat=alamat)
+    if not hasil.actor:
+        raise PenggunaError("Kata sandi lama salah." if hasil.pesan.startswith("Nama pengguna") else hasil.pesan)
     if sandi_baru == sandi_lama:
         raise PenggunaError("Kata sandi baru harus berbeda.")
     periksa_sandi_baru(sandi_baru)
@@ -192,4 +219,5 @@ def ganti_sandi(engine: Engine, actor: Actor, sandi_lama: str, sandi_baru: str) 
             .where(Pengguna.username == actor.username)
             .values(password_hash=hash_sandi(sandi_baru), wajib_ganti_sandi=False)
         )
-    log(engine, "sandi_diganti", actor.username)
+    dicabut = sesi.cabut_semua(engine, actor.username)
+    log(engine, "sandi_diganti", actor.username, sesi_dicabut=dicabut)

@@ -72,6 +72,8 @@ if [ ! -s "$DIR/cookie_secret" ]; then
 fi
 export STREAMLIT_SERVER_COOKIE_SECRET
 STREAMLIT_SERVER_COOKIE_SECRET=$(cat "$DIR/cookie_secret")
+# The processes sit behind this script's nginx: the client address is the one nginx appends to X-Forwarded-For.
+export KULAKAN_PROXY_TEPERCAYA=${KULAKAN_PROXY_TEPERCAYA:-1}
 
 # Migrations and reference data once, before any process starts (as `make run` does).
 "$PY" -m db ensure-ready
@@ -82,7 +84,7 @@ for i in $(seq 0 $((N - 1))); do
   ports+=("$port")
   pidf="$DIR/streamlit-$port.pid"
   if alive "$pidf"; then echo "sudah jalan: streamlit :$port (pid $(cat "$pidf"))"; continue; fi
-  setsid "$PY" -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 \
+  setsid "$PY" -m streamlit run serve.py --server.port "$port" --server.address 127.0.0.1 \
     --server.headless true --browser.gatherUsageStats false \
     >"$DIR/streamlit-$port.log" 2>&1 </dev/null &
   echo $! >"$pidf"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from db import admin
@@ -57,6 +58,7 @@ def pengguna(actor: Actor) -> None:
                 if sandi:
                     st.warning(f"Kata sandi sekali pakai untuk **{pilih}**: `{sandi}` — sampaikan secara pribadi; "
                                "tidak akan ditampilkan lagi.")  # fmt: skip
+    sesi_dan_pembatasan(actor)
 
 
 def referensi(actor: Actor) -> None:
@@ -105,3 +107,87 @@ def log_audit(actor: Actor) -> None:
     st.caption(f"{len(df)} entri terbaru (paling banyak 500).")
     st.dataframe(df, hide_index=True, width="stretch")
     st.download_button("Unduh CSV", to_csv_bytes(df), "log-audit.csv", "text/csv", icon=":material/download:")
+
+
+def _wib(ts) -> str:
+    """A UTC timestamp as the city reads it: 'Jumat, 20 November 2026 09.05 WIB'."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from db.format import tanggal
+    from db.settings import timezone_name
+
+    if not isinstance(ts, dt.datetime) or pd.isna(ts):
+        return "—"
+    local = ts.astimezone(ZoneInfo(timezone_name()))
+    return f"{tanggal(local.date())} {local:%H.%M} {local.tzname() or ''}".strip()
+
+
+_JENIS_THROTTLE = {"pasangan": "Nama pengguna dari alamat", "alamat": "Alamat (semua nama)", "nama": "Nama pengguna"}
+
+
+def sesi_dan_pembatasan(actor: Actor) -> None:
+    """Live login sessions (revoke) and login throttles (clear); every action lands in the audit log."""
+    from db import sesi
+
+    engine = data.engine()
+
+    def cabut() -> None:
+        n = sesi.cabut_oleh_admin(engine, actor, st.session_state.get("adm_sesi") or [])
+        st.session_state["adm_sesi_pesan"] = f"{n} sesi dicabut; peramban itu akan melihat formulir masuk."
+        st.session_state["adm_sesi"] = []
+
+    def hapus() -> None:
+        n = sesi.hapus_throttle_oleh_admin(engine, actor, st.session_state.get("adm_thr") or [])
+        st.session_state["adm_sesi_pesan"] = f"{n} pembatasan dihapus."
+        st.session_state["adm_thr"] = []
+
+    st.divider()
+    if pesan := st.session_state.pop("adm_sesi_pesan", None):
+        st.success(pesan)
+    st.subheader("Sesi masuk aktif")
+    df = sesi.daftar_sesi(engine, actor)
+    if df.empty:
+        st.caption("Tidak ada sesi aktif.")
+    else:
+        view = pd.DataFrame(
+            {
+                "Nama pengguna": df["username"],
+                "Masuk": [_wib(v) for v in df["dibuat"]],
+                "Terakhir aktif": [_wib(v) for v in df["terakhir_aktif"]],
+                "Berakhir": [_wib(v) for v in df["kedaluwarsa"]],
+                "Alamat (sidik)": ["#" + h if h else "—" for h in df["alamat_hash"]],
+            }
+        )
+        st.dataframe(view, hide_index=True, width="stretch")
+        labels = {int(r.id): f"{r.username} · masuk {_wib(r.dibuat)}" for r in df.itertuples()}
+        pilih = st.multiselect("Sesi yang akan dicabut", list(labels), format_func=labels.get, key="adm_sesi",
+                               placeholder="Pilih sesi")  # fmt: skip
+        st.button("Cabut sesi terpilih", key="adm_sesi_cabut", disabled=not pilih, on_click=cabut)
+
+    st.subheader("Pembatasan login")
+    st.caption(
+        "Percobaan masuk dihitung per nama pengguna dari satu alamat, per alamat dan per nama pengguna; "
+        "kegagalan menambah jeda yang makin panjang. Alamat hanya disimpan tersamar."
+    )
+    tf = sesi.daftar_throttle(engine, actor)
+    if tf.empty:
+        st.caption("Tidak ada pembatasan yang berjalan.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Jenis": [_JENIS_THROTTLE.get(j, j) for j in tf["jenis"]],
+                "Siapa": tf["label"],
+                "Percobaan": tf["percobaan"].astype(int),
+                "Ditahan sampai": [_wib(v) for v in tf["tahan_sampai"]],
+                "Terakhir": [_wib(v) for v in tf["terakhir"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    labels = {r.kunci: f"{_JENIS_THROTTLE.get(r.jenis, r.jenis)}: {r.label}" for r in tf.itertuples()}
+    pilih = st.multiselect("Pembatasan yang akan dihapus", list(labels), format_func=labels.get, key="adm_thr",
+                           placeholder="Pilih pembatasan")  # fmt: skip
+    st.button("Hapus pembatasan terpilih", key="adm_thr_hapus", disabled=not pilih, on_click=hapus)

@@ -2,21 +2,60 @@
 
 The role is checked again inside every write function in db/ (Actor.wajib); this gate only
 decides what a page shows.
+
+A login lives in two places: ``st.session_state`` (this browser tab's connection) and a session record in the
+database (db/sesi.py) that a signed HttpOnly cookie refers to, so a reload (F5) or a reconnect after a network
+drop finds the login again. Every full rerun checks the record (revoked by an admin, expired, account
+deactivated: logged out at once). AppTest sessions, which have no cookies, keep a login without a record.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
 import streamlit as st
 
-from db import users
+from db import sesi, users
 from db.auth import Actor
-from db.settings import session_minutes
+from db.settings import session_minutes, trusted_proxies
 from ui import data
 
 STATE_KEY = "auth"
+_NONCE_KEY = "auth_nonce"  # a fresh login's one-time nonce, traded for the cookie by the page (serve.py)
+_HAPUS_KEY = "auth_hapus_cookie"  # after logout: ask the browser to drop the cookie
+_COOKIE_DICOBA = "auth_cookie_dicoba"  # the cookie value of this connection already looked at
+
+
+def client_address() -> str | None:
+    """The client's address (behind trusted proxies, ``KULAKAN_PROXY_TEPERCAYA``, from X-Forwarded-For)."""
+    try:
+        forwarded = st.context.headers.get_all("X-Forwarded-For") if trusted_proxies() else []
+        remote = st.context.ip_address or "127.0.0.1"  # Streamlit reports a loopback connection as None
+    except Exception:  # no browser connection (AppTest, bare mode)
+        return None
+    return sesi.alamat_klien(remote, list(forwarded), trusted_proxies())
+
+
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(sesi.COOKIE)
+    except Exception:  # AppTest has no cookies
+        return None
+
+
+def _from_cookie() -> Actor | None:
+    """A login made earlier in this browser (before a reload): the cookie's live session record."""
+    nilai = _cookie()
+    if not nilai or st.session_state.get(_COOKIE_DICOBA) == nilai:
+        return None
+    st.session_state[_COOKIE_DICOBA] = nilai
+    info = sesi.periksa_cookie(data.engine(), nilai)
+    if info is None:
+        return None
+    sign_in(info.actor, info.nama, info.wajib_ganti_sandi, sesi_id=info.id)
+    return info.actor
 
 
 def current_actor() -> Actor | None:
@@ -25,18 +64,27 @@ def current_actor() -> Actor | None:
         _sso_sign_in()
     auth = st.session_state.get(STATE_KEY)
     if not auth:
-        return None
+        return _from_cookie()
     now = time.time()
     if now - auth.get("terakhir", now) > session_minutes() * 60:
         st.session_state.pop(STATE_KEY, None)
+        if auth.get("sesi_id"):
+            sesi.cabut(data.engine(), auth["sesi_id"])
         st.session_state["auth_pesan"] = "Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi."
         users.log(data.engine(), "sesi_berakhir", auth.get("username"))
         return None
+    if auth.get("sesi_id"):
+        info = sesi.periksa_id(data.engine(), auth["sesi_id"])
+        if info is None:  # revoked (logout elsewhere, password changed, admin), expired, or account deactivated
+            st.session_state.pop(STATE_KEY, None)
+            st.session_state["auth_pesan"] = "Sesi Anda telah berakhir. Silakan masuk lagi."
+            return None
+        auth.update(peran=info.actor.peran, kecamatan_kode=info.actor.kecamatan_kode)  # a role change applies now
     auth["terakhir"] = now
     return Actor(auth["username"], auth["peran"], auth.get("kecamatan_kode"))
 
 
-def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool) -> None:
+def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool, sesi_id: int | None = None) -> None:
     st.session_state[STATE_KEY] = {
         "username": actor.username,
         "peran": actor.peran,
@@ -44,12 +92,45 @@ def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool) -> None:
         "nama": nama,
         "wajib_ganti": wajib_ganti,
         "terakhir": time.time(),
+        "sesi_id": sesi_id,
     }
+
+
+def start_session(actor: Actor, nama: str | None, wajib_ganti: bool) -> None:
+    """After a password check: a session record, and the nonce the page trades for its cookie on the next run."""
+    baru = sesi.buat_sesi(data.engine(), actor.username, client_address())
+    sign_in(actor, nama, wajib_ganti, sesi_id=baru.id)
+    st.session_state[_NONCE_KEY] = baru.nonce
+
+
+def cookie_script() -> None:
+    """Right after a login (or logout), let the page fetch (or drop) its HttpOnly cookie from serve.py's routes.
+
+    Only a one-time nonce made by the server goes into this script (no user text); the cookie itself is set
+    by the HTTP response and is never visible to JavaScript.
+    """
+    if nonce := st.session_state.pop(_NONCE_KEY, None):
+        body = json.dumps("nonce=" + nonce)
+        st.html(
+            "<script>fetch('/auth/sesi',{method:'POST',credentials:'same-origin',headers:"
+            f"{{'Content-Type':'application/x-www-form-urlencoded'}},body:{body}}});</script>",
+            unsafe_allow_javascript=True,
+            width="content",
+        )
+    elif st.session_state.pop(_HAPUS_KEY, False):
+        st.html(
+            "<script>fetch('/auth/keluar',{method:'POST',credentials:'same-origin'});</script>",
+            unsafe_allow_javascript=True,
+            width="content",
+        )
 
 
 def sign_out() -> None:
     auth = st.session_state.pop(STATE_KEY, None)
     if auth:
+        if auth.get("sesi_id"):
+            sesi.cabut(data.engine(), auth["sesi_id"])
+            st.session_state[_HAPUS_KEY] = True
         users.log(data.engine(), "logout", auth.get("username"))
     if sso_enabled() and st.user.is_logged_in:
         st.logout()
@@ -90,7 +171,7 @@ def _sso_sign_in() -> None:
         st.session_state["auth_pesan"] = hasil.pesan
         st.logout()
     else:
-        sign_in(hasil.actor, hasil.nama, False)
+        start_session(hasil.actor, hasil.nama, False)
 
 
 def login_page() -> None:
@@ -105,12 +186,12 @@ def login_page() -> None:
         username = st.text_input("Nama pengguna", max_chars=64, autocomplete="username")
         sandi = st.text_input("Kata sandi", type="password", max_chars=256, autocomplete="current-password")
         if st.form_submit_button("Masuk", type="primary", width="stretch"):
-            hasil = users.masuk(data.engine(), username, sandi)
+            hasil = users.masuk(data.engine(), username, sandi, alamat=client_address())
             if hasil.actor is None:
                 st.error(hasil.pesan)
             else:
-                sign_in(hasil.actor, hasil.nama, hasil.wajib_ganti_sandi)
-                st.rerun()
+                start_session(hasil.actor, hasil.nama, hasil.wajib_ganti_sandi)
+                st.rerun()  # the same address, now with the page itself (query parameters kept)
 
 
 def change_password_page(actor: Actor) -> None:
@@ -125,18 +206,20 @@ def change_password_page(actor: Actor) -> None:
                 st.error("Kata sandi baru tidak sama.")
             else:
                 try:
-                    users.ganti_sandi(data.engine(), actor, lama, baru)
+                    users.ganti_sandi(data.engine(), actor, lama, baru, alamat=client_address())
                 except users.PenggunaError as exc:
                     st.error(str(exc))
-                else:
-                    st.session_state[STATE_KEY]["wajib_ganti"] = False
+                else:  # every session of the account has ended: this browser gets a new one
+                    nama = st.session_state.get(STATE_KEY, {}).get("nama")
+                    start_session(actor, nama, False)
                     st.rerun()
 
 
 def login_pages(specs) -> list:
-    """The login form under the default address and under every page's address."""
+    """The login form under the default address and under every page's address (the default page's too:
+    /beranda), so a shared link opens its own page after logging in."""
     pages = [st.Page(login_page, title="Masuk", icon=":material/login:", default=True)]
-    pages += [st.Page(login_page, title=s.title, url_path=s.url_path) for s in specs if not s.default]
+    pages += [st.Page(login_page, title=s.title, url_path=s.url_path) for s in specs]
     return pages
 
 
@@ -144,7 +227,7 @@ def password_pages(actor: Actor, specs) -> list:
     """The forced password change, likewise under every address."""
     page = lambda: change_password_page(actor)  # noqa: E731
     pages = [st.Page(page, title="Ganti kata sandi", default=True)]
-    pages += [st.Page(page, title=s.title, url_path=s.url_path) for s in specs if not s.default]
+    pages += [st.Page(page, title=s.title, url_path=s.url_path) for s in specs]
     return pages
 
 

@@ -19,8 +19,8 @@ import streamlit as st
 from db import lacak
 from db.auth import Actor, AksesDitolak
 from db.format import tanggal
-from db.settings import base_url, lacak_aktif, trusted_proxies
-from ui import data
+from db.settings import base_url, lacak_aktif
+from ui import auth, data
 
 PAGE_PATH = "views/lacak.py"
 URL_PATH = "lacak"
@@ -71,15 +71,8 @@ def navigasi() -> None:
 
 
 def alamat() -> str | None:
-    """The client address: st.context.ip_address, or X-Forwarded-For only behind a trusted proxy."""
-    try:
-        remote = st.context.ip_address
-        xff = st.context.headers.get("X-Forwarded-For")
-    except Exception:  # outside a browser session (tests)
-        return None
-    remote = remote if isinstance(remote, str) else None
-    xff = xff if isinstance(xff, str) else None
-    return lacak.alamat_klien(remote, xff, trusted_proxies())
+    """The client address, by the same rule as the login throttle (ui.auth.client_address)."""
+    return auth.client_address()
 
 
 def _klien() -> str:

@@ -22,7 +22,9 @@ with bar:
 m = mode_rembuk.mode_data(kode, today)
 with bar:
     mode_rembuk.unduh_pdf(kode, today, m.nama)
-    # Room here for a link back to the app ("Kembali ke aplikasi").
+    # The menu is hidden on this projector page: a visible way back to the rest of the app.
+    if st.button("Kembali ke aplikasi", icon=":material/arrow_back:", type="tertiary"):
+        st.switch_page("views/beranda.py")
 
 if slide == mode_rembuk.RINGKASAN:
     kiri, kanan = st.columns([5, 8], gap="medium")

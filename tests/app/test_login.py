@@ -56,3 +56,48 @@ def test_database_down_gives_a_clear_message_not_a_traceback(app_env, monkeypatc
     at = run_page("app.py", peran="staf")
     assert not at.exception
     assert any("Basis data sedang tidak dapat dihubungi" in e.value for e in at.error)
+
+
+def test_a_login_gets_a_session_record_that_ends_the_tab_when_revoked(ready_engine, app_env):
+    from db import sesi
+    from tests.conftest import create_test_users
+
+    create_test_users(ready_engine)
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    at = run_page("app.py", peran=None)
+    at.text_input[0].input("staf.uji")
+    at.text_input[1].input(TEST_SANDI)
+    at.button[0].click().run()
+    sid = at.session_state["auth"]["sesi_id"]
+    assert sid and sesi.periksa_id(ready_engine, sid).actor.username == "staf.uji"
+    assert any(m.label == "Aspirasi total" for m in at.metric)
+    at.run()
+    assert any(m.label == "Aspirasi total" for m in at.metric)  # still logged in on the next rerun
+    assert sesi.cabut_semua(ready_engine, "staf.uji") == 1  # e.g. an admin, or a password change elsewhere
+    at.run()
+    assert [i.value for i in at.info] == ["Sesi Anda telah berakhir. Silakan masuk lagi."]
+    assert not at.metric and [t.label for t in at.text_input] == ["Nama pengguna", "Kata sandi"]
+
+
+def test_forced_password_change_ends_old_sessions_and_starts_a_new_one(ready_engine, app_env):
+    from db import sesi
+    from db.auth import SISTEM
+    from db.users import buat_pengguna
+
+    buat_pengguna(ready_engine, SISTEM, "baru.staf", "staf", "sekali-pakai-123", sekali_pakai=True)
+    other = sesi.buat_sesi(ready_engine, "baru.staf", None)  # e.g. a second browser
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    at = run_page("app.py", peran=None)
+    at.text_input[0].input("baru.staf")
+    at.text_input[1].input("sekali-pakai-123")
+    at.button[0].click().run()
+    assert at.title[0].value == "Ganti kata sandi"
+    first = at.session_state["auth"]["sesi_id"]
+    baru = "sandi-baru-yang-panjang"
+    for field, value in zip(at.text_input, ["sekali-pakai-123", baru, baru], strict=True):
+        field.input(value)
+    at.button[0].click().run()
+    assert not at.exception and any(m.label == "Aspirasi total" for m in at.metric)
+    new = at.session_state["auth"]["sesi_id"]
+    assert new not in (first, other.id) and sesi.periksa_id(ready_engine, new) is not None
+    assert sesi.periksa_id(ready_engine, first) is None and sesi.periksa_id(ready_engine, other.id) is None

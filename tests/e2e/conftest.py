@@ -54,7 +54,7 @@ class AppServer:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(ROOT / "serve.py"),  # app.py plus the routes that set the HttpOnly session cookie
                 "--server.port",
                 str(self.port),
                 "--server.address",
@@ -207,6 +207,9 @@ def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> Non
     """Open ``path`` and log in through the real form shown there."""
     from playwright.sync_api import expect
 
+    # A person logging in anew: forget a session cookie this browser context may hold from an earlier login
+    # (with it, a page address opens logged in, without the form).
+    pg.context.clear_cookies(name="kulakan_sesi")
     pg.goto(base_url + path)
     pg.get_by_label("Nama pengguna").fill(username)
     pg.get_by_label("Kata sandi").fill(TEST_SANDI)

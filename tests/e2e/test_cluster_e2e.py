@@ -117,6 +117,7 @@ def cluster(cluster_db, tmp_path_factory):
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("STREAMLIT_SERVER_COOKIE_SECRET", COOKIE_SECRET)  # one secret for every process
+            mp.setenv("KULAKAN_PROXY_TEPERCAYA", "1")  # behind nginx, as deploy/systemd/kulakan.env.example says
             for _ in range(2):
                 servers.append(AppServer(cluster_db))
         proxy = Proxy(nginx, tmp_path_factory.mktemp("nginx"), [s.port for s in servers])
@@ -214,3 +215,25 @@ def test_new_aspiration_is_seen_through_the_proxy_on_both_processes(cluster, clu
         for context in contexts:
             context.close()
         engine.dispose()
+
+
+def test_a_login_survives_moving_to_the_other_process(cluster, browser):
+    """The session record is in the database and the cookie is signed with the shared secret: when the process
+    that held the tab goes away (restart, upgrade) and nginx sends the browser to the other one, a reload is
+    still logged in."""
+    from tests.e2e.test_sesi_e2e import _logged_in_on, _session_cookie
+
+    proxy, servers = cluster
+    ports = [s.port for s in servers]
+    cookies = _cookie_per_backend(proxy.url, ports)
+    context, page = _session(browser, proxy.url, cookies[ports[0]])
+    try:
+        login(page, proxy.url, "staf.uji", "/rembuk")
+        _logged_in_on(page, "Rembuk Jumat")
+        assert _session_cookie(context)["httpOnly"]
+        context.add_cookies([{"name": COOKIE, "value": cookies[ports[1]], "url": proxy.url}])
+        page.reload()
+        assert _backend_of(context, proxy.url) == ports[1]
+        _logged_in_on(page, "Rembuk Jumat")
+    finally:
+        context.close()
