@@ -38,5 +38,11 @@ if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_available_extensions W
   export DEBIAN_FRONTEND=noninteractive
   { $SUDO apt-get install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >/dev/null 2>&1 \
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >/dev/null 2>&1; }; } \
-    || echo "PostGIS tidak dapat dipasang; tes PostGIS akan dilewati." >&2
+    || true
+  # Say what really happened: the package may install and still not offer the extension to this server.
+  if psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_available_extensions WHERE name='postgis'" | grep -q 1; then
+    echo "PostGIS terpasang dan tersedia di server."
+  else
+    echo "PostGIS tidak dapat dipasang; tes PostGIS akan dilewati." >&2
+  fi
 fi
