@@ -40,3 +40,13 @@ def db_max_overflow() -> int:
     Size the server so that processes x (pool size + max overflow) < ``max_connections``.
     """
     return int(os.environ.get("KULAKAN_DB_MAX_OVERFLOW", "5"))
+
+
+def foto_dir() -> Path:
+    """Where photo bytes live (``KULAKAN_FOTO_DIR``, default ``data/foto/``), content-addressed by SHA-256.
+
+    Never under ``static/`` (Streamlit serves that folder to anyone). With several app hosts this is a
+    shared volume (docs/DEPLOY.md); one photo folder belongs to one database.
+    """
+    value = os.environ.get("KULAKAN_FOTO_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else PROJECT_ROOT / "data" / "foto"
