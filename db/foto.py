@@ -64,6 +64,7 @@ try:  # HEIC/HEIF from iPhones, when the well-kept pillow-heif wheel is installe
     HEIC = True
 except ImportError:  # pragma: no cover - depends on the install
     HEIC = False
+Image.init()  # every plugin registered, so ``formats=`` below names only ones that exist
 
 # --- the size budget -----------------------------------------------------------------------------
 
@@ -167,6 +168,7 @@ def _rgb(img: Image.Image) -> Image.Image:
 def _jpeg(img: Image.Image, px: int, quality: int) -> bytes:
     copy = img.copy()
     copy.thumbnail((px, px), Image.Resampling.LANCZOS)
+    copy.info = {}  # Pillow would carry a source JPEG comment (or other metadata) into the new file
     out = io.BytesIO()
     # No exif=, icc_profile= or comment=: the file carries pixels only.
     copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
@@ -204,7 +206,7 @@ def proses(data: bytes, nama: str | None = None) -> FotoSiap:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data), formats=list(FORMAT))
+            img = Image.open(io.BytesIO(data), formats=[f for f in FORMAT if f in Image.OPEN])
         except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             if isinstance(exc, UnidentifiedImageError):
                 raise FotoDitolak(
@@ -426,7 +428,7 @@ def simpan_foto(
 
 
 def _foto_row(conn: Connection, foto_id: int):
-    row = conn.execute(select(Foto).where(Foto.id == foto_id)).scalars().first()
+    row = conn.execute(select(Foto.__table__).where(Foto.id == foto_id)).first()
     if row is None:
         raise FotoDitolak("Foto tidak ditemukan.")
     return row
@@ -988,3 +990,18 @@ def generate_demo_foto(conn: Connection, today: dt.date, root: Path | None = Non
     if full:
         conn.execute(insert(Foto), full)
     return len(full)
+
+
+def unggah(
+    engine: Engine,
+    actor: Actor,
+    pemilik: Pemilik,
+    jenis: str,
+    berkas: Sequence[tuple[str, bytes]],
+    *,
+    privat: bool = False,
+    root: Path | None = None,
+) -> list[int]:
+    """Check every (name, bytes) first — one refused file refuses all, nothing written — then store them."""
+    actor.wajib("tulis")
+    return simpan_foto(engine, actor, pemilik, jenis, [proses(d, n) for n, d in berkas], privat=privat, root=root)
