@@ -751,6 +751,18 @@ def periksa_bukti_selesai(conn: Connection, aspirasi_id: int, ke: str) -> None:
         )
 
 
+def bukti_wajib(engine: Engine, aspirasi_id: int) -> bool:
+    """Whether the category of this aspiration requires a 'sesudah' photo to close."""
+    with engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                select(Kategori.bukti_sesudah_wajib)
+                .join(Aspirasi, Aspirasi.kategori_id == Kategori.id)
+                .where(Aspirasi.id == aspirasi_id)
+            )
+        )
+
+
 def kategori_bukti(engine: Engine) -> dict[str, tuple[str, bool]]:
     """kode -> (nama, bukti sesudah wajib) of every category."""
     with engine.connect() as conn:
