@@ -257,11 +257,19 @@ _NAMA_BERKAS = re.compile(r"^[0-9a-f]{64}\.jpg$")
 
 
 def root_dir(root: Path | None = None) -> Path:
-    return Path(root) if root is not None else foto_dir()
+    return Path(root) if root is not None else _foto_dir(os.environ.get("KULAKAN_FOTO_DIR", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _foto_dir(_env: str) -> Path:
+    return foto_dir()  # resolved once per setting value (resolving costs a few system calls)
+
+
+_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def path_of(sha: str, root: Path | None = None) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+    if not _SHA.fullmatch(sha):
         raise ValueError("bukan SHA-256")
     return root_dir(root) / sha[:2] / f"{sha}.jpg"
 
@@ -420,6 +428,7 @@ def simpan_foto(
                     "privat": bool(privat),
                     "diunggah_oleh": actor.username,
                     "diunggah_pada": now,
+                    "diubah_pada": now,
                 }
             )
         ids = [conn.execute(insert(Foto).values(**r).returning(Foto.id)).scalar_one() for r in rows]
@@ -453,7 +462,7 @@ def ubah_privat(engine: Engine, actor: Actor, foto_id: int, privat: bool) -> Non
     with engine.begin() as conn:
         row = _foto_row(conn, foto_id)
         _boleh_ubah(conn, actor, row)
-        conn.execute(update(Foto).where(Foto.id == foto_id).values(privat=bool(privat)))
+        conn.execute(update(Foto).where(Foto.id == foto_id).values(privat=bool(privat), diubah_pada=utcnow()))
         _audit(conn, actor, "foto_privat", foto=foto_id, privat=bool(privat))
 
 
@@ -467,7 +476,12 @@ def hapus_foto(engine: Engine, actor: Actor, foto_id: int, alasan: str) -> None:
         _boleh_ubah(conn, actor, row)
         if row.dihapus_pada is not None:
             raise FotoDitolak("Foto ini sudah dihapus.")
-        conn.execute(update(Foto).where(Foto.id == foto_id).values(dihapus_pada=utcnow(), dihapus_oleh=actor.username))
+        now = utcnow()
+        conn.execute(
+            update(Foto)
+            .where(Foto.id == foto_id)
+            .values(dihapus_pada=now, dihapus_oleh=actor.username, diubah_pada=now)
+        )
         _audit(conn, actor, "foto_hapus", foto=foto_id, alasan=alasan[:500])
 
 
@@ -519,6 +533,7 @@ def samarkan_foto(
                 lebar=baru.lebar,
                 tinggi=baru.tinggi,
                 disamarkan=True,
+                diubah_pada=utcnow(),
             )
         )
         _audit(conn, actor, "foto_samarkan", foto=foto_id, kotak=[round(v, 3) for v in kotak])
@@ -595,6 +610,13 @@ def daftar_foto(
     with engine.connect() as conn:
         rows = conn.execute(q.order_by(Foto.diunggah_pada, Foto.id)).all()
     return [_info(r, r[-1]) for r in rows]
+
+
+def versi(engine: Engine) -> tuple:
+    """Cheap fingerprint of every photo row (count, newest id, newest change): the key of UI caches, so a
+    photo made private disappears from Mode Rembuk and the Peta on the next rerun, never after a ttl."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(func.count(), func.max(Foto.id), func.max(Foto.diubah_pada))).one())
 
 
 def jumlah_aktif(engine: Engine, pemilik: Pemilik) -> int:
@@ -958,6 +980,7 @@ def generate_demo_foto(conn: Connection, today: dt.date, root: Path | None = Non
             "is_demo": True,
             "diunggah_oleh": "demo",
             "diunggah_pada": waktu,
+            "diubah_pada": waktu,
         }
 
     for i, a in enumerate(every(terbuka, DEMO_OPEN)):
@@ -996,6 +1019,7 @@ def generate_demo_foto(conn: Connection, today: dt.date, root: Path | None = Non
                     "is_demo": True,
                     "diunggah_oleh": "demo",
                     "diunggah_pada": dt.datetime.combine(it.tanggal, dt.time(3, 0), tzinfo=dt.UTC),
+                    "diubah_pada": dt.datetime.combine(it.tanggal, dt.time(3, 0), tzinfo=dt.UTC),
                 }
             )
     full = [{"aspirasi_id": None, "janji_riwayat_id": None, "rembuk_id": None, "bimtek_id": None, **r} for r in rows]

@@ -442,3 +442,5 @@ class Foto(Base):
     diunggah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     dihapus_oleh: Mapped[str | None] = mapped_column(String(64))
     dihapus_pada: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every change (upload, private flag, blur, delete) moves it: the cheap fingerprint of the photo caches.
+    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

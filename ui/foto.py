@@ -189,7 +189,7 @@ def gambar(sha: str, caption: str | None = None, width: int | str = "stretch") -
     if raw is None:
         st.caption("Berkas foto tidak ditemukan di penyimpanan.")
         return False
-    st.image(raw, caption=caption, width=width)
+    st.image(raw, caption=caption, width=width, output_format="JPEG")  # stored files are JPEG: no sniffing
     return True
 
 
@@ -361,10 +361,26 @@ def foto_janji(janji_id: int, actor: Actor | None) -> None:
 PANEL_MAKS = 20
 
 
-def panel_thumbnails(nomor: list[str], kolom: int = 4) -> None:
+def _kunci(key: tuple | None = None) -> tuple:
+    """(database URL + aspiration data version, photo version): cached photo reads change with either.
+    ``key``: the page's ``data.key()`` when it has one already (saves a query)."""
+    return (key or data.key(), foto.versi(data.engine()))
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=128)
+def _thumbnails(key: tuple, nomor: tuple[str, ...]) -> dict[str, FotoInfo]:
+    return foto.thumbnail_per_aspirasi(data.engine(), list(nomor), None, layar=True)
+
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=128)
+def _pasangan(key: tuple, kode: str, today: dt.date, limit: int) -> list[foto.Pasangan]:
+    return foto.sebelum_sesudah(data.engine(), kode, today, limit)
+
+
+def panel_thumbnails(nomor: list[str], kolom: int = 4, *, key: tuple | None = None) -> None:
     """Peta drill-down: one thumbnail per open aspiration listed (up to 20; never private photos, the map
     is shown on the projector)."""
-    thumbs = foto.thumbnail_per_aspirasi(data.engine(), nomor, None, layar=True)
+    thumbs = _thumbnails(_kunci(key), tuple(nomor))
     shown = [(n, thumbs[n]) for n in nomor if n in thumbs][:PANEL_MAKS]
     if not shown:
         return
@@ -375,10 +391,12 @@ def panel_thumbnails(nomor: list[str], kolom: int = 4) -> None:
                 gambar(f.sha256_thumb, f"{n} · {f.label}")
 
 
-def sebelum_sesudah(kelurahan_kode: str, today: dt.date, limit: int = 10, *, kolom: int = 5) -> int:
+def sebelum_sesudah(
+    kelurahan_kode: str, today: dt.date, limit: int = 10, *, kolom: int = 5, key: tuple | None = None
+) -> int:
     """Mode Rembuk: "Sebelum → Sesudah" of this kelurahan's aspirations resolved since its last rembuk (no
     private photo, no citizen text: category, RW and date only). Returns the number of pairs shown."""
-    pairs = foto.sebelum_sesudah(data.engine(), kelurahan_kode, today, limit)
+    pairs = _pasangan(_kunci(key), kelurahan_kode, today, limit)
     if not pairs:
         st.caption("Belum ada aspirasi selesai berfoto sejak rembuk terakhir.")
         return 0

@@ -4,7 +4,7 @@ Sebelum → Sesudah, the evidence rule in the status form, the admin setting."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Integer, func, select, update
+from sqlalchemy import Integer, func, select
 from streamlit.testing.v1 import AppTest
 
 from db import foto, rembuk
@@ -152,8 +152,7 @@ def test_sebelum_sesudah_component_never_shows_private_photos(env):
     pairs = foto.sebelum_sesudah(engine, kode, DEMO_TODAY)
     assert pairs
     # make one of the shown 'sesudah' photos private: it must disappear from the screen
-    with engine.begin() as conn:
-        conn.execute(update(Foto).where(Foto.id == pairs[0].sesudah.id).values(privat=True))
+    foto.ubah_privat(engine, SISTEM, pairs[0].sesudah.id, True)
     try:
         after = foto.sebelum_sesudah(engine, kode, DEMO_TODAY)
         at = AppTest.from_function(_sebelum_sesudah_app, args=(kode, DEMO_TODAY), default_timeout=60)
@@ -167,8 +166,7 @@ def test_sebelum_sesudah_component_never_shows_private_photos(env):
         texts = [c.value for c in at.caption]
         assert sum("· selesai " in t for t in texts) == len(after)
     finally:
-        with engine.begin() as conn:
-            conn.execute(update(Foto).where(Foto.id == pairs[0].sesudah.id).values(privat=False))
+        foto.ubah_privat(engine, SISTEM, pairs[0].sesudah.id, False)
         engine.dispose()
 
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("diunggah_pada", sa.DateTime(timezone=True), nullable=False),
         sa.Column("dihapus_oleh", sa.String(length=64), nullable=True),
         sa.Column("dihapus_pada", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("diubah_pada", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("jenis IN ('sebelum', 'proses', 'sesudah', 'dokumentasi')", name=op.f("ck_foto_jenis")),
         sa.CheckConstraint(
             "(CASE WHEN aspirasi_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN janji_riwayat_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN rembuk_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN bimtek_id IS NULL THEN 0 ELSE 1 END) = 1",
@@ -65,6 +66,7 @@ def upgrade() -> None:
     with op.batch_alter_table("foto", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_foto_aspirasi_id"), ["aspirasi_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_foto_bimtek_id"), ["bimtek_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_foto_diubah_pada"), ["diubah_pada"], unique=False)
         batch_op.create_index(batch_op.f("ix_foto_janji_riwayat_id"), ["janji_riwayat_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_foto_rembuk_id"), ["rembuk_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_foto_sha256"), ["sha256"], unique=False)
@@ -86,6 +88,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_foto_sha256"))
         batch_op.drop_index(batch_op.f("ix_foto_rembuk_id"))
         batch_op.drop_index(batch_op.f("ix_foto_janji_riwayat_id"))
+        batch_op.drop_index(batch_op.f("ix_foto_diubah_pada"))
         batch_op.drop_index(batch_op.f("ix_foto_bimtek_id"))
         batch_op.drop_index(batch_op.f("ix_foto_aspirasi_id"))
 
