@@ -42,12 +42,15 @@ def _panel_app(nomor: list[str], with_component: bool) -> None:
 
     import streamlit as st
 
+    from ui import data
+
+    key = data.key()  # every page computes it at its top (views/peta.py): part of the baseline
     st.markdown("**Panel**")
     cpu = time.thread_time()
     if with_component:
         from ui.foto import panel_thumbnails
 
-        panel_thumbnails(nomor)
+        panel_thumbnails(nomor, key=key)
     st.session_state["cpu_ms"] = (time.thread_time() - cpu) * 1000
 
 
@@ -56,12 +59,15 @@ def _pairs_app(kode: str, today, with_component: bool) -> None:
 
     import streamlit as st
 
+    from ui import data
+
+    key = data.key()  # views/mode_rembuk.py computes it at its top: part of the baseline
     st.markdown("**Mode Rembuk**")
     cpu = time.thread_time()
     if with_component:
         from ui.foto import sebelum_sesudah
 
-        sebelum_sesudah(kode, today)
+        sebelum_sesudah(kode, today, key=key)
     st.session_state["cpu_ms"] = (time.thread_time() - cpu) * 1000
 
 
