@@ -334,6 +334,16 @@ def test_sebelum_sesudah_since_last_rembuk_without_private_photos(ready_engine, 
     assert pairs[0].sebelum is not None and pairs[0].sesudah.jenis == "sesudah" and not pairs[0].sesudah.privat
     brief = foto.brief_foto(ready_engine, KEL, DEMO_TODAY)
     assert len(brief) == 1 and brief[0][2].startswith(b"\xff\xd8")
+    # the PDF brief carries exactly those thumbnails (sebelum + sesudah of the one public pair)
+    from db.brief_pdf import build_brief_pdf
+    from db.rembuk import mode_rembuk_data
+
+    pdf = build_brief_pdf(mode_rembuk_data(ready_engine, KEL, DEMO_TODAY), foto=brief, compress=False)
+    assert pdf.count(b"/Subtype /Image") == 2
+    assert b"Sebelum -> Sesudah" in pdf
+    assert (
+        build_brief_pdf(mode_rembuk_data(ready_engine, KEL, DEMO_TODAY), compress=False).count(b"/Subtype /Image") == 0
+    )
 
 
 def test_janji_rembuk_bimtek_galleries(ready_engine, root):
