@@ -58,9 +58,6 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
     server, url = foto_server
     context, page = new_page(browser, server.url, "staf.uji", "/aspirasi?bagian=Catat+baru&cepat=true")
     expect(page.get_by_text("Mode cepat (saat rembuk)")).to_be_visible(timeout=30_000)
-    page.get_by_label("Judul *").fill(JUDUL)
-    page.get_by_label("Kategori *").click()
-    page.get_by_role("option", name="Drainase/banjir").click()
     page.locator("input[type=file]").set_input_files(
         [
             {"name": "got.jpg", "mimeType": "image/jpeg", "buffer": ff.jpeg_exif(-7.97, 112.62, ff.HOSTILE_EXIF)},
@@ -69,6 +66,10 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
     )
     expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Berkas gambar.jpg bukan foto", exact=False)).to_be_visible()
+    page.get_by_label("Judul *").fill(JUDUL)
+    page.get_by_label("Kategori *").click()
+    page.get_by_role("option", name="Drainase/banjir").click()
+    expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible()  # still attached
     page.get_by_role("button", name="Simpan aspirasi").click()
     saved = page.get_by_text("1 foto tersimpan", exact=False)
     expect(saved).to_be_visible(timeout=20_000)
@@ -127,11 +128,13 @@ def test_close_only_with_a_sesudah_photo(browser, foto_server):
     page.get_by_role("button", name="Unggah foto").click()
     expect(page.get_by_text("1 foto sesudah tersimpan.")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Foto (2/10 · sesudah: 1)")).to_be_visible()
-    status = page.get_by_label("Status baru")
-    status.click()
-    page.get_by_role("option", name="Selesai").click()
+    # the status form still holds the choice made before (Streamlit keeps a form's input)
+    expect(page.get_by_role("combobox", name="Status baru")).to_match_aria_snapshot('- combobox "Status baru": Selesai')
     page.get_by_role("button", name="Simpan status").click()
-    expect(page.get_by_text("Status diubah ke Selesai.")).to_be_visible(timeout=20_000)
+    # Saved: the form now offers only reopening (Selesai -> Dalam proses), as after any close.
+    expect(page.get_by_role("combobox", name="Status baru")).to_match_aria_snapshot(
+        '- combobox "Status baru": Dalam proses', timeout=20_000
+    )
     row, fotos = _row(url)
     assert row.status == "selesai" and sorted(j for j, _ in fotos) == ["sebelum", "sesudah"]
     context.close()
