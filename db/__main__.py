@@ -221,6 +221,16 @@ def cmd_clear_demo(args) -> int:
     return 0
 
 
+def cmd_check_foto(args) -> int:
+    from db.foto import periksa_foto
+
+    rep = periksa_foto(_engine(), hapus=not args.dry_run, umur_min_detik=args.umur_menit * 60)
+    print(f"Penyimpanan foto: {rep.ringkasan()}.")
+    for name in rep.yatim[:50]:
+        print(f"  berkas tanpa baris: {name}")
+    return 1 if rep.hilang else 0
+
+
 def cmd_stats(_args) -> int:
     from db.queries import table_counts
 
@@ -267,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     clear.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
     clear.set_defaults(func=cmd_clear_demo)
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
+    cf = sub.add_parser(
+        "check-foto", help="cari berkas foto tanpa baris (dihapus) dan baris foto tanpa berkas (dilaporkan)"
+    )
+    cf.add_argument("--dry-run", action="store_true", help="hanya laporkan, jangan hapus")
+    cf.add_argument("--umur-menit", type=float, default=10, help="hapus hanya berkas yatim yang lebih tua (bawaan 10)")
+    cf.set_defaults(func=cmd_check_foto)
     imp = sub.add_parser("import-aspirasi", help="impor aspirasi dari CSV/XLSX (semua baris atau tidak sama sekali)")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import_aspirasi)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from db.auth import Actor
 from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
 from db.engine import write_lock
+from db.foto import periksa_bukti_selesai
 from db.kalender import Kalender
 from db.kalender import today as city_today
 from db.schema import (
@@ -347,6 +348,7 @@ def ubah_status(
         if cur.version != expected_version:
             raise KonflikVersi(cur.nomor)
         periksa_transisi(cur.status, ke, catatan)
+        periksa_bukti_selesai(conn, aspirasi_id, ke)  # issue 15: 'sesudah' photo required by the category
         closing = not STATUS_ASPIRASI[ke][1]
         values: dict = {"status": ke, "terbuka": not closing}
         if closing:

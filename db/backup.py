@@ -285,19 +285,49 @@ def restore_postgresql(src_path: str | os.PathLike, url: str) -> None:
 
 def backup(url: str, dest_path: str | os.PathLike) -> Path:
     if backend_of(url) == "sqlite":
-        return backup_sqlite(url, dest_path)
-    if backend_of(url) == "postgresql":
-        return backup_postgresql(url, dest_path)
-    raise BackupError(f"Basis data {backend_of(url)} tidak didukung untuk cadangan.")
+        out = backup_sqlite(url, dest_path)
+    elif backend_of(url) == "postgresql":
+        out = backup_postgresql(url, dest_path)
+    else:
+        raise BackupError(f"Basis data {backend_of(url)} tidak didukung untuk cadangan.")
+    _backup_foto(out)
+    return out
 
 
 def restore(src_path: str | os.PathLike, url: str) -> Path | None:
     if backend_of(url) == "sqlite":
-        return restore_sqlite(src_path, url)
-    if backend_of(url) == "postgresql":
+        safety = restore_sqlite(src_path, url)
+    elif backend_of(url) == "postgresql":
         restore_postgresql(src_path, url)
-        return None
-    raise BackupError(f"Basis data {backend_of(url)} tidak didukung untuk pemulihan.")
+        safety = None
+    else:
+        raise BackupError(f"Basis data {backend_of(url)} tidak didukung untuk pemulihan.")
+    _restore_foto(src_path)
+    return safety
+
+
+def _backup_foto(dest: Path) -> int:
+    """Photos (issue 15) into ``FILE.foto.tar`` beside the database backup, taken *after* the database
+    snapshot: every row in the snapshot had its file written before it committed, so it is in the tar."""
+    from db.foto import arsip_path, cadangkan_foto
+
+    return cadangkan_foto(arsip_path(dest))
+
+
+def _restore_foto(src: str | os.PathLike) -> int:
+    """Put back the photos of ``FILE.foto.tar`` when it exists (files are content-addressed: adding never
+    overwrites another photo)."""
+    from db.foto import arsip_path, pulihkan_foto
+
+    tar = arsip_path(src)
+    return pulihkan_foto(tar) if tar.exists() else 0
+
+
+def _arsip(db_file: Path) -> str:
+    from db.foto import arsip_path
+
+    tar = arsip_path(db_file)
+    return f"{tar} ({tar.stat().st_size / 1e6:.1f} MB)" if tar.exists() else "tidak ada arsip foto"
 
 
 def cli_backup(args) -> int:
@@ -314,6 +344,7 @@ def cli_backup(args) -> int:
         return 1
     size = dest.stat().st_size / 1e6
     print(f"Cadangan {make_url(url).render_as_string(hide_password=True)} -> {dest} ({size:.1f} MB).")
+    print(f"Foto: {_arsip(dest)}")
     return 0
 
 
@@ -326,6 +357,7 @@ def cli_restore(args) -> int:
         print(f"Gagal: {exc}")
         return 1
     print(f"Dipulihkan dari {args.file} ke {make_url(url).render_as_string(hide_password=True)}.")
+    print(f"Foto: {_arsip(Path(args.file))}")
     if safety:
         print(f"Salinan basis data sebelum pemulihan: {safety}")
     print("Jalankan `python -m db init` bila cadangan berasal dari versi lama (migrasi skema).")

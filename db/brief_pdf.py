@@ -132,8 +132,13 @@ def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ..
     pdf.set_font(FONT, size=10)
 
 
-def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compress: bool = True) -> bytes:
-    """The brief of one kelurahan as PDF bytes (dated ``m.tanggal``; ``dibuat`` = when printed)."""
+def build_brief_pdf(
+    m: ModeRembuk, *, dibuat: dt.datetime | None = None, compress: bool = True, foto: list | None = None
+) -> bytes:
+    """The brief of one kelurahan as PDF bytes (dated ``m.tanggal``; ``dibuat`` = when printed).
+
+    ``foto``: optional "Sebelum -> Sesudah" thumbnails, ``db.foto.brief_foto(...)`` (never private photos).
+    """
     pdf = _Brief(format="A4")
     pdf.set_compression(compress)
     pdf.judul_kaki = f"Kulakan - Ringkasan Rembuk Kelurahan {m.nama} - {tanggal_id(m.tanggal, False)}"
@@ -248,6 +253,8 @@ def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compres
         ],
         (2, 1, 1, 1),
     )
+    if foto:
+        _foto_section(pdf, foto)
     pdf.ln(2)
     pdf.set_font(FONT, "I", 8.5)
     pdf.multi_cell(
@@ -256,3 +263,30 @@ def build_brief_pdf(m: ModeRembuk, *, dibuat: dt.datetime | None = None, compres
         teks("Ringkasan agregat tanpa data pribadi warga. Jumlah RT/RW per kelurahan indikatif (data referensi)."),
     )
     return bytes(pdf.output())
+
+
+def _foto_section(pdf: FPDF, pairs: list) -> None:
+    """Issue 15: thumbnail pairs (caption, sebelum JPEG bytes | None, sesudah JPEG bytes), two pairs a row."""
+    import io
+
+    _heading(pdf, "Sebelum -> Sesudah (aspirasi selesai sejak rembuk terakhir)")
+    w, h, gap = 40.0, 30.0, 2.0
+    for i, (caption, sebelum, sesudah) in enumerate(pairs):
+        col = i % 2
+        if col == 0:
+            if pdf.get_y() + h + 12 > pdf.h - 16:
+                pdf.add_page()
+            y = pdf.get_y()
+        x = pdf.l_margin + col * (2 * w + 3 * gap + 6)
+        for j, raw in enumerate((sebelum, sesudah)):
+            if raw:
+                pdf.image(io.BytesIO(raw), x=x + j * (w + gap), y=y, w=w, h=h, keep_aspect_ratio=True)
+            else:
+                pdf.set_xy(x + j * (w + gap), y + h / 2 - 3)
+                pdf.set_font(FONT, "I", 8)
+                pdf.cell(w, 6, teks("tanpa foto sebelum"), align="C")
+        pdf.set_xy(x, y + h + 0.5)
+        pdf.set_font(FONT, size=8)
+        pdf.cell(2 * w + gap, 5, teks(caption)[:70])
+        if col == 1 or i == len(pairs) - 1:
+            pdf.set_xy(pdf.l_margin, y + h + 7)

@@ -328,6 +328,9 @@ def generate_demo(
         say("Membuat bimtek dan peserta")
         result.bimtek, result.peserta = _insert_bimtek(conn, kel_rows, today, rng)
 
+        say("Membuat foto demo")
+        _demo_foto(conn, today)
+
         conn.execute(
             insert(AppMeta),
             [
@@ -347,6 +350,13 @@ def generate_demo(
             ],
         )
     return result
+
+
+def _demo_foto(conn, today: dt.date) -> int:
+    """Synthetic photos of the demo rows (db/foto.py; kept separate from the rest of the generator)."""
+    from db.foto import generate_demo_foto
+
+    return generate_demo_foto(conn, today)
 
 
 def _bulk_insert(conn, model, rows: list[dict], chunk: int = 20_000) -> int:

@@ -320,12 +320,28 @@ class TampilanLacak:
     foto: list[FotoSesudah] = field(default_factory=list)
 
 
-def foto_sesudah(conn, aspirasi_id: int) -> list[FotoSesudah]:
-    """HOOK for the photo feature: the non-private 'sesudah' photos of an aspiration.
+def foto_sesudah(conn, aspirasi_id: int, limit: int = 6) -> list[FotoSesudah]:
+    """The non-private 'sesudah' photos of an aspiration (display copies, read through the app, never a URL)."""
+    from db.foto import baca_berkas  # the photo store; imported here so the tracking module stays light
+    from db.schema import Foto
 
-    Returns nothing until that feature exists; the tracking page shows a photo section only when
-    this returns photos (never a placeholder)."""
-    return []
+    rows = conn.execute(
+        select(Foto.sha256, Foto.diunggah_pada)
+        .where(
+            Foto.aspirasi_id == aspirasi_id,
+            Foto.jenis == "sesudah",
+            Foto.privat.is_(False),
+            Foto.dihapus_pada.is_(None),
+        )
+        .order_by(Foto.diunggah_pada, Foto.id)
+        .limit(limit)
+    ).all()
+    out = []
+    for sha, waktu in rows:
+        raw = baca_berkas(sha)
+        if raw is not None:
+            out.append(FotoSesudah(f"Foto sesudah · {waktu_wib(waktu)}", raw, "image/jpeg"))
+    return out
 
 
 def waktu_wib(waktu: dt.datetime) -> str:

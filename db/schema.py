@@ -106,6 +106,8 @@ class Kategori(Base):
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
     # Service-level target: working days from receipt to resolution.
     sla_hari_kerja: Mapped[int] = mapped_column(Integer)
+    # Admin setting (issue 15): such an aspirasi can only become 'selesai' with a 'sesudah' photo.
+    bukti_sesudah_wajib: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     opd: Mapped[Opd | None] = relationship()
 
@@ -496,3 +498,50 @@ class ThrottleLogin(Base):
     jendela_mulai: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     tahan_sampai: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     terakhir: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+class Foto(Base):
+    """A photo (issue 15): metadata here, the bytes in the photo store (db/foto.py, content-addressed).
+
+    Owned by exactly one record: an aspirasi, a janji progress entry, a rembuk or a bimtek. The stored
+    image is always Pillow's re-encoding (display copy and thumbnail), never the uploaded bytes, and
+    carries no EXIF. A file is written before its row is committed; ``python -m db check-foto`` removes
+    files without a row. Deleting is soft (``dihapus_pada``); an admin may purge.
+    """
+
+    __tablename__ = "foto"
+    __table_args__ = (
+        CheckConstraint("jenis IN ('sebelum', 'proses', 'sesudah', 'dokumentasi')", name="jenis"),
+        CheckConstraint(
+            "(CASE WHEN aspirasi_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN janji_riwayat_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN rembuk_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN bimtek_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="satu_pemilik",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aspirasi_id: Mapped[int | None] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"), index=True)
+    janji_riwayat_id: Mapped[int | None] = mapped_column(ForeignKey("janji_riwayat.id", ondelete="CASCADE"), index=True)
+    rembuk_id: Mapped[int | None] = mapped_column(ForeignKey("rembuk.id", ondelete="CASCADE"), index=True)
+    bimtek_id: Mapped[int | None] = mapped_column(ForeignKey("bimtek.id", ondelete="CASCADE"), index=True)
+    jenis: Mapped[str] = mapped_column(String(12))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # display copy (<= 1600 px, JPEG)
+    sha256_thumb: Mapped[str] = mapped_column(String(64), index=True)  # thumbnail (<= 320 px, JPEG)
+    ukuran: Mapped[int] = mapped_column(Integer)  # bytes of the display copy
+    ukuran_thumb: Mapped[int] = mapped_column(Integer)
+    lebar: Mapped[int] = mapped_column(Integer)
+    tinggi: Mapped[int] = mapped_column(Integer)
+    nama_berkas: Mapped[str | None] = mapped_column(String(120))  # sanitised, for display only
+    # "jangan tampilkan di layar/proyektor": never on Mode Rembuk, the PDF brief or for pimpinan.
+    privat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    disamarkan: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    diunggah_oleh: Mapped[str] = mapped_column(String(64))
+    diunggah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    dihapus_oleh: Mapped[str | None] = mapped_column(String(64))
+    dihapus_pada: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every change (upload, private flag, blur, delete) moves it: the cheap fingerprint of the photo caches.
+    diubah_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -95,3 +95,11 @@ def login_window_minutes() -> int:
 def login_parallel() -> int:
     """Password verifications (Argon2id, 64 MiB each) run at once per process (``KULAKAN_LOGIN_PARALEL``, 2)."""
     return max(1, int(os.environ.get("KULAKAN_LOGIN_PARALEL", "2")))
+def foto_dir() -> Path:
+    """Where photo bytes live (``KULAKAN_FOTO_DIR``, default ``data/foto/``), content-addressed by SHA-256.
+
+    Never under ``static/`` (Streamlit serves that folder to anyone). With several app hosts this is a
+    shared volume (docs/DEPLOY.md); one photo folder belongs to one database.
+    """
+    value = os.environ.get("KULAKAN_FOTO_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else PROJECT_ROOT / "data" / "foto"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import tempfile
 
 import pytest
 
@@ -17,6 +19,14 @@ from tests.dbutil import database, pg_unavailable_reason
 DEMO_TODAY = dt.date(2026, 11, 20)
 DEMO_SEED = 7
 DEMO_ASPIRASI = 1500
+
+
+def pytest_configure(config) -> None:
+    # Photos written by the tests (demo photos, uploads) go to a temporary store, never into data/foto/;
+    # the browser tests' app servers inherit it (issue 15).
+    if not os.environ.get("KULAKAN_FOTO_DIR"):
+        os.environ["KULAKAN_FOTO_DIR"] = tempfile.mkdtemp(prefix="kulakan-foto-uji-")
+
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 

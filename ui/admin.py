@@ -93,6 +93,9 @@ def referensi(actor: Actor) -> None:
             _run(
                 admin.ubah_kategori, engine, actor, kode, opd_kode=opd, sla_hari_kerja=int(sla), ok="Kategori disimpan."
             )
+    from ui.foto import admin_bukti
+
+    admin_bukti(actor)  # issue 15
 
 
 def log_audit(actor: Actor) -> None:

@@ -29,6 +29,7 @@ from db.workflow import TransisiDitolak, butuh_alasan
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, lacak
+from ui import foto as foto_ui
 from ui.components import folium_map
 from ui.format import angka
 
@@ -156,6 +157,7 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
         if not d.janji.empty:
             st.markdown("**Janji rembuk terkait**")
             st.dataframe(d.janji, hide_index=True, width="stretch")
+        foto_ui.bagian_aspirasi(d.id, actor, d.status)  # issue 15: gallery, upload, evidence
     with right:
         if d.lat is not None:
             point = pd.DataFrame(
@@ -318,6 +320,7 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
         _field_error(errors, "rembuk_id")
         _lokasi(kel)
         _field_error(errors, "lokasi")
+    foto_ui.lampiran_baru(kel, cepat)  # issue 15: photos attached while recording
     item = _item(today, cepat, rembuk_id)
     if judul and kel:
         _duplikat(item, today)
@@ -377,6 +380,7 @@ def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) ->
     note = " (ditautkan sebagai duplikat)" if dup_of else ""
     warn = (" " + " ".join(hasil.peringatan)) if hasil.peringatan else ""
     st.session_state["f_ok"] = f"{hasil.nomor} tersimpan{note}.{warn}"
+    st.session_state["f_ok"] += foto_ui.simpan_lampiran(actor, hasil.id)  # issue 15
     # Ready for the next entry: clear what differs per aspiration; quick mode keeps kelurahan and category.
     for k in ("f_judul", "f_deskripsi", "f_pelapor", "f_telepon"):
         st.session_state[k] = ""

@@ -486,6 +486,9 @@ def tab_kelola(k: tuple, events: pd.DataFrame) -> None:
     with st.expander("Impor daftar hadir (CSV/XLSX)", icon=":material/upload_file:", expanded=True):
         form_impor(actor, bid)
     peserta_section(actor, bid)
+    from ui.foto import dokumentasi_bimtek
+
+    dokumentasi_bimtek(bid)  # issue 15
 
 
 def form_bimtek(actor: Actor, bid: int | None, sebelum: DataBimtek | None) -> None:

@@ -20,14 +20,16 @@ import streamlit as st
 
 from db import rembuk
 from db.brief_pdf import build_brief_pdf
+from db.foto import brief_foto
 from db.settings import timezone_name
 from geo import maps, rotasi_map
 from ui import data
+from ui import foto as foto_ui
 from ui.components import folium_map
 from ui.format import angka, tanggal
 
 REFRESH = "5s"
-RINGKASAN, RINCIAN = "Ringkasan", "Rincian"
+RINGKASAN, RINCIAN, BUKTI = "Ringkasan", "Rincian", "Sebelum → Sesudah"
 # On the summary slide: the largest few; the rest is summed up and listed on "Rincian".
 MAKS_KATEGORI = 4
 MAKS_OPD = 3
@@ -124,7 +126,7 @@ def pilih_slide() -> str:
     """Switch between the one-slide summary and the detail (a switch, not a scroll); kept in the URL."""
     slide = st.segmented_control(
         "Tampilan",
-        [RINGKASAN, RINCIAN],
+        [RINGKASAN, RINCIAN, BUKTI],
         default=RINGKASAN,
         key="slide",
         bind="query-params",
@@ -339,12 +341,20 @@ def rincian(kode: str, today: dt.date) -> None:
     st.html(perlu_hadir_html(m))
 
 
+def bukti(kode: str, today: dt.date) -> None:
+    """The third slide: photos before and after of what was solved here since the last rembuk (never private)."""
+    st.html("<div class='mr-h'>Sebelum → Sesudah: diselesaikan sejak rembuk terakhir</div>")
+    foto_ui.sebelum_sesudah(kode, today, key=data.key())
+
+
 def unduh_pdf(kode: str, today: dt.date, nama: str) -> None:
     """The printable brief, built on click from fresh data (same content as the screen)."""
     engine = data.engine()
     st.download_button(
         "Unduh ringkasan (PDF)",
-        data=lambda: build_brief_pdf(rembuk.mode_rembuk_data(engine, kode, today), dibuat=city_now()),
+        data=lambda: build_brief_pdf(
+            rembuk.mode_rembuk_data(engine, kode, today), dibuat=city_now(), foto=brief_foto(engine, kode, today)
+        ),
         file_name=f"ringkasan-rembuk-{nama.lower().replace(' ', '-')}-{today.isoformat()}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",

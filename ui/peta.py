@@ -14,6 +14,7 @@ from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, lacak
+from ui import foto as foto_ui
 from ui.components import MapClick, folium_map, legend
 from ui.format import angka, tanggal
 
@@ -147,6 +148,7 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
             hide_index=True,
             height=260,
         )
+        foto_ui.panel_thumbnails(p.terbuka["Nomor"].tolist())  # issue 15
     lacak.panel_belum_beres(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
     tab_kat.dataframe(p.per_kategori, hide_index=True)

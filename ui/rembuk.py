@@ -141,6 +141,9 @@ def catatan_rembuk(r: RembukData, opts: FilterOptions) -> None:
     if r.catatan:
         st.markdown("**Catatan:**")
         st.text(r.catatan)
+    from ui.foto import dokumentasi_rembuk
+
+    dokumentasi_rembuk(r.id)  # issue 15
 
 
 def kehadiran_opd(r: RembukData) -> None:
@@ -380,6 +383,9 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
             column_config={"Progres": JANJI_COLUMNS["Progres"]},
             key="tabel_riwayat_janji",
         )
+        from ui.foto import foto_janji
+
+        foto_janji(jid, actor)  # issue 15: photos of the progress entries
     if actor.boleh("tulis") and r.status != "dibatalkan" and r.tuan_rumah:
         with st.expander("Tambah janji", icon=":material/add:"):
             if msg := st.session_state.get("janji_baru_galat"):

@@ -34,6 +34,9 @@ if slide == mode_rembuk.RINGKASAN:
         mode_rembuk.bimtek(kode, today)
     with kanan:
         mode_rembuk.ringkasan(kode, today)
+elif slide == mode_rembuk.BUKTI:
+    mode_rembuk.judul(m, tanggal_rembuk, hosts, data.filter_options(data.key()).kelurahan)
+    mode_rembuk.bukti(kode, today)
 else:
     mode_rembuk.judul(m, tanggal_rembuk, hosts, data.filter_options(data.key()).kelurahan)
     mode_rembuk.rincian(kode, today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -169,7 +170,7 @@ def test_view_shows_timeline_opd_and_linked_janji_without_personal_data(ready_en
     assert [j.teks for j in v.janji] == ["Perbaikan jalan gang 3"] and v.janji[0].opd == "DLH"
     assert v.janji[0].status == "Belum dimulai" and v.janji[0].progres == 0
     assert v.riwayat[0].status == "Diterima" and v.riwayat[0].waktu == "Rabu, 21 Oktober 2026"
-    assert v.foto == []  # the photo hook returns nothing until that feature exists
+    assert v.foto == []  # no photo yet: no photo section
     text = repr(v)
     assert "Rahasia Pelapor" not in text and "0800-0000-9999" not in text and "Judul" not in text
 
@@ -415,3 +416,23 @@ def test_qr_sheet_has_one_code_per_linked_aspiration():
         assert i.nomor.encode() in pdf
     assert b"JUDULRAHASIA" not in pdf  # no titles on the notice board
     assert qr_png("https://kulakan.example/lacak?t=A").startswith(b"\x89PNG")
+
+
+def test_view_shows_public_sesudah_photos_only(ready_engine):
+    """Issue 15 x 17: the tracking page shows the non-private 'sesudah' photos, never a private or 'sebelum' one."""
+    from db import foto
+    from tests.foto_files import jpeg
+
+    a = _asp(ready_engine, "ASP-2026-900020")
+    owner = foto.Pemilik("aspirasi", a)
+    foto.simpan_foto(ready_engine, STAF, owner, "sebelum", [foto.proses(jpeg(color=(200, 10, 10)), "a.jpg")])
+    foto.simpan_foto(ready_engine, STAF, owner, "sesudah", [foto.proses(jpeg(color=(10, 200, 10)), "b.jpg")])
+    foto.simpan_foto(
+        ready_engine, STAF, owner, "sesudah", [foto.proses(jpeg(color=(10, 10, 200)), "c.jpg")], privat=True
+    )
+    v = lacak.tampilan(ready_engine, lacak.terbitkan(ready_engine, STAF, [a])[a], DEMO_TODAY)
+    assert len(v.foto) == 1 and v.foto[0].keterangan.startswith("Foto sesudah · ")
+    from PIL import Image
+
+    r, g, b = Image.open(io.BytesIO(v.foto[0].data)).convert("RGB").getpixel((10, 10))
+    assert g > 150 and r < 80 and b < 80  # the green, public 'sesudah' photo
