@@ -14,7 +14,7 @@ from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data
-from ui.components import MapClick, folium_map, legend
+from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
 from ui.format import angka, tanggal
 
 POINT_CAP = 5000
@@ -110,7 +110,10 @@ def map_and_panel(
 
     map_col, side = st.columns([3, 2], gap="medium")
     with map_col:
-        clicked = folium_map(maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers)
+        clicked = folium_map(
+            maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers,
+            viewport_height=VIEWPORT_HEIGHT,
+        )  # fmt: skip
         if pts.sampled:
             st.caption(
                 f"Titik: sampel merata {angka(len(pts.data))} dari {angka(pts.total)} aspirasi berlokasi. "
