@@ -273,8 +273,7 @@ def base_map(
     if labels:
         folium.map.CustomPane(LABEL_PANE, z_index=640, pointer_events=False).add_to(m)
         LabelLayout(label_layer().add_to(m)).add_to(m)
-    FitOnResize(fit).add_to(m)
-    m.fit_bounds(fit)
+    FitOnResize(fit).add_to(m)  # fits now and on every resize (instead of folium's animated fit_bounds)
     return m
 
 
@@ -405,8 +404,8 @@ class MetricScale(MacroElement):
 
 
 class FitOnResize(MacroElement):
-    """Refit the map to its bounds whenever its frame changes size (a tab or expander shown,
-    the viewport-sized iframe resized) until the user pans or zooms.
+    """Fit the map to its bounds now and whenever its frame changes size (a tab or expander
+    shown, the viewport-sized iframe resized) until the user pans or zooms.
 
     Leaflet measures a hidden frame as 0 px and fits the city into that; a ResizeObserver on
     the container calls invalidateSize + fitBounds once there is room.
@@ -426,11 +425,14 @@ class FitOnResize(MacroElement):
             function fit() {
                 if (c.clientWidth < 10 || c.clientHeight < 10) { hidden = true; return; }
                 map.invalidateSize(false);
-                if (!moved || hidden) { map.fitBounds(bounds, {animate: false}); }
+                // Never animated: a zoom animation started while the frame is hidden or off screen
+                // (animation frames throttled) ends late and puts back the zoom of the old size.
+                if (!moved || hidden) { map.fitBounds(bounds, {animate: false, reset: true}); }
                 hidden = false;
             }
             if (window.ResizeObserver) { new ResizeObserver(fit).observe(c); }
             window.addEventListener("resize", fit);
+            fit();
         })({{ this._parent.get_name() }}, {{ this.bounds }});
         {% endmacro %}"""
     )
