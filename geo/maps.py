@@ -102,7 +102,8 @@ _LABEL_POINT_TO_LAYER = """function (feature, latlng) {
     return L.marker(latlng, {
         icon: L.divIcon({
             className: "kulakan-label " + feature.properties.tingkat,
-            html: '<i class="garis"></i><i class="titik"></i><div class="nama">' + feature.properties.nama + "</div>",
+            html: '<i class="garis"></i><i class="titik"></i><div class="nama" data-kode="' + feature.properties.kode +
+                '">' + feature.properties.nama + "</div>",
             iconSize: null
         }),
         pane: "LABEL_PANE",
