@@ -29,19 +29,26 @@ _LABELS_JS = """() => {
 }"""
 
 # Fill colours of the kelurahan polygons (the choropleth is the only filled interactive layer of 57).
-_FILLS_JS = """() => [...document.querySelectorAll('path.leaflet-interactive')]
+POLYGONS_JS = """[...document.querySelectorAll('path.leaflet-interactive')]
+  .filter((p) => !/a/i.test(p.getAttribute('d') || ''))"""  # circle markers (points) are drawn with arcs
+_FILLS_JS = f"""() => {POLYGONS_JS}
   .filter((p) => p.getAttribute('fill') && p.getAttribute('fill') !== 'none')
   .map((p) => p.getAttribute('fill') + '@' + p.getAttribute('fill-opacity'))"""
 
 # Box of the drawn kelurahan (union of polygon boxes) and of the frame's map container.
-_EXTENT_JS = """() => {
-  const boxes = [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getBoundingClientRect())
+_EXTENT_JS = (
+    """() => {
+  const POLYGONS = """
+    + POLYGONS_JS
+    + """;
+  const boxes = POLYGONS.map((p) => p.getBoundingClientRect())
     .filter((b) => b.width > 0);
   const c = document.querySelector('.leaflet-container').getBoundingClientRect();
   return {left: Math.min(...boxes.map((b) => b.left)), top: Math.min(...boxes.map((b) => b.top)),
           right: Math.max(...boxes.map((b) => b.right)), bottom: Math.max(...boxes.map((b) => b.bottom)),
           frame: {left: c.left, top: c.top, right: c.right, bottom: c.bottom, width: c.width, height: c.height}};
 }"""
+)
 
 
 def open_at(browser, base_url: str, size: tuple[int, int], path: str, username: str = "staf.uji"):
@@ -65,7 +72,7 @@ def map_frame(pg, index: int = 0, polygons: int = 57, timeout: float = 30_000):
     frame = iframe.element_handle().content_frame()
     expect(frame.locator("path.leaflet-interactive").first).to_be_attached(timeout=timeout)
     if polygons:
-        expect(frame.locator("path.leaflet-interactive")).to_have_count(polygons, timeout=timeout)
+        frame.wait_for_function(f"() => {POLYGONS_JS}.length === {polygons}", timeout=timeout)
     return frame
 
 

@@ -129,13 +129,11 @@ def test_every_map_mode_draws_its_layers(browser, app_server, size):
     page.get_by_role("radio", name="Heatmap", exact=True).click()
     expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(1, timeout=20_000)
     expect(frame.locator(".marker-cluster")).to_have_count(0)
-    expect(frame.locator("path.leaflet-interactive")).to_have_count(57)
     assert fills(frame) == base
     # Hidden points: neither clusters nor heat, polygons still filled.
     page.get_by_role("radio", name="Sembunyikan", exact=True).click()
     expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(0, timeout=20_000)
     expect(frame.locator(".marker-cluster")).to_have_count(0)
-    expect(frame.locator("path.leaflet-interactive")).to_have_count(57)
     assert fills(frame) == base
     # Each metric recolours the polygons (and the legend names it).
     seen, last = {tuple(base)}, base
@@ -230,6 +228,6 @@ def test_empty_panel_tables_say_so_in_indonesian(browser, app_server):
     frame.locator("path.leaflet-interactive").nth(_polygon_index("35.73.05.1012")).dispatch_event("click")
     panel = page.locator(".st-key-peta_panel")
     expect(panel.get_by_role("heading", name="Tasik Madu")).to_be_visible(timeout=20_000)
-    expect(panel.get_by_text("Belum ada aspirasi yang cocok dengan filter di kelurahan ini.")).to_be_visible()
+    expect(panel.get_by_text("Belum ada aspirasi yang cocok dengan filter di kelurahan ini.").first).to_be_visible()
     assert "empty" not in panel.inner_text().lower()
     context.close()
