@@ -82,8 +82,11 @@ def test_hostile_titles_stay_inert(browser, hostile_server):
     assert dialogs == []
     assert frame.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
     assert frame.locator("script:text('xss')").count() == 0
-    # The panel table holds them as plain text (canvas grid): they are listed, not executed.
+    # The panel table holds them as plain text: they are listed literally, not executed nor rendered as markup.
     expect(page.get_by_text(f"Aspirasi terbuka: {angka(len(HOSTILE))}", exact=False)).to_be_visible()
+    table = page.locator(".st-key-peta_terbuka")
+    for title in ("<img src=x onerror=alert('xss-img')>", "</script><script>alert('xss-script')</script>"):
+        expect(table).to_contain_text(title)
     context.close()
 
 
