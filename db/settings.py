@@ -95,6 +95,8 @@ def login_window_minutes() -> int:
 def login_parallel() -> int:
     """Password verifications (Argon2id, 64 MiB each) run at once per process (``KULAKAN_LOGIN_PARALEL``, 2)."""
     return max(1, int(os.environ.get("KULAKAN_LOGIN_PARALEL", "2")))
+
+
 def foto_dir() -> Path:
     """Where photo bytes live (``KULAKAN_FOTO_DIR``, default ``data/foto/``), content-addressed by SHA-256.
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import folium
 import folium.elements
 import folium.plugins
+from branca.element import MacroElement
+from jinja2 import Template
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "static" / "vendor"
@@ -80,6 +82,24 @@ HEAT = Bundle(
     other=("LICENSE",),
 )
 BUNDLES: tuple[Bundle, ...] = (LEAFLET, MARKERCLUSTER, HEAT)
+
+
+class PluginAssets(folium.elements.JSCSSMixin, MacroElement):
+    """The scripts/styles of every point-layer plugin (cluster, heat), attached to the base map.
+
+    streamlit-folium loads only the assets of the map it is given, once, when its frame first
+    renders; layers passed later through ``feature_group_to_add`` (a heat map chosen after the
+    first draw) bring no scripts of their own. Attaching the plugins to the base map makes
+    ``L.markerClusterGroup`` and ``L.heatLayer`` exist in the frame whatever layer comes next.
+    """
+
+    _template = Template("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PluginAssets"
+        self.default_js = [*MARKERCLUSTER.js_links(), *HEAT.js_links()]
+        self.default_css = [*MARKERCLUSTER.css_links(), *HEAT.css_links()]
 
 
 def expected_stamp() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -27,10 +28,11 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
-from shapely.geometry import mapping
+from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.ops import polylabel
 
 from db.format import angka_ringkas
-from geo.assets import use_local_assets
+from geo.assets import PluginAssets, use_local_assets
 from geo.boundaries import load_boundaries
 
 # ColorBrewer YlOrRd, 5 classes: sequential, light = low, dark = high; readable on a projector.
@@ -40,6 +42,10 @@ BORDER = "#ffffff"
 OUTLINE = "#343a40"
 OUTLINE_PANE = "batas_kecamatan"  # above polygons (overlayPane 400), below labels (600)
 MISSING = "-"
+# Point clusters and heat use blues/purples, distinct from the yellow-orange-red choropleth.
+CLUSTER_RING = "rgba(106, 81, 163, 0.35)"
+CLUSTER_FILL = "rgba(63, 0, 125, 0.85)"
+HEAT_GRADIENT = {0.2: "#c6dbef", 0.45: "#6baed6", 0.7: "#2171b5", 0.85: "#54278f", 1.0: "#3f007d"}
 
 # Colour of an aspirasi point by status code (db/domain.py STATUS_ASPIRASI): open = warm.
 STATUS_COLORS: dict[str, str] = {
@@ -59,34 +65,52 @@ _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">Kontributor OpenStreetMap</a>'
 
-# Styles for the map document: background without tiles, small haloed labels, big tooltips.
+# Styles for the map document: background without tiles, haloed labels, big tooltips, and a frame
+# that fills its iframe (the page sizes the iframe from the viewport, see ui/components.folium_map).
+LABEL_PANE = "kulakan_label"  # above markers/clusters (600), below tooltips (650)
 _MAP_CSS = f"""<style>
+  html, body {{ margin: 0; height: 100%; overflow: hidden; }}
+  #map_div {{ height: 100vh !important; }}
   div.leaflet-container {{ background: {BACKGROUND}; }}  /* beats leaflet.css, loaded later */
   .kulakan-label {{ background: none; border: none; }}
-  .kulakan-label div {{
-    position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
-    font: 600 11px/1.1 system-ui, sans-serif; color: #212529; pointer-events: none;
-    text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;
+  .kulakan-label .nama {{
+    position: absolute; transform: translate(-50%, -50%); white-space: nowrap; text-align: center;
+    font: 600 11px/1.15 system-ui, sans-serif; color: #212529; pointer-events: none;
+    text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff;
   }}
-  .kulakan-label.kecamatan div {{ font-size: 13px; text-transform: uppercase; }}
-  /* Small kelurahan are labelled only when zoomed in, so the names never pile up. */
-  .kz-lt13 .kulakan-label.min13, .kz-lt14 .kulakan-label.min13, .kz-lt14 .kulakan-label.min14 {{ display: none; }}
+  .kulakan-label .garis {{
+    position: absolute; left: 0; top: 0; height: 1px; background: #343a40; transform-origin: 0 50%;
+    pointer-events: none; display: none;
+  }}
+  .kulakan-label .titik {{
+    position: absolute; left: -2px; top: -2px; width: 4px; height: 4px; border-radius: 2px;
+    background: #343a40; pointer-events: none; display: none;
+  }}
   .foliumtooltip {{ font-size: 14px; }}
+  canvas.leaflet-heatmap-layer {{ z-index: 1; }}  /* over the choropleth's SVG in the overlay pane */
+  /* Clusters in blue/purple: never mistaken for the yellow-red choropleth classes. */
+  div.leaflet-container .marker-cluster-small, div.leaflet-container .marker-cluster-medium,
+  div.leaflet-container .marker-cluster-large {{ background-color: {CLUSTER_RING}; }}
+  div.leaflet-container .marker-cluster-small div, div.leaflet-container .marker-cluster-medium div,
+  div.leaflet-container .marker-cluster-large div {{ background-color: {CLUSTER_FILL}; color: #fff; }}
 </style>"""
 
 # Label marker for a GeoJSON point: the text is the html-escaped property (see safe_props),
-# inserted into fixed markup; never clickable, so clicks reach the polygon underneath.
+# inserted into fixed markup; never clickable, so clicks reach the polygon underneath. The
+# layout script (LabelLayout) sizes and places each label without overlaps.
 _LABEL_POINT_TO_LAYER = """function (feature, latlng) {
     return L.marker(latlng, {
         icon: L.divIcon({
-            className: "kulakan-label " + feature.properties.tingkat + " min" + feature.properties.minzoom,
-            html: "<div>" + feature.properties.nama + "</div>",
+            className: "kulakan-label " + feature.properties.tingkat,
+            html: '<i class="garis"></i><i class="titik"></i><div class="nama" data-kode="' + feature.properties.kode +
+                '">' + feature.properties.nama + "</div>",
             iconSize: null
         }),
+        pane: "LABEL_PANE",
         interactive: false,
         keyboard: false
     });
-}"""
+}""".replace("LABEL_PANE", LABEL_PANE)
 
 # FastMarkerCluster callback: row = [lat, lon, colour, id]; colour is a validated hex code
 # and id a number, so no user text reaches the map. `feature` makes a click return the id.
@@ -230,7 +254,7 @@ def base_map(
         max_lat=max_lat + pad,
         min_lon=min_lon - pad,
         max_lon=max_lon + pad,
-        control_scale=True,
+        control_scale=False,  # Leaflet's default adds miles/feet: MetricScale draws km/m only
         height=height,
         width=width,
     )
@@ -238,16 +262,19 @@ def base_map(
     # Fractional zoom lets fitBounds fill the frame (projector) instead of snapping a level out.
     m.options.update(min_zoom=11, max_zoom=18, zoom_snap=0.25, zoom_delta=0.5)
     use_local_assets(m)
+    PluginAssets().add_to(m)  # heat/cluster scripts in the frame from the first draw
     m.get_root().header.add_child(folium.Element(_MAP_CSS), name="kulakan_css")
+    MetricScale().add_to(m)
     if basemap:
         folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False).add_to(m)
     if outlines:
         folium.map.CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
         kecamatan_outline_layer(pane=OUTLINE_PANE).add_to(m)
+    fit = [[min_lat, min_lon], [max_lat, max_lon]]
     if labels:
-        label_layer().add_to(m)
-        ZoomClasses().add_to(m)
-    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+        folium.map.CustomPane(LABEL_PANE, z_index=640, pointer_events=False).add_to(m)
+        LabelLayout(label_layer().add_to(m)).add_to(m)
+    FitOnResize(fit).add_to(m)  # fits now and on every resize (instead of folium's animated fit_bounds)
     return m
 
 
@@ -350,49 +377,223 @@ def kecamatan_outline_layer(pane: str | None = None) -> folium.GeoJson:
     )
 
 
-def _label_min_zoom(area_km2: float) -> int:
-    """Zoom from which a label shows: large kelurahan always, small ones only zoomed in."""
-    if area_km2 >= 1.2:
-        return 12
-    return 13 if area_km2 >= 0.6 else 14
+def label_point(geometry: Polygon | MultiPolygon) -> tuple[float, float]:
+    """(lon, lat) of the pole of inaccessibility of the largest part: the point deepest inside
+    the polygon, where a label has the most room (a centroid can fall outside a crescent)."""
+    part = max(geometry.geoms, key=lambda g: g.area) if isinstance(geometry, MultiPolygon) else geometry
+    pt = polylabel(part, tolerance=1e-5)
+    return float(pt.x), float(pt.y)
 
 
-class ZoomClasses(MacroElement):
-    """Marks the map container with kz-lt13 / kz-lt14 below those zooms (drives label CSS)."""
+def short_name(nama: str) -> str:
+    """Abbreviation used when the full name finds no free room: "Gading Kasri" -> "G. Kasri",
+    "Bandungrejosari" -> "Bandungrj."; short names stay as they are."""
+    words = nama.split()
+    if len(words) > 1:
+        return " ".join(w[0] + "." for w in words[:-1]) + " " + words[-1]
+    return nama if len(nama) <= 9 else nama[:8] + "."
+
+
+class MetricScale(MacroElement):
+    """Leaflet scale bar in km/m only (Indonesia uses the metric system)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function (map) {
-            function mark() {
-                var z = map.getZoom(), c = map.getContainer();
-                c.classList.toggle("kz-lt13", z < 13);
-                c.classList.toggle("kz-lt14", z < 14);
-            }
-            map.on("zoomend", mark);
-            mark();
-        })({{ this._parent.get_name() }});
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
 
-def label_layer(level: Literal["kelurahan", "kecamatan"] = "kelurahan") -> folium.GeoJson:
-    """Small text labels (official names) at the label points, as a GeoJson of points.
+class FitOnResize(MacroElement):
+    """Fit the map to its bounds now and whenever its frame changes size (a tab or expander
+    shown, the viewport-sized iframe resized) until the user pans or zooms.
 
-    Each point becomes a non-interactive L.marker with an L.divIcon; the name is
-    html-escaped in the properties and only ever concatenated into fixed markup.
+    Leaflet measures a hidden frame as 0 px and fits the city into that; a ResizeObserver on
+    the container calls invalidateSize + fitBounds once there is room.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, bounds) {
+            var c = map.getContainer(), moved = false, hidden = false;
+            map.on("dragstart", function () { moved = true; });
+            ["wheel", "dblclick", "keydown", "touchstart"].forEach(function (ev) {
+                c.addEventListener(ev, function () { moved = true; }, {passive: true});
+            });
+            c.addEventListener("click", function (e) {
+                if (e.target.closest && e.target.closest(".leaflet-control-zoom")) { moved = true; }
+            });
+            function fit() {
+                if (c.clientWidth < 10 || c.clientHeight < 10) { hidden = true; return; }
+                map.invalidateSize(false);
+                // Never animated: a zoom animation started while the frame is hidden or off screen
+                // (animation frames throttled) ends late and puts back the zoom of the old size.
+                if (!moved || hidden) { map.fitBounds(bounds, {animate: false, reset: true}); }
+                hidden = false;
+            }
+            if (window.ResizeObserver) { new ResizeObserver(fit).observe(c); }
+            window.addEventListener("resize", fit);
+            fit();
+        })({{ this._parent.get_name() }}, {{ this.bounds }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitOnResize"
+        self.bounds = json.dumps(bounds)
+
+
+# Label placement in the frame, rerun on every zoom, pan and resize: font scaled to the zoom, each
+# label at its polygon's pole of inaccessibility if free, else the nearest free spot (same or
+# smaller font, then the abbreviation) with a leader line to its polygon. Smaller kelurahan are
+# placed first (they have the least room). Only labels whose point is in view are shown.
+_LABEL_LAYOUT_JS = """
+(function (map, layer) {
+    var ctx = document.createElement("canvas").getContext("2d"), scratch = document.createElement("div");
+    var GAP = 2, MIN_FONT = 9;
+    // Search order: full name near its point, the abbreviation near its point, then farther out.
+    var NEAR = [0, 4, 8], FAR = [12, 18, 25, 33, 42, 52, 63, 75, 88, 102, 118, 135, 155];
+    var PHASES = [[NEAR, "nama"], [NEAR, "singkat"], [FAR, "nama"], [FAR, "singkat"]];
+    var DIRS = [];
+    for (var k = 0; k < 16; k++) { DIRS.push([Math.cos(k * Math.PI / 8), Math.sin(k * Math.PI / 8)]); }
+    DIRS.sort(function (a, b) { return Math.abs(a[1]) - Math.abs(b[1]); });  // sideways first: labels are wide
+    function plain(s) { scratch.innerHTML = s; return scratch.textContent; }
+    function measure(text, fs) {
+        ctx.font = "600 " + fs + "px system-ui, sans-serif";
+        return {w: Math.ceil(ctx.measureText(plain(text)).width) + 4, h: Math.ceil(fs * 1.15) + 2};
+    }
+    function clash(b, placed) {
+        for (var i = 0; i < placed.length; i++) {
+            var q = placed[i];
+            if (b.x < q.x + q.w + GAP && q.x < b.x + b.w + GAP && b.y < q.y + q.h + GAP && q.y < b.y + b.h + GAP) {
+                return true;
+            }
+        }
+        return false;
+    }
+    function layout() {
+        var size = map.getSize();
+        if (size.x < 10 || size.y < 10) { return; }
+        var fs0 = Math.max(10, Math.min(16, Math.round(11 + (map.getZoom() - 12.5) * 1.5)));
+        var styles = [];
+        [fs0, fs0 - 1, fs0 - 2].forEach(function (fs) { if (fs >= MIN_FONT) { styles.push([fs, "nama"]); } });
+        [fs0 - 1, fs0 - 2].forEach(function (fs) { if (fs >= MIN_FONT) { styles.push([fs, "singkat"]); } });
+        var items = [];
+        layer.eachLayer(function (mk) {
+            var el = mk.getElement();
+            if (!el) { return; }
+            var p = map.latLngToContainerPoint(mk.getLatLng());
+            var inView = p.x >= 0 && p.y >= 0 && p.x <= size.x && p.y <= size.y;
+            el.style.display = inView ? "" : "none";
+            if (inView) { items.push({el: el, p: p, pr: mk.feature.properties}); }
+        });
+        items.sort(function (a, b) { return a.pr.luas - b.pr.luas; });
+        var placed = [];
+        items.forEach(function (it) {
+            var best = null;
+            search:
+            for (var ph = 0; ph < PHASES.length; ph++) {
+                var radii = PHASES[ph][0], sts = styles.filter(function (st) { return st[1] === PHASES[ph][1]; });
+                for (var r = 0; r < radii.length; r++) {
+                    for (var s = 0; s < sts.length; s++) {
+                        var fs = sts[s][0], text = it.pr[sts[s][1]], m = measure(text, fs);
+                        var dirs = radii[r] === 0 ? [[0, 0]] : DIRS;
+                        for (var d = 0; d < dirs.length; d++) {
+                            var dx = Math.round(dirs[d][0] * (radii[r] + (radii[r] ? m.w / 2 : 0)));
+                            var dy = Math.round(dirs[d][1] * (radii[r] + (radii[r] ? m.h / 2 : 0)));
+                            var b = {x: it.p.x + dx - m.w / 2, y: it.p.y + dy - m.h / 2, w: m.w, h: m.h};
+                            if (b.x < 1 || b.y < 1 || b.x + b.w > size.x - 1 || b.y + b.h > size.y - 1) { continue; }
+                            if (!clash(b, placed)) {
+                                best = {b: b, dx: dx, dy: dy, fs: fs, text: text, r: radii[r]};
+                                break search;
+                            }
+                        }
+                    }
+                }
+            }
+            if (!best) {  // no free room at all: smallest abbreviation on its point
+                var last = styles[styles.length - 1], mm = measure(it.pr[last[1]], last[0]);
+                best = {b: {x: it.p.x - mm.w / 2, y: it.p.y - mm.h / 2, w: mm.w, h: mm.h}, dx: 0, dy: 0,
+                        fs: last[0], text: it.pr[last[1]], r: 0};
+            }
+            placed.push(best.b);
+            var div = it.el.querySelector(".nama"), line = it.el.querySelector(".garis");
+            var dot = it.el.querySelector(".titik");
+            if (div.getAttribute("data-teks") !== best.text) {
+                div.innerHTML = best.text;  // an html-escaped property, as in the marker markup
+                div.setAttribute("data-teks", best.text);
+            }
+            div.title = "";
+            div.style.fontSize = best.fs + "px";
+            div.style.width = best.b.w + "px";
+            div.style.left = best.dx + "px";
+            div.style.top = best.dy + "px";
+            var far = best.r >= 8;
+            line.style.display = dot.style.display = far ? "block" : "none";
+            if (far) {
+                var len = Math.sqrt(best.dx * best.dx + best.dy * best.dy);
+                var shrink = Math.max(0, len - Math.min(best.b.w, best.b.h) / 2);
+                line.style.width = shrink + "px";
+                line.style.transform = "rotate(" + Math.atan2(best.dy, best.dx) + "rad)";
+            }
+        });
+        var c = map.getContainer();
+        c.setAttribute("data-label-layout", String(Number(c.getAttribute("data-label-layout") || 0) + 1));
+    }
+    var pending = false;
+    function schedule() {
+        if (pending) { return; }
+        pending = true;
+        requestAnimationFrame(function () { pending = false; layout(); });
+    }
+    map.on("zoomend moveend resize viewreset", schedule);
+    schedule();
+})
+"""
+
+
+class LabelLayout(MacroElement):
+    """Collision-aware placement of the kelurahan labels of ``layer`` (see _LABEL_LAYOUT_JS)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        + _LABEL_LAYOUT_JS
+        + "({{ this._parent.get_name() }}, {{ this.layer.get_name() }});{% endmacro %}"
+    )
+
+    def __init__(self, layer: folium.GeoJson):
+        super().__init__()
+        self._name = "LabelLayout"
+        self.layer = layer
+
+
+def label_layer(level: Literal["kelurahan", "kecamatan"] = "kelurahan") -> folium.GeoJson:
+    """Text labels (official names) at each polygon's pole of inaccessibility, as a GeoJson of points.
+
+    Each point becomes a non-interactive L.marker with an L.divIcon in the label pane (above
+    point clusters); the name and its abbreviation are html-escaped in the properties and only
+    ever put into fixed markup. LabelLayout sizes and places them without overlaps.
     """
     b = load_boundaries()
     gdf = b.kelurahan if level == "kelurahan" else b.kecamatan
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row.label_lon, row.label_lat]},
-            "properties": safe_props(
-                {"kode": kode, "nama": row.nama, "tingkat": level, "minzoom": _label_min_zoom(row.area_km2)}
-            ),
+    features = []
+    for kode, row in gdf.iterrows():
+        lon, lat = label_point(row.geometry)
+        props = {
+            "kode": kode,
+            "nama": row.nama,
+            "singkat": short_name(row.nama),
+            "tingkat": level,
+            "luas": round(float(row.geometry.area) * 1e6, 1),
         }
-        for kode, row in gdf.iterrows()
-    ]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": safe_props(props),
+            }
+        )
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=f"Nama {level}",
@@ -467,6 +668,7 @@ def points_layer(
             radius=18,
             blur=15,
             min_opacity=0.35,
+            gradient=HEAT_GRADIENT,
             control=False,
         )
     elif mode == "cluster":

@@ -16,6 +16,8 @@ from geo.assets import assets_installed
 from ui.format import angka, persen, tanggal
 
 MAP_HEIGHT = 560
+# Projector rule (DESIGN.md 4b): the big maps take at least 65 % of the viewport height.
+VIEWPORT_HEIGHT = "max(68vh, 420px)"
 
 
 def header(title: str, subtitle: str, demo: dict | None) -> None:
@@ -52,26 +54,38 @@ class MapClick:
 
 
 def folium_map(m: folium.Map, *, key: str, layers: list[folium.FeatureGroup] | None = None,
-               height: int = MAP_HEIGHT) -> MapClick:  # fmt: skip
+               height: int = MAP_HEIGHT, viewport_height: str | None = None) -> MapClick:  # fmt: skip
     """Render a map and report the user's last click.
 
     Only clicks are returned to Python, so panning and zooming never rerun the app; changing
     layers travel in ``layers`` while the base map stays identical across reruns.
+
+    ``viewport_height``: a CSS height (e.g. ``VIEWPORT_HEIGHT``) that overrides the pixel
+    ``height`` of the map's iframe, so the map follows the screen; the map document fills
+    its iframe and refits on resize (geo.maps.FitOnResize). st_folium only takes pixels.
     """
     if not assets_installed():
         st.error("Aset peta (Leaflet) belum terpasang. Jalankan `make run` atau `bash scripts/install_assets.sh`.")
         return MapClick(None, None)
-    returned = (
-        st_folium(
-            m,
-            key=key,
-            height=height,
-            use_container_width=True,
-            returned_objects=["last_active_drawing", "last_object_clicked"],
-            feature_group_to_add=layers,
+    box = st.container(key=f"kulakan_peta_{key}")
+    if viewport_height:
+        # Only CSS, no user text. The iframe is the streamlit-folium component inside this container.
+        st.html(
+            f"<style>.st-key-kulakan_peta_{key} iframe[title='streamlit_folium.st_folium']"
+            f" {{ height: {viewport_height} !important; }}</style>"
         )
-        or {}
-    )
+    with box:
+        returned = (
+            st_folium(
+                m,
+                key=key,
+                height=height,
+                use_container_width=True,
+                returned_objects=["last_active_drawing", "last_object_clicked"],
+                feature_group_to_add=layers,
+            )
+            or {}
+        )
     where = returned.get("last_object_clicked")
     token = f"{where.get('lat')},{where.get('lng')}" if isinstance(where, dict) else None
     return MapClick(maps.kelurahan_from_click(returned.get("last_active_drawing")), token)
@@ -85,7 +99,7 @@ def choropleth(counts: pd.DataFrame, *, column: str, label: str, key: str, note:
     layer = maps.layer_group(maps.choropleth_layer(values, label=label, extra=extra))
     map_col, legend_col = st.columns([5, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key=key, layers=[layer]).kelurahan
+        clicked = folium_map(maps.base_map(), key=key, layers=[layer], viewport_height=VIEWPORT_HEIGHT).kelurahan
     with legend_col:
         legend(maps.legend_entries(values), label, note)
         if clicked and clicked in counts.index:

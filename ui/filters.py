@@ -22,9 +22,18 @@ KEYS = ("kec", "kel", "kat", "keadaan", "status", "sumber", "opd", "kanal", "dar
 KEYS += ("ukur", "pdari", "psampai")  # an OPD performance measure and its period (links from Kinerja OPD)
 
 
+# The empty value of each filter widget: setting it clears the widget AND its query parameter.
+# (Popping the state is not enough: a bound widget reads its old value back from the address
+# bar, and a bound query parameter cannot be deleted directly.)
+EMPTY: dict[str, object] = {
+    "kec": [], "kel": [], "kat": [], "keadaan": None, "status": [], "sumber": [], "opd": [],
+    "kanal": [], "dari": None, "sampai": None, "rembuk": None, "q": "",
+}  # fmt: skip
+
+
 def _reset() -> None:
     for key in KEYS:
-        st.session_state.pop(key, None)
+        st.session_state[key] = EMPTY[key]
 
 
 def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel", bind=None) -> tuple[list, list]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 
 import folium
 import pandas as pd
@@ -15,7 +17,7 @@ from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, lacak
 from ui import foto as foto_ui
-from ui.components import MapClick, folium_map, legend
+from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
 from ui.format import angka, tanggal
 
 POINT_CAP = 5000
@@ -96,6 +98,39 @@ def layers_for(
     return [maps.layer_group(*layers)]
 
 
+# Layout of the map and its panel (DESIGN.md 4b): side by side from 1280 px (the panel scrolls
+# within the map's height), stacked on narrower screens; the panel's tables wrap their text
+# in fixed columns, so nothing is clipped and they never scroll sideways. CSS only, no data.
+PANEL_CSS = """<style>
+@media (max-width: 1279.98px) {
+  .st-key-peta_tata [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  .st-key-peta_tata [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+    flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important;
+  }
+}
+@media (min-width: 1280px) {
+  .st-key-peta_panel { max-height: calc(max(68vh, 420px) + 4rem); overflow-y: auto; overflow-x: hidden; }
+}
+.st-key-peta_panel [data-testid="stTable"] { overflow-x: hidden; }
+.st-key-peta_panel table { table-layout: fixed; width: 100%; }
+.st-key-peta_panel th, .st-key-peta_panel td, .st-key-peta_panel th *, .st-key-peta_panel td * {
+  white-space: normal !important; overflow-wrap: anywhere !important; text-overflow: clip !important;
+}
+.st-key-peta_panel th, .st-key-peta_panel td { padding: .2rem .25rem !important; font-size: .8rem; }
+.st-key-peta_terbuka th:nth-child(1) { width: 37%; }
+.st-key-peta_terbuka th:nth-child(2) { width: 22%; }
+.st-key-peta_terbuka th:nth-child(3) { width: 17%; }
+.st-key-peta_terbuka th:nth-child(4) { width: 24%; }
+</style>"""
+EMPTY_TABLE = "Belum ada aspirasi yang cocok dengan filter di kelurahan ini."
+
+
+def tooltip_extra(df: pd.DataFrame, metrik_label: str) -> dict[str, pd.Series]:
+    """Extra tooltip rows beside the coloured metric, without repeating the metric itself."""
+    extra = {"Jumlah aspirasi": df["jumlah"], "Terbuka": df["terbuka"]}
+    return {label: series for label, series in extra.items() if label != metrik_label}
+
+
 @st.fragment
 def map_and_panel(
     f: AspirasiFilter, metrik: peta.Metrik, titik: str, basemap: bool, key: tuple, today: dt.date
@@ -106,12 +141,16 @@ def map_and_panel(
     detail = detail_points(key, f, selected, today) if selected else None
     pts = points(key, f, POINT_CAP) if titik != "sembunyi" else peta.Titik(pd.DataFrame(), 0, False)
     fmt = maps.format_angka
-    extra = {"Jumlah aspirasi": df["jumlah"], "Terbuka": df["terbuka"]}
-    layers = layers_for(df[metrik.kode], metrik.label, fmt, titik, pts, detail, extra)
+    layers = layers_for(df[metrik.kode], metrik.label, fmt, titik, pts, detail, tooltip_extra(df, metrik.label))
 
-    map_col, side = st.columns([3, 2], gap="medium")
+    st.html(PANEL_CSS)
+    with st.container(key="peta_tata"):
+        map_col, side = st.columns([3, 2], gap="medium")
     with map_col:
-        clicked = folium_map(maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers)
+        clicked = folium_map(
+            maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers,
+            viewport_height=VIEWPORT_HEIGHT,
+        )  # fmt: skip
         if pts.sampled:
             st.caption(
                 f"Titik: sampel merata {angka(len(pts.data))} dari {angka(pts.total)} aspirasi berlokasi. "
@@ -121,12 +160,35 @@ def map_and_panel(
             st.caption(f"Titik: {angka(pts.total)} aspirasi berlokasi.")
     if selected_after_click(clicked, st.session_state) != selected:
         st.rerun(scope="fragment")
-    with side:
+    with side, st.container(key="peta_panel"):
         legend(maps.legend_entries(df[metrik.kode]), metrik.label, metrik.definisi)
         if selected:
             kelurahan_panel(panel(key, f, selected, today))
         else:
             st.info("Klik sebuah kelurahan di peta untuk melihat rinciannya.", icon=":material/touch_app:")
+
+
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_markdown(value: object) -> str:
+    """Text shown literally where Streamlit renders Markdown (st.table cells): every ASCII
+    punctuation character is backslash-escaped, so citizen text can't make links, images,
+    emphasis, colours (``:red[...]``), icons or math. HTML is never rendered there anyway."""
+    return _MD_PUNCT.sub(r"\\\1", str(value))
+
+
+def _table(df: pd.DataFrame, key: str | None = None) -> None:
+    """A small table whose cells wrap (never clipped, no sideways scroll), or a clear empty state.
+
+    st.table renders each cell as Markdown: every cell goes through plain_markdown first.
+    """
+    if df.empty:
+        st.caption(EMPTY_TABLE)
+        return
+    shown = df.apply(lambda col: col.map(angka) if pd.api.types.is_numeric_dtype(col) else col.map(plain_markdown))
+    with st.container(key=key) if key else contextlib.nullcontext():
+        st.table(shown, hide_index=True)
 
 
 def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
@@ -136,20 +198,30 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
     head.subheader(f"{p.nama}")
     head.button("Tutup", key="tutup_panel", on_click=lambda: st.session_state.pop(SELECTED_KEY, None))
     st.caption(f"Kecamatan {p.kecamatan} · kode {p.kode}")
-    c1, c2 = st.columns(2)
-    c1.metric("Rembuk terakhir", tanggal(p.rembuk_terakhir, with_weekday=False))
-    c2.metric("Rembuk berikutnya", tanggal(p.rembuk_berikutnya, with_weekday=False) if p.rembuk_berikutnya else "–")
+    # Plain lines, not st.metric: a metric cuts long dates ("26 September 2…") in a narrow panel.
+    berikutnya = tanggal(p.rembuk_berikutnya, with_weekday=False) if p.rembuk_berikutnya else "belum dijadwalkan"
+    terakhir = tanggal(p.rembuk_terakhir, with_weekday=False) if p.rembuk_terakhir else "belum pernah"
+    st.markdown(f"Rembuk terakhir: **{terakhir}**  \nRembuk berikutnya: **{berikutnya}**")
     st.markdown(f"**Aspirasi terbuka: {angka(p.terbuka_total)}** (tertua lebih dulu)")
     if p.terbuka.empty:
         st.caption("Tidak ada aspirasi terbuka yang cocok dengan filter.")
     else:
-        st.dataframe(
-            p.terbuka[["Nomor", "Judul", "Kategori", "OPD", "Umur (hari)", "Status"]],
-            hide_index=True,
-            height=260,
+        t = p.terbuka
+        shown = pd.DataFrame(
+            {
+                "Aspirasi": t["Nomor"] + " · " + t["Judul"],
+                "Kategori · OPD": t["Kategori"] + " · " + t["OPD"].fillna("–"),
+                "Umur (hari)": t["Umur (hari)"].map(angka),
+                "Status": t["Status"],
+            }
         )
+        _table(shown, key="peta_terbuka")
+        if p.terbuka_total > len(shown):
+            st.caption(f"Menampilkan {angka(len(shown))} tertua dari {angka(p.terbuka_total)}.")
         foto_ui.panel_thumbnails(p.terbuka["Nomor"].tolist())  # issue 15
     lacak.panel_belum_beres(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
-    tab_kat.dataframe(p.per_kategori, hide_index=True)
-    tab_status.dataframe(p.per_status, hide_index=True)
+    with tab_kat:
+        _table(p.per_kategori)
+    with tab_status:
+        _table(p.per_status)
