@@ -25,7 +25,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, delete, func, insert, literal, select, update
@@ -35,6 +34,7 @@ from db.auth import Actor, AksesDitolak
 from db.domain import STATUS_ASPIRASI, STATUS_JANJI
 from db.engine import write_lock
 from db.format import tanggal
+from db.format import waktu as waktu_indonesia
 from db.kalender import today as city_today
 from db.schema import (
     AppMeta,
@@ -53,7 +53,6 @@ from db.schema import (
     RembukKelurahan,
     utcnow,
 )
-from db.settings import timezone_name
 
 TOKEN_BYTES = 32  # 256 bits of randomness (the issue asks for at least 128)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # what token_urlsafe(32) produces
@@ -345,11 +344,8 @@ def foto_sesudah(conn, aspirasi_id: int, limit: int = 6) -> list[FotoSesudah]:
 
 
 def waktu_wib(waktu: dt.datetime) -> str:
-    """'Jumat, 20 November 2026, 09.15 WIB' (stored UTC; SQLite gives it back without a zone)."""
-    if waktu.tzinfo is None:
-        waktu = waktu.replace(tzinfo=dt.UTC)
-    lokal = waktu.astimezone(ZoneInfo(timezone_name()))
-    return f"{tanggal(lokal.date())}, {lokal:%H.%M} WIB"
+    """'Jumat, 20 November 2026 09.15 WIB': the one WIB formatter (db.format.waktu)."""
+    return waktu_indonesia(waktu)
 
 
 def _riwayat(conn, a) -> list[Langkah]:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from db.format import batas_hari
 from db.schema import Aspirasi, AspirasiRiwayat, Kategori
-from db.settings import timezone_name
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,7 @@ def _sla():
 
 def awal_hari_utc(day: dt.date) -> dt.datetime:
     """Midnight of ``day`` in the city (WIB) as a UTC datetime (timestamps are stored in UTC)."""
-    local = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone_name()))
-    return local.astimezone(dt.UTC)
+    return batas_hari(day, None)[0]
 
 
 def lewat_tenggat(today: dt.date) -> ColumnElement[bool]:

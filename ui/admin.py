@@ -165,7 +165,7 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
         st.dataframe(view, hide_index=True, width="stretch")
         labels = {int(r.id): f"{r.username} · masuk {_wib(r.dibuat)}" for r in df.itertuples()}
         pilih = st.multiselect("Sesi yang akan dicabut", list(labels), format_func=labels.get, key="adm_sesi",
-                               placeholder="Pilih sesi")  # fmt: skip
+                               placeholder="Pilih sesi", select_all=False)  # fmt: skip
         st.button("Cabut sesi terpilih", key="adm_sesi_cabut", disabled=not pilih, on_click=cabut)
 
     st.subheader("Pembatasan login")
@@ -192,5 +192,5 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
     )
     labels = {r.kunci: f"{_JENIS_THROTTLE.get(r.jenis, r.jenis)}: {r.label}" for r in tf.itertuples()}
     pilih = st.multiselect("Pembatasan yang akan dihapus", list(labels), format_func=labels.get, key="adm_thr",
-                           placeholder="Pilih pembatasan")  # fmt: skip
+                           placeholder="Pilih pembatasan", select_all=False)  # fmt: skip
     st.button("Hapus pembatasan terpilih", key="adm_thr_hapus", disabled=not pilih, on_click=hapus)

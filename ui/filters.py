@@ -28,6 +28,7 @@ KEYS += ("ukur", "pdari", "psampai")  # an OPD performance measure and its perio
 EMPTY: dict[str, object] = {
     "kec": [], "kel": [], "kat": [], "keadaan": None, "status": [], "sumber": [], "opd": [],
     "kanal": [], "dari": None, "sampai": None, "rembuk": None, "q": "",
+    "ukur": None, "pdari": None, "psampai": None,
 }  # fmt: skip
 
 
@@ -45,6 +46,7 @@ def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel
         key=kec_key,
         bind=bind,
         placeholder="Semua kecamatan",
+        select_all=False,
     )
     kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
     kel = st.multiselect(
@@ -54,6 +56,7 @@ def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel
         key=kel_key,
         bind=bind,
         placeholder="Semua kelurahan",
+        select_all=False,
     )
     return kec, kel
 
@@ -88,6 +91,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             key="kat",
             bind="query-params",
             placeholder="Semua kategori",
+            select_all=False,
         )
         keadaan = st.segmented_control(
             "Keadaan",
@@ -104,6 +108,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             key="status",
             bind="query-params",
             placeholder="Semua status",
+            select_all=False,
         )
         sumber = st.pills(
             "Sumber", list(SUMBER), format_func=SUMBER.get, selection_mode="multi", key="sumber", bind="query-params"
@@ -115,9 +120,16 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             key="opd",
             bind="query-params",
             placeholder="Semua OPD",
+            select_all=False,
         )
         kanal = st.multiselect(
-            "Kanal", list(KANAL), format_func=KANAL.get, key="kanal", bind="query-params", placeholder="Semua kanal"
+            "Kanal",
+            list(KANAL),
+            format_func=KANAL.get,
+            key="kanal",
+            bind="query-params",
+            placeholder="Semua kanal",
+            select_all=False,
         )
         left, right = st.columns(2)
         dari = left.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")

@@ -430,6 +430,7 @@ def admin_bukti(actor: Actor) -> None:
             default=[k for k, (_, w) in kat.items() if w],
             format_func=lambda k: kat[k][0],
             placeholder="Tidak ada kategori yang mewajibkan",
+            select_all=False,
         )
         if st.form_submit_button("Simpan bukti foto"):
             try:

@@ -89,6 +89,7 @@ def filter_kinerja(options: FilterOptions, scope: str | None) -> AspirasiFilter:
             key="kkat",
             bind="query-params",
             placeholder="Semua kategori",
+            select_all=False,
         )
     return AspirasiFilter(kecamatan=(scope,) if scope else tuple(kec), kelurahan=tuple(kel), kategori=tuple(kat))
 

@@ -176,8 +176,8 @@ def test_view_shows_timeline_opd_and_linked_janji_without_personal_data(ready_en
 
 
 def test_waktu_wib():
-    assert lacak.waktu_wib(dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC)) == "Jumat, 20 November 2026, 09.15 WIB"
-    assert lacak.waktu_wib(dt.datetime(2026, 11, 19, 17, 30)) == "Jumat, 20 November 2026, 00.30 WIB"  # SQLite
+    assert lacak.waktu_wib(dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC)) == "Jumat, 20 November 2026 09.15 WIB"
+    assert lacak.waktu_wib(dt.datetime(2026, 11, 19, 17, 30)) == "Jumat, 20 November 2026 00.30 WIB"  # SQLite
 
 
 # --- answers -----------------------------------------------------------------------------------------
