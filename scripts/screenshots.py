@@ -79,7 +79,7 @@ def seed(url: str, today: dt.date, sandi: str) -> None:
 def start_app(url: str, today: dt.date, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "KULAKAN_DATABASE_URL": url, "KULAKAN_TODAY": today.isoformat()}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

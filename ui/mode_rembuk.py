@@ -23,7 +23,7 @@ from db.brief_pdf import build_brief_pdf
 from db.foto import brief_foto
 from db.settings import timezone_name
 from geo import maps, rotasi_map
-from ui import data
+from ui import auth, data
 from ui import foto as foto_ui
 from ui.components import folium_map
 from ui.format import angka, tanggal
@@ -306,6 +306,10 @@ def bimtek_html(m: rembuk.ModeRembuk, detail: bool = False) -> str:
 
 
 def diperbarui() -> None:
+    # A projector showing this page is in use: each refresh counts as activity (the login then lasts up to its
+    # maximum age, KULAKAN_SESSION_MAKS_JAM), and a login revoked meanwhile ends the page within one refresh.
+    if auth.current_actor() is None:
+        st.rerun(scope="app")
     st.html(
         f"<div class='mr-updated' data-blok='diperbarui'>Diperbarui {city_now():%H.%M.%S} WIB"
         " · otomatis tiap 5 detik</div>"
