@@ -131,9 +131,9 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             placeholder="Semua kanal",
             select_all=False,
         )
-        left, right = st.columns(2)
-        dari = left.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")
-        sampai = right.date_input("sampai", value=None, key="sampai", bind="query-params", format="DD/MM/YYYY")
+        # One under the other: side by side in the sidebar the placeholder was cut to "dd/mm/y".
+        dari = st.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")
+        sampai = st.date_input("Diterima sampai", value=None, key="sampai", bind="query-params", format="DD/MM/YYYY")
         rembuk = st.selectbox(
             "Diangkat di rembuk",
             list(options.rembuk),
@@ -182,9 +182,8 @@ def ukuran_widgets() -> tuple[str | None, dt.date | None, dt.date | None]:
     st.caption(UKURAN[ukur].definisi)
     if not UKURAN[ukur].periode:
         return ukur, None, None
-    left, right = st.columns(2)
-    dari = left.date_input("Periode dari", value=None, key="pdari", bind="query-params", format="DD/MM/YYYY")
-    sampai = right.date_input("s.d.", value=None, key="psampai", bind="query-params", format="DD/MM/YYYY")
+    dari = st.date_input("Periode dari", value=None, key="pdari", bind="query-params", format="DD/MM/YYYY")
+    sampai = st.date_input("Periode sampai", value=None, key="psampai", bind="query-params", format="DD/MM/YYYY")
     return (
         ukur,
         dari if isinstance(dari, dt.date) else None,

@@ -26,11 +26,12 @@ cols[0].metric("Aspirasi total", angka(k.total), border=True)
 cols[1].metric("Terbuka", angka(k.terbuka), border=True)
 cols[2].metric("Lewat tenggat", angka(k.lewat_tenggat), border=True)
 cols[3].metric("Selesai bulan ini", angka(k.selesai_bulan_ini), border=True)
+# Short label, bare number: the card must read whole on a 1280 px projector beside the menu.
 cols[4].metric(
-    "Median penyelesaian",
-    f"{angka_ringkas(k.median_hari_kerja_selesai)} hari kerja" if k.median_hari_kerja_selesai is not None else "–",
+    "Median hari kerja",
+    angka_ringkas(k.median_hari_kerja_selesai) if k.median_hari_kerja_selesai is not None else "–",
     border=True,
-    help="Median jumlah hari kerja dari diterima sampai berstatus Selesai "
+    help="Median penyelesaian: jumlah hari kerja dari diterima sampai berstatus Selesai "
     "(tanpa akhir pekan, libur nasional dan cuti bersama).",
 )
 
