@@ -203,16 +203,8 @@ def _table(df: pd.DataFrame, columns: dict[str, str], **kwargs) -> None:
 # --------------------------------------------------------------------------- sections
 
 
-# Static CSS (no user text): the five cards' labels wrap instead of ending in "…" on a 1280 px projector.
-LABEL_CSS = (
-    "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *"
-    "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}</style>"
-)
-
-
 def ringkasan_angka(c: bimtek.RingkasanCakupan, n_acara: int) -> None:
-    st.html(LABEL_CSS)
-    cols = st.columns(5)
+    cols = st.columns(5)  # their labels wrap (components.header's page CSS)
     cols[0].metric("Bimtek", angka(n_acara), border=True)
     cols[1].metric("Peserta hadir", angka(c.peserta_hadir), border=True)
     cols[2].metric(

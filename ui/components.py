@@ -20,8 +20,15 @@ MAP_HEIGHT = 560
 VIEWPORT_HEIGHT = "max(68vh, 420px)"
 
 
-# Streamlit's default 6rem above the title is a fifth of a 1280x720 projector: the map gets that room instead.
-_PAGE_CSS = "<style>.stMainBlockContainer{padding-top:1.5rem}</style>"
+# Static CSS (no user text), on every page with a header. Streamlit's default 6rem above the title is a fifth of a
+# 1280x720 projector: the map gets that room instead. Card labels, deltas and link labels wrap instead of ending
+# in "…" in the narrow columns of a 1280 px screen beside the menu.
+_PAGE_CSS = (
+    "<style>.stMainBlockContainer{padding-top:1.5rem}"
+    "[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *, [data-testid='stMetricDelta'] *,"
+    "[data-testid='stPageLink'] *"
+    "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}</style>"
+)
 
 
 def header(title: str, subtitle: str, demo: dict | None) -> None:
