@@ -43,7 +43,7 @@ format: $(VENV)/.dev
 
 ## Everything CI runs: lint, unit, app (AppTest) and browser (Playwright + Chromium) tests on SQLite and PostgreSQL.
 test: $(VENV)/.dev assets chromium postgres nginx lint
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=25
 
 ## Every page x role at 1280x720 and 1920x1080 into build/screenshots/<role>-<page>-<w>x<h>.png (own server, demo data).
 screenshots: $(VENV)/.dev assets chromium
