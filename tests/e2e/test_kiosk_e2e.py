@@ -19,7 +19,7 @@ from tests.conftest import DEMO_TODAY
 from tests.e2e.conftest import login, map_frame, watch_errors
 from tests.e2e.test_mode_rembuk_e2e import writable_server  # noqa: F401  (module fixture: own server, own data)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tampilan, pytest.mark.usefixtures("backend")]
 
 
 class Blip:

@@ -17,7 +17,7 @@ from tests.conftest import DEMO_TODAY
 from tests.e2e.conftest import login, map_frame, watch_errors
 from ui.pages import PAGES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tampilan, pytest.mark.usefixtures("backend")]
 
 SIZES = [(1280, 720), (1920, 1080)]
 

@@ -116,6 +116,7 @@ def _fills_change(frame, old: list[str], timeout: float = 20.0) -> list[str]:
         frame.wait_for_timeout(200)
 
 
+@pytest.mark.tampilan
 @pytest.mark.parametrize("size", VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_map_mode_draws_its_layers(browser, app_server, size):
     from db.peta import METRIK
@@ -180,6 +181,7 @@ _PANEL_CLIP_JS = """() => {
 }"""
 
 
+@pytest.mark.tampilan
 @pytest.mark.parametrize("size", [*VIEWPORTS, (1100, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_drill_down_panel_fits_beside_or_below_the_map(browser, app_server, seeded_engine, size):
     context, page = open_at(browser, app_server.url, size, "/peta")

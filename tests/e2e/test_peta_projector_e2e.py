@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from geo.boundaries import load_boundaries
 from tests.e2e.mapcheck import VIEWPORTS, assert_labels_readable, extent, map_frame, open_at
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tampilan, pytest.mark.usefixtures("backend")]
 
 IDS = [f"{w}x{h}" for w, h in VIEWPORTS]
 
