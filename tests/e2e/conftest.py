@@ -163,6 +163,10 @@ class BrowserErrors:
         pg.on("response", self._response)
 
     def _console(self, msg) -> None:
+        # Chromium reports a ResizeObserver that re-measured within one frame as an "error" event; the spec calls it
+        # a notification that no content was lost (WICG/resize-observer#38), so it is not the app failing.
+        if "ResizeObserver loop completed with undelivered notifications" in msg.text:
+            return
         if msg.type == "error" and not _STREAMLIT_PROBE.search(msg.location.get("url", "")):
             self.errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
 
