@@ -79,7 +79,7 @@ CSS = """<style>
 .mr-bimtek .v{font-size:max(48px,6.7vh);font-weight:800;line-height:1.05;color:#000}
 .mr-bimtek .l{font-size:max(20px,2.8vh);font-weight:600;color:#222}
 .mr-updated{font-size:max(20px,2.6vh);color:#222;text-align:right}
-iframe[title='streamlit_folium.st_folium']{height:max(260px,calc(75vh - 195px)) !important}
+iframe[title='streamlit_folium.st_folium']{height:max(260px,calc(72vh - 195px)) !important}
 </style>"""
 # Inside the map frame: the map fills the frame, whose height the page's CSS above sets from the viewport.
 MAP_CSS = "<style>#map_div{height:100vh !important}</style>"
