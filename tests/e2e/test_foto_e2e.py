@@ -21,7 +21,9 @@ from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.dbutil import database
 from tests.e2e.conftest import AppServer, map_frame, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+# The second test closes the aspiration the first one recorded (one database and server per module): the whole
+# module runs on one xdist worker, in order.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("foto_e2e"), pytest.mark.usefixtures("backend")]
 JUDUL = "Saluran tersumbat sampah dekat musala (uji foto)"
 
 
