@@ -236,6 +236,21 @@ def new_page(browser, base_url: str, username: str | None = "staf.uji", path: st
     return context, pg
 
 
+def pick(pg, label: str, option: str) -> None:
+    """Choose ``option`` in the select box ``label`` as a person does: open it and click the option; if a rerun
+    that was still running (e.g. the text field just left) closed the list again, open it once more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        pg.get_by_label(label).click()
+        try:
+            pg.get_by_role("option", name=option).click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+
+
 def goto(pg, path: str, username: str = "staf.uji") -> None:
     """Open ``path`` as a person does: a fresh browser session, so log in on the form shown there."""
     login(pg, pg.app_url, username, path)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.schema import Aspirasi
 from geo.boundaries import load_boundaries
-from tests.e2e.conftest import AppServer, login, map_frame, new_page
+from tests.e2e.conftest import AppServer, login, map_frame, new_page, pick
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
 
@@ -28,8 +28,7 @@ def test_quick_capture_then_table_and_map(browser, writable_server, hostile_url)
     expect(page.get_by_text("Mode cepat (saat rembuk)")).to_be_visible(timeout=30_000)
     judul = "Gorong-gorong ambrol dekat SD (uji peramban)"
     page.get_by_label("Judul *").fill(judul)
-    page.get_by_label("Kategori *").click()
-    page.get_by_role("option", name="Drainase/banjir").click()
+    pick(page, "Kategori *", "Drainase/banjir")
     page.get_by_role("button", name="Simpan aspirasi").click()
     saved = page.get_by_text("tersimpan", exact=False)
     expect(saved).to_be_visible(timeout=20_000)

@@ -19,7 +19,7 @@ from geo.boundaries import load_boundaries
 from tests import foto_files as ff
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.dbutil import database
-from tests.e2e.conftest import AppServer, map_frame, new_page
+from tests.e2e.conftest import AppServer, map_frame, new_page, pick
 
 # The second test closes the aspiration the first one recorded (one database and server per module): the whole
 # module runs on one xdist worker, in order.
@@ -69,8 +69,7 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
     expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Berkas gambar.jpg bukan foto", exact=False)).to_be_visible()
     page.get_by_label("Judul *").fill(JUDUL)
-    page.get_by_label("Kategori *").click()
-    page.get_by_role("option", name="Drainase/banjir").click()
+    pick(page, "Kategori *", "Drainase/banjir")
     expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible()  # still attached
     page.get_by_role("button", name="Simpan aspirasi").click()
     saved = page.get_by_text("1 foto tersimpan", exact=False)
