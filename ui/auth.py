@@ -109,16 +109,19 @@ def cookie_script() -> None:
     Only a one-time nonce made by the server goes into this script (no user text); the cookie itself is set
     by the HTTP response and is never visible to JavaScript.
     """
+    # Always the same slot, filled or not: an element that exists only on the first run after login would shift
+    # every later element, and Streamlit would remount them on the next rerun (a map frame drawn anew).
+    slot = st.empty()
     if nonce := st.session_state.pop(_NONCE_KEY, None):
         body = json.dumps("nonce=" + nonce)
-        st.html(
+        slot.html(
             "<script>fetch('/auth/sesi',{method:'POST',credentials:'same-origin',headers:"
             f"{{'Content-Type':'application/x-www-form-urlencoded'}},body:{body}}});</script>",
             unsafe_allow_javascript=True,
             width="content",
         )
     elif st.session_state.pop(_HAPUS_KEY, False):
-        st.html(
+        slot.html(
             "<script>fetch('/auth/keluar',{method:'POST',credentials:'same-origin'});</script>",
             unsafe_allow_javascript=True,
             width="content",
