@@ -4,6 +4,7 @@ is HttpOnly + SameSite=Strict (+ Secure over HTTPS), another site's page is refu
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 
 import pytest
@@ -43,7 +44,9 @@ def _call(handler, body: bytes = b"", headers: dict | None = None, scheme: str =
     async def receive():
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return asyncio.run(handler(Request(scope, receive)))
+    # In its own thread: a worker that ran browser tests before has Playwright's event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, handler(Request(scope, receive))).result()
 
 
 def _set_cookie(response) -> SimpleCookie:
