@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
 from db.export import neutralise
 from db.filters import AspirasiFilter
+from db.format import tanggal as format_tanggal
 from db.lacak import konfirmasi_dari
 from db.peta import export_select
 from db.schema import Aspirasi, AspirasiRiwayat, Janji, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
@@ -144,7 +145,7 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
                 select(Kelurahan.nama).join(RembukKelurahan, RembukKelurahan.kelurahan_kode == Kelurahan.kode)
                 .where(RembukKelurahan.rembuk_id == a.rembuk_id)
             ).all()  # fmt: skip
-            rembuk = f"{tanggal.isoformat()} · {', '.join(hosts)}"
+            rembuk = f"{format_tanggal(tanggal, with_weekday=False)} · {', '.join(hosts)}"
         janji = pd.DataFrame(
             conn.execute(
                 select(Janji.teks, Opd.kode, Janji.tenggat, Janji.progres, Janji.status)
@@ -157,6 +158,7 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
     label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
     for col in ("Dari", "Ke"):
         riwayat[col] = riwayat[col].map(lambda s: label.get(s, "–") if s else "–")
+    riwayat["Catatan"] = riwayat["Catatan"].map(lambda c: c or "–")  # never "None" on screen
     overdue = a.terbuka and a.tenggat is not None and a.tenggat < today
     info = {
         "Nomor": a.nomor,

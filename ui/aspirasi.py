@@ -25,7 +25,7 @@ from db.format import waktu
 from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
 from db.privasi import boleh_lihat, samarkan_nama, samarkan_telepon
 from db.queries import FilterOptions
-from db.workflow import TransisiDitolak, butuh_alasan
+from db.workflow import TransisiDitolak, boleh_ke, butuh_alasan
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, lacak
@@ -224,7 +224,12 @@ def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.
     # The form starts afresh for the new status: no stale note, no stale choice.
     state[f"catatan_{aid}"] = ""
     state[f"dup_{aid}"] = ""
-    state.pop(f"ke_{aid}", None)
+    # The next choice is a step of the new status (the browser would otherwise keep showing the old choice).
+    nxt = boleh_ke(ke)
+    if nxt:
+        state[f"ke_{aid}"] = nxt[0]
+    else:
+        state.pop(f"ke_{aid}", None)
     label = STATUS_LABEL.get(ke, ke)
     state[f"status_ok_{aid}"] = f"Status diubah ke {label}."
     st.toast(f"Status diubah ke {label}.", icon=":material/check_circle:")
