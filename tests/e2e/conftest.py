@@ -221,6 +221,12 @@ def login(pg, base_url: str, username: str = "staf.uji", path: str = "/") -> Non
     # Logged in once the form is gone (the sidebar with "Masuk sebagai" is hidden on Mode Rembuk).
     expect(pg.get_by_label("Kata sandi")).to_have_count(0, timeout=30_000)
     expect(pg.get_by_role("main")).to_be_visible()
+    # The page fetches its HttpOnly cookie right after login: wait for it, so that a later login in this context
+    # does not clear the cookie while that fetch is still on its way (it would then open logged in, without form).
+    for _ in range(50):
+        if any(c["name"] == "kulakan_sesi" for c in pg.context.cookies()):
+            break
+        pg.wait_for_timeout(100)
 
 
 def new_page(browser, base_url: str, username: str | None = "staf.uji", path: str = "/"):
