@@ -195,7 +195,8 @@ def _settled(page, spec) -> None:
         """() => !document.querySelector("[data-testid='stStatusWidget'] button")
              && [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].every(
                   c => c.querySelector('svg text, canvas'))
-             && [...document.querySelectorAll("iframe[title='streamlit_folium.st_folium']")].every(
+             && [...document.querySelectorAll("iframe[title='streamlit_folium.st_folium']")]
+                  .filter(f => f.offsetParent !== null).every(
                   f => f.contentDocument && f.contentDocument.querySelector('.leaflet-container'))""",
         timeout=60_000,
     )
