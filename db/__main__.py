@@ -243,6 +243,26 @@ def cmd_stats(_args) -> int:
     return 0
 
 
+def cmd_check_rollups(args) -> int:
+    from db import rollups
+
+    engine = _engine()
+    if args.rebuild:
+        rollups.rebuild(engine)
+        print("Rekap aspirasi dihitung ulang dari arsip.")
+    problems = rollups.check(engine)
+    if not problems:
+        print("Rekap aspirasi cocok dengan hitung ulang dari arsip.")
+        return 0
+    print(f"Rekap aspirasi TIDAK cocok dengan hitung ulang dari arsip: {len(problems)} perbedaan.", file=sys.stderr)
+    for line in problems[:50]:
+        print(f"  {line}", file=sys.stderr)
+    if len(problems) > 50:
+        print(f"  ... dan {len(problems) - 50} lainnya", file=sys.stderr)
+    print("Perbaiki dengan: python -m db check-rollups --rebuild", file=sys.stderr)
+    return 1
+
+
 TERKAIT_HELP = (
     "juga lepas/hapus data asli yang merujuk ke data demo (janji pada rembuk demo, peserta pada bimtek demo, ...); "
     "daftarnya ditampilkan dulu"
@@ -277,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     clear.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
     clear.set_defaults(func=cmd_clear_demo)
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
+    cr = sub.add_parser(
+        "check-rollups", help="bandingkan rekap aspirasi (Beranda, Peta) dengan hitung ulang dari arsip"
+    )
+    cr.add_argument("--rebuild", action="store_true", help="hitung ulang rekap dulu, lalu periksa")
+    cr.set_defaults(func=cmd_check_rollups)
     cf = sub.add_parser(
         "check-foto", help="cari berkas foto tanpa baris (dihapus) dan baris foto tanpa berkas (dilaporkan)"
     )

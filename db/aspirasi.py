@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from db import rollups
 from db.auth import Actor
 from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
 from db.engine import write_lock
@@ -267,6 +268,7 @@ def insert_new(conn: Connection, actor: Actor, rows: list[dict], progress=None) 
         nomor = f"ASP-{year}-{next_seq[year]:06d}"
         next_seq[year] += 1
         new_id = conn.execute(insert(Aspirasi).values(**row, nomor=nomor).returning(Aspirasi.id)).scalar_one()
+        rollups.apply_change(conn, None, row)
         conn.execute(
             insert(AspirasiRiwayat).values(
                 aspirasi_id=new_id,
@@ -363,7 +365,9 @@ def ubah_status(
             if conn.scalar(select(Aspirasi.id).where(Aspirasi.id == duplikat_dari)) is None:
                 raise ValidasiGagal({"duplikat_dari": "Aspirasi asal tidak ditemukan."})
             values["duplikat_dari_id"] = duplikat_dari
+        before = rollups.get_row(conn, aspirasi_id)  # same version as cur: the guarded update checks it
         _guarded_update(conn, aspirasi_id, expected_version, cur.nomor, **values)
+        rollups.apply_change(conn, before, {**before, **values})
         conn.execute(
             insert(AspirasiRiwayat).values(
                 aspirasi_id=aspirasi_id,
@@ -407,9 +411,11 @@ def ubah_penugasan(
                 raise ValidasiGagal({"opd": f"OPD '{opd_kode}' tidak dikenal."})
         if tenggat is not None and tenggat < cur.tanggal_diterima:
             raise ValidasiGagal({"tenggat": "Tenggat tidak boleh sebelum tanggal diterima."})
+        before = rollups.get_row(conn, aspirasi_id)
         _guarded_update(
             conn, aspirasi_id, expected_version, cur.nomor, opd_id=opd_id, prioritas=prioritas, tenggat=tenggat
         )
+        rollups.apply_change(conn, before, {**before, "tenggat": tenggat})  # overdue counts follow the due date
         changes = [
             f"{name}: {a or '–'} → {b or '–'}"
             for name, a, b in [

@@ -303,7 +303,26 @@ def restore(src_path: str | os.PathLike, url: str) -> Path | None:
     else:
         raise BackupError(f"Basis data {backend_of(url)} tidak didukung untuk pemulihan.")
     _restore_foto(src_path)
+    _rebuild_rollups(url)
     return safety
+
+
+def _rebuild_rollups(url: str) -> None:
+    """Recount the rollups of the restored database (db/rollups.py). A backup is one snapshot, so they
+    should already match; one pass over the archive makes sure a file produced some other way cannot leave
+    the pages counting something else. A backup from before migration 0010 has no rollup tables yet:
+    `python -m db init` creates and fills them."""
+    from sqlalchemy import inspect
+
+    from db import rollups
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        if inspect(engine).has_table("rekap_aspirasi"):
+            rollups.rebuild(engine)
+    finally:
+        engine.dispose()
 
 
 def _backup_foto(dest: Path) -> int:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Engine, func, insert, select
 
+from db import rollups
 from db.domain import STATUS_ASPIRASI, name_key_peserta
 from db.kalender import Kalender
 from db.reference import rt_per_rw
@@ -313,6 +314,7 @@ def generate_demo(
             n_aspirasi, kel_rows, kategori, lembaga_id, rembuk_plan, rembuk_ids, workdays, start, today, rng
         )
         result.aspirasi = _bulk_insert(conn, Aspirasi, asp_rows)
+        rollups.add_selection(conn, Aspirasi.is_demo.is_(True))  # set-wise, in this transaction
         asp_ids = conn.execute(select(Aspirasi.id, Aspirasi.nomor).where(Aspirasi.is_demo)).all()
         id_by_nomor = {nomor: i for i, nomor in asp_ids}
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 
+from db import rollups
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -225,6 +226,7 @@ def hapus_demo(conn, termasuk_terkait: bool = False, oleh: str = "sistem") -> Ha
     gone_asp = select(Aspirasi.id).where(Aspirasi.is_demo, Aspirasi.id.not_in(keep_asp))
     hasil.dihapus["aspirasi"] = count(gone_asp)
     conn.execute(delete(AspirasiRiwayat).where(AspirasiRiwayat.aspirasi_id.in_(gone_asp)))
+    rollups.add_selection(conn, and_(Aspirasi.is_demo, Aspirasi.id.not_in(keep_asp)), sign=-1)
     conn.execute(delete(Aspirasi).where(Aspirasi.is_demo, Aspirasi.id.not_in(keep_asp)))
 
     gone_rembuk = select(Rembuk.id).where(Rembuk.is_demo, Rembuk.id.not_in(keep_rembuk))

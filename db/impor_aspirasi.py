@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, cast, func, insert, literal, null, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, and_, cast, func, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
 
+from db import rollups
 from db.aspirasi import AspirasiBaru, load_referensi, row_for, validate
 from db.auth import Actor
 from db.domain import KANAL, PRIORITAS
@@ -284,6 +285,7 @@ def _insert_staged(conn, actor: Actor, staging: Table, names: tuple[str, ...], y
             )
         )
         first, last = f"ASP-{tahun}-{base:06d}", f"ASP-{tahun}-{base + count - 1:06d}"
+        rollups.add_selection(conn, and_(Aspirasi.nomor >= first, Aspirasi.nomor <= last))
         conn.execute(
             insert(AspirasiRiwayat).from_select(
                 ["aspirasi_id", "oleh", "dari_status", "ke_status", "catatan", "waktu"],

@@ -59,6 +59,10 @@ def _count_if(cond):
 
 def kelurahan_metrics(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.DataFrame:
     """One row per kelurahan (all 57), indexed by code, with every metric of METRIK."""
+    from db import rollups
+
+    if (fast := rollups.kelurahan_metrics(engine, f, today)) is not None:
+        return fast  # the default view: read from the rollups, not the archive
     where = f.where()
     agg = (
         select(
@@ -99,6 +103,10 @@ def median_open_age(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.Ser
     Age grows as the receipt date falls, so the median age is the age of the median date: only
     the one or two middle rows of each kelurahan leave the database.
     """
+    from db import rollups
+
+    if (fast := rollups.median_open_age(engine, f, today)) is not None:
+        return fast
     ranked = (
         select(
             Aspirasi.kelurahan_kode.label("kode"),

@@ -50,6 +50,11 @@ class Kpi:
 
 def median_hari_kerja_selesai(engine: Engine) -> float | None:
     """Median working days from receipt to 'selesai', computed in SQL (no rows pulled)."""
+    from db import rollups
+
+    answered, value = rollups.median_hari_kerja_selesai(engine)
+    if answered:
+        return value
     col = Aspirasi.hari_kerja_selesai
     cond = and_(Aspirasi.status == "selesai", col.is_not(None))
     with engine.connect() as conn:
@@ -63,6 +68,10 @@ def median_hari_kerja_selesai(engine: Engine) -> float | None:
 
 
 def kpi(engine: Engine, today: dt.date) -> Kpi:
+    from db import rollups
+
+    if (fast := rollups.kpi_counts(engine, today)) is not None:
+        return Kpi(fast.total, fast.terbuka, fast.lewat_tenggat, fast.selesai_bulan_ini, median_hari_kerja_selesai(engine))
     month_start = today.replace(day=1)
     with engine.connect() as conn:
         total, terbuka, lewat, selesai = conn.execute(

@@ -288,8 +288,12 @@ class AspirasiRiwayat(Base):
     """Audit trail of an aspirasi: who changed what, when, from which status to which, and why."""
 
     __tablename__ = "aspirasi_riwayat"
-    # Kinerja OPD: reopenings after Selesai in a period.
-    __table_args__ = (Index("ix_aspirasi_riwayat_dibuka_kembali", "dari_status", "waktu"),)
+    __table_args__ = (
+        # Kinerja OPD: reopenings after Selesai in a period.
+        Index("ix_aspirasi_riwayat_dibuka_kembali", "dari_status", "waktu"),
+        # The admin audit view pages newest first (keyset on waktu, id).
+        Index("ix_aspirasi_riwayat_waktu_id", "waktu", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     aspirasi_id: Mapped[int] = mapped_column(ForeignKey("aspirasi.id", ondelete="CASCADE"), index=True)
@@ -300,6 +304,46 @@ class AspirasiRiwayat(Base):
     catatan: Mapped[str | None] = mapped_column(Text)
 
     aspirasi: Mapped[Aspirasi] = relationship(back_populates="riwayat")
+
+
+# --- rollups of aspirasi (db/rollups.py keeps them current in every write transaction) -------------
+# Derived data: what the default views of Beranda and Peta count, so a first view reads a few thousand
+# small rows instead of the archive. `python -m db check-rollups` recounts them from scratch.
+
+
+class RekapAspirasi(Base):
+    """Aspirations per kelurahan × kategori × status (and the stored open flag)."""
+
+    __tablename__ = "rekap_aspirasi"
+
+    kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
+    kategori_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    terbuka: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
+
+
+class RekapTerbuka(Base):
+    """Open aspirations per kelurahan and day: received that day (``diterima``, for the median open age)
+    and due that day (``jatuh_tempo``, for 'lewat tenggat' on any later day)."""
+
+    __tablename__ = "rekap_terbuka"
+
+    kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    diterima: Mapped[int] = mapped_column(Integer)
+    jatuh_tempo: Mapped[int] = mapped_column(Integer)
+
+
+class RekapSelesai(Base):
+    """Aspirations with status 'selesai' per month of closing × working days taken. A missing date or
+    duration is stored as TANPA_BULAN / TANPA_HARI_KERJA (db/rollups.py) so the key stays unique."""
+
+    __tablename__ = "rekap_selesai"
+
+    bulan: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first day of the month
+    hari_kerja: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
 
 
 # --- bimtek ------------------------------------------------------------------------------------
@@ -396,6 +440,8 @@ class LogAudit(Base):
     """Who did what and when: logins, exports, user changes, imports (status changes have their own trail)."""
 
     __tablename__ = "log_audit"
+    # The admin audit view pages newest first (keyset on waktu, id).
+    __table_args__ = (Index("ix_log_audit_waktu_id", "waktu", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     waktu: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
