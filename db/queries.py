@@ -71,7 +71,8 @@ def kpi(engine: Engine, today: dt.date) -> Kpi:
     from db import rollups
 
     if (fast := rollups.kpi_counts(engine, today)) is not None:
-        return Kpi(fast.total, fast.terbuka, fast.lewat_tenggat, fast.selesai_bulan_ini, median_hari_kerja_selesai(engine))
+        median = median_hari_kerja_selesai(engine)
+        return Kpi(fast.total, fast.terbuka, fast.lewat_tenggat, fast.selesai_bulan_ini, median)
     month_start = today.replace(day=1)
     with engine.connect() as conn:
         total, terbuka, lewat, selesai = conn.execute(
