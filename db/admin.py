@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import Engine, delete, func, insert, literal, select, tuple_, update
 
 from db.auth import PERAN, Actor
 from db.domain import STATUS_ASPIRASI
@@ -159,6 +160,93 @@ JENIS_AUDIT = {
 }
 
 
+AUDIT_PAGE = 50  # rows per page of the audit view
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: pd.DataFrame  # Waktu (WIB), Oleh, Aksi, Rincian; newest first
+    next: tuple | None  # pass as ``after`` for the next (older) page; None on the last page
+
+
+_LOG, _STATUS = 1, 0  # source order among entries of the same instant (part of the page key)
+
+
+def list_audit(
+    engine: Engine,
+    actor: Actor,
+    *,
+    jenis: str | None = None,
+    oleh: str | None = None,
+    dari: dt.date | None = None,
+    sampai: dt.date | None = None,
+    after: tuple | None = None,
+    size: int = AUDIT_PAGE,
+) -> AuditPage:
+    """One page of logins, exports, user changes, imports and status changes, newest first.
+
+    Keyset paging on (waktu, source, id): each source reads at most ``size + 1`` rows from its
+    (waktu, id) index, older than ``after``, and only those are merged, so a page costs the same at
+    any size of the archive (no OFFSET, no sort of the whole history)."""
+    actor.wajib("admin")
+    mulai, akhir = batas_hari(dari, sampai)  # the days are WIB days
+
+    def bounded(waktu_col, id_col, oleh_col, source: int) -> list:
+        conds = []
+        if oleh:
+            conds.append(oleh_col == oleh)
+        if mulai:
+            conds.append(waktu_col >= mulai)
+        if akhir:
+            conds.append(waktu_col < akhir)
+        if after is not None:
+            aw, asrc, aid = after
+            if source == asrc:
+                conds.append(tuple_(waktu_col, id_col) < tuple_(literal(aw, waktu_col.type), literal(aid)))
+            else:  # the other source sorts before (<=) or after (<) this one at the same instant
+                conds.append(waktu_col <= aw if source < asrc else waktu_col < aw)
+        return conds
+
+    rows: list[tuple] = []
+    with engine.connect() as conn:
+        if jenis is None or jenis in JENIS_AUDIT:
+            q = select(LogAudit.waktu, literal(_LOG), LogAudit.id, LogAudit.oleh, LogAudit.aksi, LogAudit.rincian)
+            conds = bounded(LogAudit.waktu, LogAudit.id, LogAudit.oleh, _LOG)
+            if jenis:
+                conds.append(LogAudit.aksi.in_(JENIS_AUDIT[jenis]))
+            q = q.where(*conds).order_by(LogAudit.waktu.desc(), LogAudit.id.desc()).limit(size + 1)
+            rows += conn.execute(q).tuples().all()
+        if jenis in (None, "status"):
+            r = AspirasiRiwayat
+            newest = (
+                select(r.id, r.waktu, r.oleh, r.aspirasi_id, r.dari_status, r.ke_status)
+                .where(*bounded(r.waktu, r.id, r.oleh, _STATUS))
+                .order_by(r.waktu.desc(), r.id.desc())
+                .limit(size + 1)
+                .subquery()
+            )  # limited first, then joined: the ticket numbers of these rows only
+            q = select(
+                newest.c.waktu,
+                literal(_STATUS),
+                newest.c.id,
+                newest.c.oleh,
+                literal("status_aspirasi"),
+                (
+                    Aspirasi.nomor
+                    + literal(": ")
+                    + func.coalesce(newest.c.dari_status, literal("–"))
+                    + literal(" → ")
+                    + newest.c.ke_status
+                ),
+            ).join(Aspirasi, Aspirasi.id == newest.c.aspirasi_id)
+            rows += conn.execute(q).tuples().all()
+    rows.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = tuple(rows[-1][:3]) if more else None
+    return AuditPage(_audit_frame([(w, o, a, x) for w, _s, _i, o, a, x in rows]), nxt)
+
+
 def audit(
     engine: Engine,
     actor: Actor,
@@ -169,43 +257,11 @@ def audit(
     sampai: dt.date | None = None,
     batas: int = 500,
 ) -> pd.DataFrame:
-    """Logins, exports, user changes, imports and status changes, newest first (one table)."""
-    actor.wajib("admin")
-    log_q = select(
-        LogAudit.waktu.label("waktu"),
-        LogAudit.oleh.label("oleh"),
-        LogAudit.aksi.label("aksi"),
-        LogAudit.rincian.label("rincian"),
-    )
-    status_q = select(
-        AspirasiRiwayat.waktu.label("waktu"),
-        AspirasiRiwayat.oleh.label("oleh"),
-        literal("status_aspirasi").label("aksi"),
-        (
-            Aspirasi.nomor
-            + literal(": ")
-            + func.coalesce(AspirasiRiwayat.dari_status, literal("–"))
-            + literal(" → ")
-            + AspirasiRiwayat.ke_status
-        ).label("rincian"),
-    ).join(Aspirasi, Aspirasi.id == AspirasiRiwayat.aspirasi_id)
-    if jenis == "status":
-        parts = [status_q]
-    elif jenis in JENIS_AUDIT:
-        parts = [log_q.where(LogAudit.aksi.in_(JENIS_AUDIT[jenis]))]
-    else:
-        parts = [log_q, status_q]
-    u = union_all(*parts).subquery()
-    stmt = select(u)
-    if oleh:
-        stmt = stmt.where(u.c.oleh == oleh)
-    mulai, akhir = batas_hari(dari, sampai)  # the days are WIB days
-    if mulai:
-        stmt = stmt.where(u.c.waktu >= mulai)
-    if akhir:
-        stmt = stmt.where(u.c.waktu < akhir)
-    with engine.connect() as conn:
-        rows = conn.execute(stmt.order_by(u.c.waktu.desc()).limit(batas)).all()
+    """Logins, exports, user changes, imports and status changes, newest first (one table, ``batas`` rows)."""
+    return list_audit(engine, actor, jenis=jenis, oleh=oleh, dari=dari, sampai=sampai, size=batas).rows
+
+
+def _audit_frame(rows: list[tuple]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["Waktu", "Oleh", "Aksi", "Rincian"])
     label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
 

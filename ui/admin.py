@@ -106,10 +106,25 @@ def log_audit(actor: Actor) -> None:
     oleh = c2.text_input("Oleh (nama pengguna)", max_chars=64)
     dari = c3.date_input("Dari", value=None, format="DD/MM/YYYY")
     sampai = c4.date_input("Sampai", value=None, format="DD/MM/YYYY")
-    df = admin.audit(data.engine(), actor, jenis=jenis, oleh=oleh.strip().lower() or None, dari=dari, sampai=sampai)
-    st.caption(f"{len(df)} entri terbaru (paling banyak 500).")
+    filters = {"jenis": jenis, "oleh": oleh.strip().lower() or None, "dari": dari, "sampai": sampai}
+    # Keyset pages: the keys of the pages seen so far (None = the newest), reset when a filter changes.
+    if st.session_state.get("audit_filter") != filters:
+        st.session_state["audit_filter"], st.session_state["audit_pages"] = filters, [None]
+    pages: list = st.session_state["audit_pages"]
+    page = admin.list_audit(data.engine(), actor, **filters, after=pages[-1])
+    df = page.rows
+    st.caption(f"Halaman {len(pages)} · {len(df)} entri, terbaru dulu ({admin.AUDIT_PAGE} per halaman).")
     st.dataframe(df, hide_index=True, width="stretch")
-    st.download_button("Unduh CSV", to_csv_bytes(df), "log-audit.csv", "text/csv", icon=":material/download:")
+    prev, nxt, csv = st.columns([1, 1, 2])
+    if prev.button("Sebelumnya", disabled=len(pages) == 1, icon=":material/chevron_left:", key="audit_sebelumnya"):
+        pages.pop()
+        st.rerun()
+    if nxt.button("Berikutnya", disabled=page.next is None, icon=":material/chevron_right:", key="audit_berikutnya"):
+        pages.append(page.next)
+        st.rerun()
+    csv.download_button(
+        "Unduh CSV halaman ini", to_csv_bytes(df), "log-audit.csv", "text/csv", icon=":material/download:"
+    )
 
 
 def _wib(ts) -> str:

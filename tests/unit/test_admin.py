@@ -82,3 +82,51 @@ def test_audit_shows_logins_exports_user_changes_and_status_changes(ready_engine
     assert logins["Aksi"].tolist() == ["login_ok", "login_gagal"]
     with pytest.raises(AksesDitolak):
         admin.audit(ready_engine, STAF)
+
+
+def test_audit_pages_continue_without_gaps_or_duplicates_across_both_sources(ready_engine):
+    """Entries of both sources share instants (ties): walking the pages gives every entry once, newest first."""
+    from sqlalchemy import insert
+
+    from db.schema import AspirasiRiwayat, LogAudit
+
+    h = create_aspirasi(ready_engine, STAF, AspirasiBaru(judul="Lampu", kategori="pju", kelurahan="Sukun"))
+    base = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+    instants = [base + dt.timedelta(minutes=m) for m in (0, 0, 5, 9, 9, 9)]
+    with ready_engine.begin() as conn:
+        conn.execute(
+            insert(LogAudit),
+            [{"waktu": instants[i % 6], "oleh": f"log.{i}", "aksi": "ekspor", "rincian": "{}"} for i in range(13)],
+        )
+        conn.execute(
+            insert(AspirasiRiwayat),
+            [
+                {"aspirasi_id": h.id, "waktu": instants[i % 5], "oleh": f"riw.{i}", "ke_status": "diterima"}
+                for i in range(11)
+            ],
+        )
+        everything = [
+            *conn.execute(select(LogAudit.waktu, LogAudit.id, LogAudit.oleh).where(LogAudit.oleh.like("log.%"))),
+            *conn.execute(
+                select(AspirasiRiwayat.waktu, AspirasiRiwayat.id, AspirasiRiwayat.oleh).where(
+                    AspirasiRiwayat.oleh.like("riw.%")
+                )
+            ),
+        ]
+    # Newest first; at the same instant log entries before status changes, then the higher id first.
+    expected = [o for _w, _i, o in sorted(everything, key=lambda r: (r[0], r[2][:3] == "log", r[1]), reverse=True)]
+    dari = sampai = dt.date(2026, 11, 2)  # only the entries made here (the WIB day of `base`)
+    seen, after, pages = [], None, 0
+    while True:
+        page = admin.list_audit(ready_engine, ADMIN, dari=dari, sampai=sampai, after=after, size=5)
+        seen += page.rows["Oleh"].tolist()
+        pages += 1
+        if page.next is None:
+            break
+        assert len(page.rows) == 5
+        after = page.next
+    assert seen == expected and len(seen) == 24 and pages == 5
+    # The first page is the newest 5, and the one-table view agrees with the pages.
+    assert admin.audit(ready_engine, ADMIN, dari=dari, sampai=sampai)["Oleh"].tolist() == expected
+    only_status = admin.list_audit(ready_engine, ADMIN, jenis="status", dari=dari, sampai=sampai, size=100)
+    assert only_status.rows["Oleh"].tolist() == [o for o in expected if o.startswith("riw.")]
