@@ -262,7 +262,6 @@ def audit(
 
 
 def _audit_frame(rows: list[tuple]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["Waktu", "Oleh", "Aksi", "Rincian"])
     label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
 
     def tidy(text: str | None) -> str:
@@ -276,6 +275,13 @@ def _audit_frame(rows: list[tuple]) -> pd.DataFrame:
             return text
         return "; ".join(f"{k}: {v}" for k, v in data.items()) if isinstance(data, dict) else str(data)
 
-    df["Rincian"] = df["Rincian"].map(tidy)
-    df["Waktu"] = df["Waktu"].map(lambda t: waktu(t, detik=True)).astype(object)  # stored UTC, shown in WIB
-    return df
+    # Formatted before the frame is built: a column of datetimes would be converted to pandas timestamps
+    # and back, which costs more than the queries of a page.
+    return pd.DataFrame(
+        {
+            "Waktu": pd.Series([waktu(w, detik=True) for w, *_ in rows], dtype=object),  # stored UTC, shown in WIB
+            "Oleh": pd.Series([o for _, o, _, _ in rows], dtype=object),
+            "Aksi": pd.Series([a for _, _, a, _ in rows], dtype=object),
+            "Rincian": pd.Series([tidy(x) for *_, x in rows], dtype=object),
+        }
+    )

@@ -148,10 +148,12 @@ def get_row(conn: Connection, aspirasi_id: int) -> dict | None:
     return dict(row._mapping) if row is not None else None
 
 
-def _upsert(conn: Connection, part: _Part):
-    table = part.table.__table__
-    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-    return stmt, {part.counter: table.c[part.counter] + stmt.excluded[part.counter]}
+def _upsert(conn: Connection, table, counters: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (key) DO UPDATE adding each of ``counters`` to the stored row."""
+    t = table.__table__
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
+    keys = [c.name for c in t.columns if c.primary_key]
+    return stmt, keys, {c: t.c[c] + stmt.excluded[c] for c in counters}
 
 
 def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> None:
@@ -159,29 +161,28 @@ def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> 
 
     Rows are mappings of ROW_COLUMNS (missing dates/durations read as empty); call it in the transaction
     that writes the change."""
-    delta: Counter = Counter()
-    for part_no, part in enumerate(PARTS):
-        if old is not None and part.counts(old):
-            delta[(part_no, part.row_key(old))] -= 1
-        if new is not None and part.counts(new):
-            delta[(part_no, part.row_key(new))] += 1
-    for part_no, part in enumerate(PARTS):
-        changes = [(key, d) for (p, key), d in delta.items() if p == part_no and d]
+    delta: dict[object, dict[tuple, Counter]] = {}
+    for part in PARTS:
+        for row, sign in ((old, -1), (new, 1)):
+            if row is not None and part.counts(row):
+                delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign
+    for table in TABLES:
+        counters = _counters(table)
+        # Sorted by key: concurrent writers (PostgreSQL) lock the rows they touch in one order, never a cycle.
+        changes = sorted((key, d) for key, d in delta.get(table, {}).items() if any(d.values()))
         if not changes:
             continue
-        table = part.table.__table__
-        others = {c: 0 for c in part.counters if c != part.counter}
-        stmt, set_ = _upsert(conn, part)
+        stmt, keys, set_ = _upsert(conn, table, counters)
         conn.execute(
-            stmt.on_conflict_do_update(index_elements=list(part.keys), set_=set_),
-            [{**dict(zip(part.keys, key, strict=True)), part.counter: d, **others} for key, d in changes],
+            stmt.on_conflict_do_update(index_elements=keys, set_=set_),
+            [{**dict(zip(keys, key, strict=True)), **{c: d[c] for c in counters}} for key, d in changes],
         )
+        t = table.__table__
         for key, d in changes:
-            if d < 0:  # only a decrement can empty a row
+            if any(v < 0 for v in d.values()):  # only a decrement can empty a row
                 conn.execute(
-                    delete(table).where(
-                        *(table.c[k] == v for k, v in zip(part.keys, key, strict=True)),
-                        *(table.c[c] == 0 for c in part.counters),
+                    delete(t).where(
+                        *(t.c[k] == v for k, v in zip(keys, key, strict=True)), *(t.c[c] == 0 for c in counters)
                     )
                 )
 
@@ -209,9 +210,9 @@ def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1) -
             (grouped.c.n * sign).label(part.counter),
             *(literal(0).label(c) for c in others),
         ).where(true())  # SQLite: a WHERE ends the SELECT, so ON CONFLICT is not read as a join's ON
-        stmt, set_ = _upsert(conn, part)
+        stmt, keys, set_ = _upsert(conn, part.table, (part.counter,))
         stmt = stmt.from_select([*part.keys, part.counter, *others], sel)
-        conn.execute(stmt.on_conflict_do_update(index_elements=list(part.keys), set_=set_))
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=set_))
     if sign < 0:
         for table in TABLES:
             t = table.__table__
