@@ -2,11 +2,12 @@
 same transaction as every write, so a first view after a change reads a few thousand small rows instead
 of the archive (DESIGN.md section 6, issue 14).
 
-Three tables (db/schema.py):
+Four tables (db/schema.py):
 
 - ``rekap_aspirasi``: aspirations per kelurahan × kategori × status × open flag (totals, open counts);
 - ``rekap_terbuka``: open aspirations per kelurahan and day, received that day (median open age) and due
   that day (overdue = due before today, whatever 'today' is);
+- ``rekap_terbuka_bulan``: the same receipts per month, so the median reads one month's days, not all;
 - ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
   days, closed this month).
 
@@ -36,20 +37,32 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Integer,
+    String,
     and_,
+    bindparam,
     case,
     cast,
     delete,
     func,
     literal,
     select,
+    text,
     true,
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
-from db.schema import Aspirasi, Kecamatan, Kelurahan, RekapAspirasi, RekapSelesai, RekapTerbuka
+from db.schema import (
+    Aspirasi,
+    Kecamatan,
+    Kelurahan,
+    RekapAspirasi,
+    RekapSelesai,
+    RekapTerbuka,
+    RekapTerbukaBulan,
+)
 
 TANPA_BULAN = dt.date(1, 1, 1)  # 'selesai' without tanggal_selesai: before every month, never "this month"
 TANPA_HARI_KERJA = -1  # 'selesai' without hari_kerja_selesai: left out of the median
@@ -121,6 +134,15 @@ PARTS: tuple[_Part, ...] = (
         lambda: and_(A.terbuka.is_(True), A.tenggat.is_not(None)),
     ),
     _Part(
+        RekapTerbukaBulan,
+        ("kelurahan_kode", "bulan"),
+        "diterima",
+        lambda r: (r["kelurahan_kode"], r["tanggal_diterima"].replace(day=1)),
+        lambda r: bool(r["terbuka"]),
+        lambda d: [A.kelurahan_kode, _month_start(A.tanggal_diterima, d)],
+        lambda: A.terbuka.is_(True),
+    ),
+    _Part(
         RekapSelesai,
         ("bulan", "hari_kerja"),
         "jumlah",
@@ -136,7 +158,7 @@ PARTS: tuple[_Part, ...] = (
         lambda: A.status == "selesai",
     ),
 )
-TABLES = (RekapAspirasi, RekapTerbuka, RekapSelesai)
+TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai)
 
 
 # --- maintenance (in the caller's transaction) --------------------------------------------------------
@@ -238,10 +260,9 @@ def _recount(conn: Connection) -> dict[tuple, int]:
     """(table, key..., counter) -> count, recomputed from aspirasi."""
     out: dict[tuple, int] = {}
     for part in PARTS:
-        stmt = _grouped(part, conn.dialect.name, true())
-        if part.table is RekapSelesai:  # typed, so SQLite's 'YYYY-MM-DD' text compares as a date
-            sub = stmt.subquery()
-            stmt = select(type_coerce(sub.c.bulan, Date), sub.c.hari_kerja, sub.c.n)
+        sub = _grouped(part, conn.dialect.name, true()).subquery()
+        # Typed like the table's columns, so SQLite's 'YYYY-MM-DD' text of a computed month compares as a date.
+        stmt = select(*(type_coerce(sub.c[k], part.table.__table__.c[k].type) for k in part.keys), sub.c.n)
         for *key, n in conn.execute(stmt):
             out[(part.table.__tablename__, *key, part.counter)] = int(n)
     return out
@@ -362,43 +383,79 @@ def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
 
 
 def median_open_age(engine: Engine, f, today: dt.date) -> pd.Series | None:
-    """db.peta.median_open_age from ``rekap_terbuka``: per kelurahan, the day holding the middle open
-    aspiration(s) is found with a running sum in SQL; only those days leave the database."""
+    """db.peta.median_open_age from the rollups. Per kelurahan the month holding the middle open
+    aspiration(s) is found in ``rekap_terbuka_bulan`` (57 × months rows), then only those months' days are
+    read from ``rekap_terbuka``: the rows read do not grow with the number of open aspirations."""
     if not supports(f):
         return None
     if f.keadaan == "tertutup":
         return pd.Series(dtype=float)
-    rt = RekapTerbuka
-    run = (
-        select(
-            rt.kelurahan_kode.label("kode"),
-            rt.tanggal.label("tanggal"),
-            rt.diterima.label("k"),
-            func.sum(rt.diterima)
-            .over(partition_by=rt.kelurahan_kode, order_by=rt.tanggal)
-            .label("s"),  # open ones received up to and including this day
-            func.sum(rt.diterima).over(partition_by=rt.kelurahan_kode).label("n"),
-        )
-        .where(rt.diterima > 0, *_kelurahan_conds(rt.kelurahan_kode, f))
-        .subquery()
-    )
-    lo, hi = (run.c.n + 1) // 2, (run.c.n + 2) // 2  # 1-based ranks of the middle one or two
-    covers = lambda rank: and_(run.c.s - run.c.k < rank, rank <= run.c.s)  # noqa: E731
-    stmt = select(
-        run.c.kode,
-        type_coerce(run.c.tanggal, Date),
-        case((covers(lo), 1), else_=0),
-        case((covers(hi), 1), else_=0),
-    ).where(covers(lo) | covers(hi))
+    rb = RekapTerbukaBulan
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    if not rows:
-        return pd.Series(dtype=float)
+        months = conn.execute(
+            select(rb.kelurahan_kode, rb.bulan, rb.diterima)
+            .where(rb.diterima > 0, *_kelurahan_conds(rb.kelurahan_kode, f))
+            .order_by(rb.kelurahan_kode, rb.bulan)
+        ).all()
+        wanted = _middle(months)  # (kelurahan, month) -> ranks wanted inside that month
+        if not wanted:
+            return pd.Series(dtype=float)
+        days = conn.execute(_days_of(list(wanted))).all()
+    by_month: dict[tuple, list[tuple[dt.date, int]]] = {}
+    for kode, tanggal, k in days:
+        by_month.setdefault((kode, tanggal.replace(day=1)), []).append((tanggal, int(k)))
     ages: dict[str, list[int]] = {}
-    for kode, tanggal, at_lo, at_hi in rows:
-        ages.setdefault(kode, []).extend([(today - tanggal).days] * (int(at_lo) + int(at_hi)))
+    for (kode, bulan), ranks in wanted.items():
+        for rank in ranks:
+            seen = 0
+            for tanggal, k in by_month[(kode, bulan)]:
+                if seen < rank <= seen + k:
+                    ages.setdefault(kode, []).append((today - tanggal).days)
+                    break
+                seen += k
     ages_mean = {k: sum(v) / len(v) for k, v in sorted(ages.items())}
     return pd.Series(ages_mean, dtype=float).rename_axis("kode").rename("umur")
+
+
+def _middle(months) -> dict[tuple, list[int]]:
+    """From (kelurahan, month, count) rows in order: the 1-based ranks (n+1)//2 and (n+2)//2 of each
+    kelurahan, as (kelurahan, month) -> ranks counted inside that month."""
+    totals: dict[str, int] = {}
+    for kode, _bulan, k in months:
+        totals[kode] = totals.get(kode, 0) + int(k)
+    wanted: dict[tuple, list[int]] = {}
+    seen: dict[str, int] = {}
+    for kode, bulan, k in months:
+        n, before = totals[kode], seen.get(kode, 0)
+        for rank in ((n + 1) // 2, (n + 2) // 2):
+            if before < rank <= before + int(k):
+                wanted.setdefault((kode, bulan), []).append(rank - before)
+        seen[kode] = before + int(k)
+    return wanted
+
+
+def _days_of(pairs: list[tuple[str, dt.date]]):
+    """The rekap_terbuka receipt days of the given (kelurahan, month) pairs, at most 114 × 31 rows. Plain
+    text with bound parameters: the same OR of up to 114 terms as an expression tree costs more to build
+    and to cache-key than the query costs to run."""
+    terms, params = [], []
+    for i, (kode, bulan) in enumerate(pairs):
+        terms.append(f"(kelurahan_kode = :k{i} AND tanggal >= :a{i} AND tanggal < :b{i})")
+        params += [
+            bindparam(f"k{i}", kode, type_=String),
+            bindparam(f"a{i}", bulan, type_=Date),
+            bindparam(f"b{i}", _next_month(bulan), type_=Date),
+        ]
+    sql = text(
+        "SELECT kelurahan_kode, tanggal, diterima FROM rekap_terbuka WHERE diterima > 0 AND ("
+        + " OR ".join(terms)
+        + ") ORDER BY kelurahan_kode, tanggal"
+    )
+    return sql.bindparams(*params).columns(kelurahan_kode=String, tanggal=Date, diterima=Integer)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 @dataclass(frozen=True)

@@ -335,6 +335,17 @@ class RekapTerbuka(Base):
     jatuh_tempo: Mapped[int] = mapped_column(Integer)
 
 
+class RekapTerbukaBulan(Base):
+    """Open aspirations per kelurahan and month of receipt: the median open age finds the month of the
+    middle one(s) here, then reads only that month's days from rekap_terbuka (bounded by 57 × months)."""
+
+    __tablename__ = "rekap_terbuka_bulan"
+
+    kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
+    bulan: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first day of the month
+    diterima: Mapped[int] = mapped_column(Integer)
+
+
 class RekapSelesai(Base):
     """Aspirations with status 'selesai' per month of closing × working days taken. A missing date or
     duration is stored as TANPA_BULAN / TANPA_HARI_KERJA (db/rollups.py) so the key stays unique."""

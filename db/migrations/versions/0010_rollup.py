@@ -1,4 +1,4 @@
-"""rollup: rekap_aspirasi, rekap_terbuka, rekap_selesai (counts kept at write time); audit time indexes
+"""rollup: rekap_aspirasi, rekap_terbuka(_bulan), rekap_selesai (counts kept at write time); audit time indexes
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +35,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kelurahan_kode", "tanggal", name=op.f("pk_rekap_terbuka")),
     )
     op.create_table(
+        "rekap_terbuka_bulan",
+        sa.Column("kelurahan_kode", sa.String(length=13), nullable=False),
+        sa.Column("bulan", sa.Date(), nullable=False),
+        sa.Column("diterima", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kelurahan_kode", "bulan", name=op.f("pk_rekap_terbuka_bulan")),
+    )
+    op.create_table(
         "rekap_selesai",
         sa.Column("bulan", sa.Date(), nullable=False),
         sa.Column("hari_kerja", sa.Integer(), nullable=False),
@@ -59,5 +66,6 @@ def downgrade() -> None:
     with op.batch_alter_table("aspirasi_riwayat", schema=None) as batch_op:
         batch_op.drop_index("ix_aspirasi_riwayat_waktu_id")
     op.drop_table("rekap_selesai")
+    op.drop_table("rekap_terbuka_bulan")
     op.drop_table("rekap_terbuka")
     op.drop_table("rekap_aspirasi")
