@@ -354,8 +354,9 @@ def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> AspirasiBaru:
         pelapor_telepon=(state.get("f_telepon") or None) if full else None,
         tanggal_diterima=(state.get("f_tanggal") or today) if full else today,
         rembuk_id=state.get("f_rembuk") if full else rembuk_id,
-        lat=state.get("f_lat") if full else None,
-        lon=state.get("f_lon") if full else None,
+        # Mode cepat has no coordinate fields; a photo's GPS point (confirmed by staff) may still be set.
+        lat=state.get("f_lat"),
+        lon=state.get("f_lon"),
     )
 
 

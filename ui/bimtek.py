@@ -462,12 +462,19 @@ def tab_kelola(k: tuple, events: pd.DataFrame) -> None:
         hide_index=True,
         key="bt_tabel_acara",
     )
+    labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     if actor is None or not actor.boleh("tulis"):
         st.info("Masuk sebagai staf untuk menambah atau mengubah bimtek dan peserta.", icon=":material/lock:")
+        # Pimpinan still sees each event's documentation (photos marked private are filtered by role).
+        if labels:
+            bid = st.selectbox("Lihat dokumentasi bimtek", list(labels), format_func=labels.get, key="bt_dok_id")
+            if bid is not None:
+                from ui.foto import dokumentasi_bimtek
+
+                dokumentasi_bimtek(bid)
         return
     with st.expander("Tambah bimtek baru", icon=":material/add:"):
         form_bimtek(actor, None, None)
-    labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     if not labels:
         return
     bid = st.selectbox("Pilih bimtek", list(labels), format_func=labels.get, key="bt_kelola_id")

@@ -107,7 +107,7 @@ def _koordinat(v: float) -> str:
     return f"{v:.6f}".replace(".", ",")
 
 
-def _pakai_gps(lat: float, lon: float) -> None:
+def _pakai_gps(lat: float | None, lon: float | None) -> None:
     st.session_state["f_lat"], st.session_state["f_lon"] = lat, lon
 
 
@@ -122,8 +122,6 @@ def lampiran_baru(kelurahan_kode: str | None, cepat: bool) -> None:
         )
         if pilihan.siap:
             st.caption(f"{len(pilihan.siap)} foto siap disimpan bersama aspirasi.")
-        if cepat:
-            return
         gps = next((f for f in pilihan.siap if f.gps), None)
         if gps is None:
             return
@@ -145,6 +143,14 @@ def lampiran_baru(kelurahan_kode: str | None, cepat: bool) -> None:
                 icon=":material/warning:",
             )
         st.button("Pakai lokasi foto sebagai lokasi aspirasi", on_click=_pakai_gps, args=(lat, lon), key="f_foto_gps")
+        # Mode cepat has no location fields: say what will be saved, and let staff take it back.
+        if cepat and st.session_state.get("f_lat") is not None:
+            st.success(
+                f"Lokasi aspirasi: {_koordinat(st.session_state['f_lat'])}, {_koordinat(st.session_state['f_lon'])}"
+                " (dari foto).",
+                icon=":material/location_on:",
+            )
+            st.button("Jangan pakai lokasi foto", on_click=_pakai_gps, args=(None, None), key="f_foto_gps_batal")
 
 
 def simpan_lampiran(actor: Actor, aspirasi_id: int) -> str:
