@@ -63,8 +63,8 @@ from db.engine import make_engine  # noqa: E402
 from db.filters import AspirasiFilter  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.reference import load_reference  # noqa: E402
+from db.testing import pg_database  # noqa: E402
 from geo import maps  # noqa: E402
-from tests.dbutil import pg_database  # noqa: E402
 from ui import peta as ui_peta  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
