@@ -224,6 +224,17 @@ def use_database(url: str) -> None:
     os.environ["KULAKAN_TODAY"] = TODAY.isoformat()
 
 
+def change_data(engine, i: int) -> None:
+    """A data change through the app's own write function (the data fingerprint moves): one new aspiration."""
+    from db.aspirasi import AspirasiBaru, create_aspirasi
+    from db.auth import Actor
+
+    create_aspirasi(
+        engine, Actor("admin.bench", "admin"),
+        AspirasiBaru(judul=f"[bench] perubahan data {i}", kategori="pju", kelurahan="Sukun"), today=TODAY,
+    )  # fmt: skip
+
+
 def login_state(peran: str = "admin") -> dict:
     """Session state of a logged-in user (what ui.auth.sign_in stores)."""
     return {"username": f"{peran}.bench", "peran": peran, "kecamatan_kode": None, "nama": None,

@@ -102,14 +102,14 @@ def _raw_options(widget) -> list | None:
             continue
         try:
             by_label = {str(fmt(k)): k for k in mapping.keys()}  # noqa: SIM118 (Series and dicts alike)
-        except Exception:  # noqa: BLE001 (a candidate that is not the options' mapping)
+        except Exception:  # a candidate that is not the options' mapping
             continue
         if all(o in by_label for o in widget.options):
             return [by_label[o] for o in widget.options]
     try:
         if all(str(fmt(o)) == o for o in widget.options):
             return list(widget.options)
-    except Exception:  # noqa: BLE001
+    except Exception:  # a format_func that does not take its own labels
         return None
     return None
 
@@ -136,17 +136,6 @@ def _set(at, spec: tuple[str, str], value) -> None:
     w.set_value(value)
 
 
-def _write(engine, i: int) -> None:
-    """A data change through the app's own write function (the fingerprint changes)."""
-    from db.aspirasi import AspirasiBaru, create_aspirasi
-    from db.auth import Actor
-
-    create_aspirasi(
-        engine, Actor("admin.bench", "admin"),
-        AspirasiBaru(judul=f"[bench] perubahan data {i}", kategori="pju", kelurahan="Sukun"), today=common.TODAY,
-    )  # fmt: skip
-
-
 def measure_page(engine, size: int, title: str, path: str, spec, repeat: int) -> Row:
     import streamlit as st
 
@@ -155,7 +144,7 @@ def measure_page(engine, size: int, title: str, path: str, spec, repeat: int) ->
     _timed(at)  # the page's first run in this process (imports, one-off warm-up): not measured
     cold = []
     for i in range(repeat):
-        _write(engine, i)
+        common.change_data(engine, i)
         st.cache_data.clear()
         cold.append(_timed(at))
     warm = [_timed(at) for _ in range(repeat)]
