@@ -13,7 +13,7 @@ from db.demo import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
-from tests.dbutil import database, pg_unavailable_reason
+from db.testing import database, pg_unavailable_reason
 
 # A fixed 'today' so the seeded data (and what the pages show) is the same on every run.
 DEMO_TODAY = dt.date(2026, 11, 20)

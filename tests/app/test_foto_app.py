@@ -20,10 +20,10 @@ from db.migrate import upgrade
 from db.peta import kelurahan_panel
 from db.reference import load_reference
 from db.schema import Aspirasi, Foto, Kategori
+from db.testing import database
 from tests import foto_files as ff
 from tests.app.conftest import ROOT, login_state, run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
 
 STAF = Actor("staf.uji", "staf")
 KEL = "35.73.02.1010"

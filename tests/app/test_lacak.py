@@ -20,9 +20,9 @@ from db.migrate import upgrade
 from db.reference import load_reference
 from db.rembuk import add_janji
 from db.schema import Aspirasi, Janji, LacakKonfirmasi, LacakToken, RembukKelurahan
+from db.testing import database
 from tests.app.conftest import ROOT, run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, HOSTILE_KELURAHAN, create_test_users, insert_hostile
-from tests.dbutil import database
 from tests.hostile import HOSTILE, RAW_MARKERS
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -15,10 +15,10 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, Foto
+from db.testing import database
 from geo.boundaries import load_boundaries
 from tests import foto_files as ff
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
 from tests.e2e import mapcheck
 from tests.e2e.conftest import AppServer, new_page, pick
 
