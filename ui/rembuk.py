@@ -22,10 +22,10 @@ from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
 from db.queries import FilterOptions
 from db.rembuk import KonflikVersi, RembukData, RembukError
 from ui import data, lacak, tabel
+from ui.components import flash
 from ui.format import angka, tanggal, waktu
 
 ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
-FLASH_KEY = "rembuk_pesan"
 SELECT_KEY = "rembuk_id"
 SNAPSHOT_KEY = "rembuk_snapshot"  # rembuk id -> RembukData the edit form was loaded with
 EDIT_ERROR_KEY = "rembuk_edit_galat"
@@ -43,20 +43,20 @@ def _janji_key(jid: int, field: str) -> str:
     return f"jn_{jid}_{field}"
 
 
-def _flash(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
-
-
-def flash() -> None:
-    if msg := st.session_state.pop(FLASH_KEY, None):
-        st.success(msg, icon=":material/check_circle:")
-
-
 def _none_if_empty(value):
     return None if value in (None, "") else value
 
 
 # --------------------------------------------------------------------------- reads
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=64)
+def get_rembuk(key: tuple, rembuk_id: int) -> RembukData | None:
+    """One rembuk for the page, cached under the data key (it covers every rembuk's version, so a save shows at once).
+
+    The edit form reads its own fresh snapshot (:func:`_snapshot`): its ``version`` is the optimistic lock.
+    """
+    return rembuk.get_rembuk(data.engine(), rembuk_id)
 
 
 def daftar(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
@@ -209,7 +209,7 @@ def _save_edit(actor: Actor, rid: int, today: dt.date) -> None:
         st.session_state[EDIT_ERROR_KEY] = str(exc)  # the inputs stay as typed
     else:
         _reset_edit(rid)
-        _flash("Catatan rembuk disimpan.")
+        flash("Catatan rembuk disimpan.")
 
 
 def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> None:
@@ -274,7 +274,7 @@ def _save_new(actor: Actor, today: dt.date) -> None:
         s.pop("baru_galat", None)
         s.pop("baru_hosts", None)
         s["rembuk_baru_pilih"] = rid
-        _flash(f"Rembuk baru #{rid} dicatat.")
+        flash(f"Rembuk baru #{rid} dicatat.")
 
 
 def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
@@ -335,7 +335,7 @@ def _save_janji(actor: Actor, jid: int) -> None:
         s[JANJI_ERROR_KEY] = str(exc)
     else:
         _reset_janji(jid)
-        _flash("Perkembangan janji disimpan.")
+        flash("Perkembangan janji disimpan.")
 
 
 def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
@@ -410,7 +410,7 @@ def _add_janji(actor: Actor, rid: int) -> None:
     else:
         s.pop("janji_baru_galat", None)
         s["jb_teks"] = ""
-        _flash(f"Janji #{jid} dicatat.")
+        flash(f"Janji #{jid} dicatat.")
 
 
 # --------------------------------------------------------------------------- quick capture
