@@ -23,7 +23,7 @@ from db.settings import database_url
 from geo import maps
 from ui import data, tabel
 from ui.components import flash, folium_map, legend
-from ui.filters import wilayah
+from ui.filters import pick_many, wilayah
 from ui.format import angka, persen, plain_markdown, tanggal
 from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
 
@@ -84,9 +84,7 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")
-        ids = st.multiselect(
-            "Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek", select_all=False
-        )
+        ids = pick_many("Bimtek", labels, key="bt_acara", placeholder="Semua bimtek")
         kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",

@@ -23,6 +23,7 @@ from db.queries import FilterOptions
 from db.rembuk import KonflikVersi, RembukData, RembukError
 from ui import data, lacak, tabel
 from ui.components import flash
+from ui.filters import pick_many
 from ui.format import angka, tanggal, waktu
 
 ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
@@ -93,19 +94,16 @@ def label_rembuk(row) -> str:
 
 def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
     """The list of rembuk (table) and the choice of one."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Tanggal": pd.to_datetime(df["tanggal"]),
-                "Tuan rumah": df["tuan_rumah"],
-                "Status": df["status_label"],
-                "Aspirasi": df["aspirasi"],
-                "Janji": df["janji"],
-            }
-        ),
-        hide_index=True,
+    tabel.frame(
+        {
+            "Tanggal": df["tanggal"],
+            "Tuan rumah": df["tuan_rumah"],
+            "Status": df["status_label"],
+            "Aspirasi": df["aspirasi"],
+            "Janji": df["janji"],
+        },
+        dates=("Tanggal",),
         height=min(38 + 35 * len(df), 320),
-        column_config={"Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY")},
         key="tabel_rembuk",
     )
     labels = {int(r["id"]): label_rembuk(r) for _, r in df.iterrows()}
@@ -230,14 +228,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
             format_func=STATUS_REMBUK.get,
             key=_edit_key(rid, "status"),
         )
-        st.multiselect(
-            "Tuan rumah",
-            list(opts.kelurahan),
-            default=snap.tuan_rumah,
-            format_func=opts.kelurahan.get,
-            key=_edit_key(rid, "hosts"),
-            select_all=False,
-        )
+        pick_many("Tuan rumah", opts.kelurahan, key=_edit_key(rid, "hosts"), default=snap.tuan_rumah)
         c = st.columns(4)
         for col, field, label, value in zip(
             c,
@@ -247,14 +238,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
             strict=True,
         ):
             col.number_input(label, min_value=0, value=value, step=1, key=_edit_key(rid, field))
-        st.multiselect(
-            "OPD hadir",
-            list(opts.opd),
-            default=snap.opd_hadir,
-            format_func=opts.opd.get,
-            key=_edit_key(rid, "opd"),
-            select_all=False,
-        )
+        pick_many("OPD hadir", opts.opd, key=_edit_key(rid, "opd"), default=snap.opd_hadir)
         st.text_area("Catatan", value=snap.catatan or "", key=_edit_key(rid, "catatan"), max_chars=4000)
         st.caption(f"Versi data yang dibuka: {snap.version}")
         st.form_submit_button(
@@ -284,9 +268,7 @@ def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
         c1, c2 = st.columns(2)
         c1.date_input("Tanggal", value=today, key="baru_tanggal", format="DD/MM/YYYY")
         c2.selectbox("Status", list(STATUS_REMBUK), format_func=STATUS_REMBUK.get, key="baru_status")
-        st.multiselect(
-            "Tuan rumah", list(opts.kelurahan), format_func=opts.kelurahan.get, key="baru_hosts", select_all=False
-        )
+        pick_many("Tuan rumah", opts.kelurahan, key="baru_hosts")
         st.form_submit_button("Catat rembuk baru", on_click=_save_new, args=(actor, today), key="baru_simpan")
 
 
@@ -369,17 +351,14 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
                 )
         hist = rembuk.janji_history(data.engine(), jid)
         st.markdown("**Riwayat janji**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
-                    "Oleh": hist["oleh"],
-                    "Progres": hist["progres"],
-                    "Status": hist["status_label"],
-                    "Catatan": hist["catatan"].fillna("–"),
-                }
-            ),
-            hide_index=True,
+        tabel.frame(
+            {
+                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+                "Oleh": hist["oleh"],
+                "Progres": hist["progres"],
+                "Status": hist["status_label"],
+                "Catatan": hist["catatan"].fillna("–"),
+            },
             column_config={"Progres": JANJI_COLUMNS["Progres"]},
             key="tabel_riwayat_janji",
         )

@@ -285,21 +285,19 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
     if hist.empty:
         st.caption("Belum ada perubahan manual.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "No.": hist["id"],
-                    "Jenis": hist["jenis_label"],
-                    "Tanggal": pd.to_datetime(hist["tanggal"]),
-                    "Tanggal lain": pd.to_datetime(hist["tanggal_lain"]),
-                    "Kelurahan": hist["kelurahan"],
-                    "Catatan": hist["catatan"],
-                    "Aktif": hist["aktif"],
-                    "Oleh": hist["oleh"],
-                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
-                }
-            ),
-            hide_index=True,
+        tabel.frame(
+            {
+                "No.": hist["id"],
+                "Jenis": hist["jenis_label"],
+                "Tanggal": hist["tanggal"],
+                "Tanggal lain": hist["tanggal_lain"],
+                "Kelurahan": hist["kelurahan"],
+                "Catatan": hist["catatan"],
+                "Aktif": hist["aktif"],
+                "Oleh": hist["oleh"],
+                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+            },
+            dates=("Tanggal", "Tanggal lain"),
             key="tabel_riwayat",
         )
 
