@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 
 import altair as alt
 import pandas as pd
@@ -23,12 +22,11 @@ from db.impor_peserta import impor_peserta, template_csv, template_xlsx
 from db.settings import database_url
 from geo import maps
 from ui import data, tabel
-from ui.components import folium_map, legend
-from ui.filters import wilayah
-from ui.format import angka, persen, tanggal
+from ui.components import flash, folium_map, legend
+from ui.filters import pick_many, wilayah
+from ui.format import angka, persen, plain_markdown, tanggal
 from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
 
-FLASH_KEY = "bimtek_pesan"
 WARNA = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
 LABEL_UKURAN = {"diundang": "Diundang", "hadir": "Hadir"}
 INDIKATIF = "Jumlah RW/RT per kelurahan indikatif (data referensi), bukan angka resmi."
@@ -86,9 +84,7 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")
-        ids = st.multiselect(
-            "Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek", select_all=False
-        )
+        ids = pick_many("Bimtek", labels, key="bt_acara", placeholder="Semua bimtek")
         kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",
@@ -426,26 +422,8 @@ def _xlsx_bytes(df: pd.DataFrame) -> bytes:
 # --------------------------------------------------------------------------- management
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def teks_aman(text: str) -> str:
-    """Text that may hold what a user typed (file names, sheet titles), escaped for Streamlit markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-def _flash(message: str, clear: tuple[str, ...] = ()) -> None:
-    """Show ``message`` after a rerun (so every section shows the new data); ``clear`` empties form fields."""
-    for k in clear:
-        st.session_state.pop(k, None)
-    st.session_state[FLASH_KEY] = message
-    st.rerun()
-
-
 def tab_kelola(k: tuple, events: pd.DataFrame) -> None:
     actor = current_actor()
-    if message := st.session_state.pop(FLASH_KEY, None):
-        st.success(teks_aman(message), icon=":material/check_circle:")
     st.dataframe(
         events.assign(tanggal=[tanggal(d, with_weekday=False) for d in events["tanggal"]])[
             ["tanggal", "judul", "tempat", "penyelenggara", "diundang", "hadir"]
@@ -518,15 +496,16 @@ def form_bimtek(actor: Actor, bid: int | None, sebelum: DataBimtek | None) -> No
             try:
                 if bid is None:
                     bimtek.buat_bimtek(data.engine(), actor, baru)
-                    _flash(
+                    flash(
                         f"Bimtek '{baru.judul.strip()}' ditambahkan.",
+                        rerun=True,
                         clear=("bt_judul_baru", "bt_tempat_baru", "bt_topik_baru"),
                     )
                 else:
                     bimtek.ubah_bimtek(data.engine(), actor, bid, baru, sebelum=sebelum)
-                    _flash("Perubahan bimtek disimpan.")
+                    flash("Perubahan bimtek disimpan.", rerun=True)
             except (BimtekError, AksesDitolak) as exc:
-                st.error(teks_aman(str(exc)))
+                st.error(plain_markdown(str(exc)))
 
 
 def form_impor(actor: Actor, bid: int) -> None:
@@ -557,13 +536,13 @@ def form_impor(actor: Actor, bid: int) -> None:
     try:
         hasil = impor_peserta(data.engine(), actor, bid, berkas.getvalue(), berkas.name, progress=progress)
     except AksesDitolak as exc:
-        st.error(teks_aman(str(exc)))
+        st.error(plain_markdown(str(exc)))
         return
     bar.empty()
     for warning in hasil.warnings:
-        st.warning(teks_aman(warning))
+        st.warning(plain_markdown(warning))
     if hasil.ok:
-        _flash(hasil.ringkasan())
+        flash(hasil.ringkasan(), rerun=True)
     st.error(hasil.ringkasan(), icon=":material/error:")
     st.dataframe(hasil.problems_frame(), hide_index=True, key="bt_tabel_masalah")
 
@@ -627,19 +606,19 @@ def form_peserta(actor: Actor, options, bid: int, pid: int | None, row) -> None:
     try:
         if hapus:
             bimtek.hapus_peserta(data.engine(), actor, pid)
-            _flash("Peserta dihapus.")
+            flash("Peserta dihapus.", rerun=True)
         if kel is None:
             st.error("Pilih kelurahan.")
             return
         baru = DataPeserta(nama, peran, kel, _num(rw), _num(rt), hadir, diundang)
         if pid is None:
             bimtek.tambah_peserta(data.engine(), actor, bid, baru)
-            _flash("Peserta ditambahkan.", clear=("bt_p_nama_baru", "bt_p_rt_baru"))
+            flash("Peserta ditambahkan.", rerun=True, clear=("bt_p_nama_baru", "bt_p_rt_baru"))
         else:
             bimtek.ubah_peserta(data.engine(), actor, pid, baru)
-            _flash("Perubahan peserta disimpan.")
+            flash("Perubahan peserta disimpan.", rerun=True)
     except (BimtekError, AksesDitolak) as exc:
-        st.error(teks_aman(str(exc)))
+        st.error(plain_markdown(str(exc)))
 
 
 def _int(row, col: str) -> int | None:

@@ -13,11 +13,12 @@ from streamlit_folium import st_folium
 from db.queries import BimtekHeadline, RembukInfo
 from geo import maps
 from geo.assets import assets_installed
-from ui.format import angka, persen, tanggal
+from ui.format import angka, persen, plain_markdown, tanggal
 
 MAP_HEIGHT = 560
 # Projector rule (DESIGN.md 4b): the big maps take at least 65 % of the viewport height.
 VIEWPORT_HEIGHT = "max(68vh, 420px)"
+FLASH_KEY = "kulakan_pesan"  # the success message waiting for the next run of the page
 
 
 # Static CSS (no user text), on every page with a header. Streamlit's default 6rem above the title is a fifth of a
@@ -45,6 +46,25 @@ def header(title: str, subtitle: str, demo: dict | None) -> None:
             help=f"Data contoh buatan, bukan data warga sebenarnya (seed {demo.get('seed')}). "
             "Hapus dengan `python -m db clear-demo`.",
         )
+
+
+def flash(message: str, *, rerun: bool = False, clear: tuple[str, ...] = ()) -> None:
+    """Queue a success message for the top of the page's next run (after a save, so every section below shows the
+    new data). ``clear`` empties form fields; ``rerun`` starts that run now (not inside a widget callback, which
+    reruns anyway)."""
+    for k in clear:
+        st.session_state.pop(k, None)
+    st.session_state[FLASH_KEY] = message
+    if rerun:
+        st.rerun()
+
+
+def show_flash() -> None:
+    """The queued message, if any, in a slot that exists on every run: nothing below it shifts when a message comes
+    or goes (a shifted element is remounted by Streamlit, e.g. a map frame drawn anew)."""
+    slot = st.empty()
+    if message := st.session_state.pop(FLASH_KEY, None):
+        slot.success(plain_markdown(message), icon=":material/check_circle:")
 
 
 def legend(entries: list[tuple[str, str]], title: str, note: str | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 
 import folium
 import pandas as pd
@@ -18,7 +17,7 @@ from geo.boundaries import load_boundaries
 from ui import data, lacak
 from ui import foto as foto_ui
 from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
-from ui.format import angka, tanggal
+from ui.format import angka, plain_markdown, tanggal
 
 POINT_CAP = 5000
 DETAIL_CAP = 500
@@ -166,16 +165,6 @@ def map_and_panel(
             kelurahan_panel(panel(key, f, selected, today))
         else:
             st.info("Klik sebuah kelurahan di peta untuk melihat rinciannya.", icon=":material/touch_app:")
-
-
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def plain_markdown(value: object) -> str:
-    """Text shown literally where Streamlit renders Markdown (st.table cells): every ASCII
-    punctuation character is backslash-escaped, so citizen text can't make links, images,
-    emphasis, colours (``:red[...]``), icons or math. HTML is never rendered there anyway."""
-    return _MD_PUNCT.sub(r"\\\1", str(value))
 
 
 def _table(df: pd.DataFrame, key: str | None = None) -> None:

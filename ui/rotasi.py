@@ -20,10 +20,9 @@ from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import folium_map, legend
+from ui.components import flash, folium_map, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
-FLASH_KEY = "rotasi_pesan"
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
 JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
 SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
@@ -194,16 +193,6 @@ def tabel_status(df: pd.DataFrame) -> None:
     )
 
 
-def _done(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
-    st.rerun()
-
-
-def flash() -> None:
-    if msg := st.session_state.pop(FLASH_KEY, None):
-        st.success(msg, icon=":material/check_circle:")
-
-
 def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
     """Staff forms: confirm, pin, swap, cancel, postpone, withdraw a change; then the change log."""
     engine = data.engine()
@@ -226,7 +215,9 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
             except ERRORS as exc:
                 st.error(str(exc))
             else:
-                _done(f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.")
+                flash(
+                    f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.", rerun=True
+                )
 
     with tabs[1], st.form("rotasi_pin"):
         day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="pin_tanggal")
@@ -288,27 +279,25 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
                     except ERRORS as exc:
                         st.error(str(exc))
                     else:
-                        _done(f"Perubahan #{pid} ditarik; rencana dihitung ulang.")
+                        flash(f"Perubahan #{pid} ditarik; rencana dihitung ulang.", rerun=True)
 
     st.markdown("**Riwayat perubahan**")
     if hist.empty:
         st.caption("Belum ada perubahan manual.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "No.": hist["id"],
-                    "Jenis": hist["jenis_label"],
-                    "Tanggal": pd.to_datetime(hist["tanggal"]),
-                    "Tanggal lain": pd.to_datetime(hist["tanggal_lain"]),
-                    "Kelurahan": hist["kelurahan"],
-                    "Catatan": hist["catatan"],
-                    "Aktif": hist["aktif"],
-                    "Oleh": hist["oleh"],
-                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
-                }
-            ),
-            hide_index=True,
+        tabel.frame(
+            {
+                "No.": hist["id"],
+                "Jenis": hist["jenis_label"],
+                "Tanggal": hist["tanggal"],
+                "Tanggal lain": hist["tanggal_lain"],
+                "Kelurahan": hist["kelurahan"],
+                "Catatan": hist["catatan"],
+                "Aktif": hist["aktif"],
+                "Oleh": hist["oleh"],
+                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+            },
+            dates=("Tanggal", "Tanggal lain"),
             key="tabel_riwayat",
         )
 
@@ -331,7 +320,7 @@ def _simpan(engine, actor: Actor, today: dt.date, jenis: str, day, **kwargs) -> 
     except ERRORS as exc:
         st.error(str(exc))
     else:
-        _done(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.")
+        flash(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.", rerun=True)
 
 
 def pengaturan(actor: Actor) -> None:
@@ -378,7 +367,7 @@ def pengaturan(actor: Actor) -> None:
             except ERRORS as exc:
                 st.error(str(exc))
             else:
-                _done("Pengaturan rotasi disimpan; rencana dihitung ulang.")
+                flash("Pengaturan rotasi disimpan; rencana dihitung ulang.", rerun=True)
         st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")
 
 
@@ -423,4 +412,4 @@ def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
                 except ERRORS as exc:
                     st.error(str(exc))
                 else:
-                    _done(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.")
+                    flash(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.", rerun=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import admin, auth, components, data
-from ui.format import tanggal
+from ui import admin
+from ui.pages import open_page
 
-actor = auth.require("admin")
-components.header("Admin", f"Kota Malang · {tanggal(data.today())}", demo=data.demo_info(data.key()))
+actor, _, _ = open_page("admin")
 pengguna, referensi, audit = st.tabs(["Pengguna", "Data referensi", "Log audit"])
 with pengguna:
     admin.pengguna(actor)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from db.bimtek import ringkas
-from ui import auth, bimtek, components, data
-from ui.format import tanggal
+from ui import bimtek
+from ui.pages import open_page
 
-auth.require("lihat")
+open_page("bimtek")
 k = bimtek.key()
-components.header("Bimtek RT, RW dan LPMK", f"Kota Malang · {tanggal(data.today())}", demo=data.demo_info(data.key()))
 
 events = bimtek.acara(k)
 f = bimtek.filter_sidebar(events)

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.rembuk import get_rembuk
-from ui import auth, components, data, lacak, rembuk
-from ui.format import tanggal
+from ui import data, lacak, rembuk
+from ui.pages import open_page
 
-actor = auth.require("lihat")
-today = data.today()
-key = data.key()
-components.header("Rembuk Jumat", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
-rembuk.flash()
+actor, key, today = open_page("rembuk")
 opts = data.filter_options(key)
 
 dari, sampai = rembuk.periode(today)
@@ -26,7 +21,7 @@ if daftar.empty:
     st.stop()
 
 rid = rembuk.pilih(daftar, today)
-r = get_rembuk(data.engine(), rid) if rid is not None else None
+r = rembuk.get_rembuk(key, rid) if rid is not None else None
 if r is None:
     st.warning("Rembuk tidak ditemukan.")
     st.stop()
