@@ -20,7 +20,6 @@ from db.bimtek import JENIS, BimtekError, BimtekFilter, DataBimtek, DataPeserta
 from db.domain import PERAN_PESERTA
 from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
-from db.settings import database_url
 from geo import maps
 from ui import data, tabel
 from ui.components import folium_map, legend
@@ -41,8 +40,8 @@ def current_actor() -> Actor | None:
 
 
 def key() -> tuple:
-    """(database URL, bimtek data fingerprint): the first argument of every cached call here."""
-    return (database_url(), bimtek.data_version(data.engine()))
+    """The app's one cache key (ui.data.key(); its fingerprint covers the bimtek tables)."""
+    return data.key()
 
 
 # --------------------------------------------------------------------------- cached adapters

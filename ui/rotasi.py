@@ -33,18 +33,9 @@ SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
 
 
 def key() -> tuple:
-    """Cache key of the plan: the app's data version plus the manual changes and the settings."""
-    engine = data.engine()
-    changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
-    fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
-    with engine.connect() as conn:
-        confirmed = tuple(sorted(kalender.tahun_dikonfirmasi(conn)))  # holiday names change with a confirmation
-    return (
-        *data.key(),
-        fingerprint,
-        tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())),
-        confirmed,
-    )
+    """The app's one cache key (ui.data.key()): its fingerprint moves with a new or withdrawn manual change
+    (rotasi_perubahan, audit log), the rotation settings (pengaturan) and a holiday confirmation (audit log)."""
+    return data.key()
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
