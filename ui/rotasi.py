@@ -20,7 +20,7 @@ from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import folium_map, legend
+from ui.components import content_key, folium_map, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
 FLASH_KEY = "rotasi_pesan"
@@ -160,10 +160,14 @@ def peta(df: pd.DataFrame) -> None:
     """The rotation map with its legend; reruns alone (pan/zoom never rerun the app)."""
     states = df.set_index("kode")["status"]
     dates = df.set_index("kode")["tanggal"].map(lambda d: tanggal(d) if isinstance(d, dt.date) else None)
-    layer = maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))
+
+    def build():
+        return maps.base_map(), [maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))]
+
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key="peta_rotasi", layers=[layer]).kelurahan
+        shown = content_key(states, dates)
+        clicked = folium_map(build, key="peta_rotasi", cache_key=shown).kelurahan
     with legend_col:
         legend(rotasi_map.legend_rotasi(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
         if clicked and clicked in states.index:
