@@ -15,8 +15,8 @@ from ui import components
 
 def _points(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(1)
-    return pd.DataFrame({"id": np.arange(n), "lon": rng.uniform(112.58, 112.68, n),
-                         "lat": rng.uniform(-8.04, -7.92, n), "status": rng.choice(["diterima", "selesai"], n)})  # fmt: skip
+    lon, lat = rng.uniform(112.58, 112.68, n), rng.uniform(-8.04, -7.92, n)
+    return pd.DataFrame({"id": np.arange(n), "lon": lon, "lat": lat, "status": rng.choice(["diterima", "selesai"], n)})
 
 
 def _peta():
