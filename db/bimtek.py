@@ -131,12 +131,10 @@ def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:
 
 
 def data_version(engine: Engine) -> tuple:
-    """Cheap fingerprint of the bimtek data for caches (every write here also adds an audit row)."""
-    with engine.connect() as conn:
-        b = conn.execute(select(func.count(Bimtek.id), func.max(Bimtek.id))).one()
-        p = conn.execute(select(func.count(BimtekPeserta.id), func.max(BimtekPeserta.id))).one()
-        log = conn.scalar(select(func.max(LogAudit.id)))
-    return (*b, *p, log)
+    """The data fingerprint of the caches (bimtek tables included): db.fingerprint.get_fingerprint."""
+    from db.fingerprint import get_fingerprint
+
+    return get_fingerprint(engine)
 
 
 # --------------------------------------------------------------------------- events: read

@@ -613,10 +613,11 @@ def daftar_foto(
 
 
 def versi(engine: Engine) -> tuple:
-    """Cheap fingerprint of every photo row (count, newest id, newest change): the key of UI caches, so a
-    photo made private disappears from Mode Rembuk and the Peta on the next rerun, never after a ttl."""
-    with engine.connect() as conn:
-        return tuple(conn.execute(select(func.count(), func.max(Foto.id), func.max(Foto.diubah_pada))).one())
+    """The data fingerprint of the caches (every photo change moves it, so a photo made private disappears
+    from Mode Rembuk and the Peta on the next rerun, never after a ttl): db.fingerprint.get_fingerprint."""
+    from db.fingerprint import get_fingerprint
+
+    return get_fingerprint(engine)
 
 
 def jumlah_aktif(engine: Engine, pemilik: Pemilik) -> int:

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
+from db.fingerprint import get_fingerprint
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -27,16 +28,8 @@ def _count_if(cond: ColumnElement[bool]):
 
 
 def data_version(engine: Engine) -> tuple:
-    """A cheap fingerprint of the data, passed to caches so they refresh after a change."""
-    # Index-backed maxima only (no count over the archive): cheap at a million rows, and any insert
-    # or update moves them. Deleting demo data also changes them (the demo rows carry the maxima).
-    from db.schema import Janji
-
-    with engine.connect() as conn:
-        asp = conn.execute(select(func.max(Aspirasi.id), func.max(Aspirasi.diubah_pada))).one()
-        rem = conn.execute(select(func.count(Rembuk.id), func.sum(Rembuk.version))).one()
-        janji = conn.scalar(select(func.max(Janji.diubah_pada)))
-    return (*asp, *rem, janji)
+    """The data fingerprint of the caches: the one definition is db.fingerprint.get_fingerprint."""
+    return get_fingerprint(engine)
 
 
 @dataclass(frozen=True)

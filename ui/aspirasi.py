@@ -30,7 +30,7 @@ from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, lacak
 from ui import foto as foto_ui
-from ui.components import folium_map
+from ui.components import content_key, folium_map
 from ui.format import angka
 
 UKURAN = [25, 50, 100]
@@ -164,11 +164,13 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
                 [{"id": d.id, "nomor": info["Nomor"], "lat": d.lat, "lon": d.lon, "status": d.status,
                   "judul": info["Judul"], "kategori": info["Kategori"], "umur_hari": (today - info["Diterima"]).days}]
             )  # fmt: skip
-            bounds = tuple(load_boundaries().kelurahan.loc[[d.kelurahan_kode]].total_bounds)
-            m = maps.base_map(bounds, labels=False)
-            folium_map(
-                m, key=f"peta_detail_{d.id}", layers=[maps.layer_group(maps.detail_points_layer(point))], height=300
-            )
+
+            def build():
+                bounds = tuple(load_boundaries().kelurahan.loc[[d.kelurahan_kode]].total_bounds)
+                return maps.base_map(bounds, labels=False), [maps.layer_group(maps.detail_points_layer(point))]
+
+            shown = content_key(point, d.kelurahan_kode)
+            folium_map(build, key=f"peta_detail_{d.id}", height=300, cache_key=shown)
         else:
             st.caption("Aspirasi ini tidak memiliki titik lokasi.")
         lacak.kelola_tautan(d.id, actor)

@@ -19,10 +19,9 @@ from db.bimtek import JENIS, BimtekError, BimtekFilter, DataBimtek, DataPeserta
 from db.domain import PERAN_PESERTA
 from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
-from db.settings import database_url
 from geo import maps
 from ui import data, tabel
-from ui.components import flash, folium_map, legend
+from ui.components import content_key, flash, folium_map, legend
 from ui.filters import pick_many, wilayah
 from ui.format import angka, persen, plain_markdown, tanggal
 from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
@@ -39,8 +38,8 @@ def current_actor() -> Actor | None:
 
 
 def key() -> tuple:
-    """(database URL, bimtek data fingerprint): the first argument of every cached call here."""
-    return (database_url(), bimtek.data_version(data.engine()))
+    """The app's one cache key (ui.data.key(); its fingerprint covers the bimtek tables)."""
+    return data.key()
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -283,10 +282,15 @@ def peta_cakupan(df: pd.DataFrame, metrik: str) -> None:
         "LPMK": df["lpmk_terlatih"].map({1: "sudah", 0: "belum"}),
         "Peserta hadir": df["peserta_hadir"],
     }
-    layer = maps.layer_group(maps.choropleth_layer(values, label=METRIK_PETA[metrik], fmt=fmt, extra=extra))
+
+    def build():
+        layer = maps.choropleth_layer(values, label=METRIK_PETA[metrik], fmt=fmt, extra=extra)
+        return maps.base_map(), [maps.layer_group(layer)]
+
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key="bimtek_peta", layers=[layer]).kelurahan
+        shown = content_key(df, metrik, share)  # the 57 rows the map colours and its tooltips
+        clicked = folium_map(build, key="bimtek_peta", cache_key=shown).kelurahan
     with legend_col:
         legend(maps.legend_entries(values, fmt), METRIK_PETA[metrik], INDIKATIF if share else None)
         if clicked and clicked in df.index:

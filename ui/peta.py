@@ -137,18 +137,21 @@ def map_and_panel(
     """The map beside its legend and the clicked kelurahan's panel; reruns alone on a click."""
     df = metrics(key, f, today)
     selected = st.session_state.get(SELECTED_KEY)
-    detail = detail_points(key, f, selected, today) if selected else None
     pts = points(key, f, POINT_CAP) if titik != "sembunyi" else peta.Titik(pd.DataFrame(), 0, False)
-    fmt = maps.format_angka
-    layers = layers_for(df[metrik.kode], metrik.label, fmt, titik, pts, detail, tooltip_extra(df, metrik.label))
+
+    def build():  # only when this view was not drawn yet for this data version
+        detail = detail_points(key, f, selected, today) if selected else None
+        extra = tooltip_extra(df, metrik.label)
+        layers = layers_for(df[metrik.kode], metrik.label, maps.format_angka, titik, pts, detail, extra)
+        return maps.base_map(filter_bounds(f), basemap=basemap), layers
 
     st.html(PANEL_CSS)
     with st.container(key="peta_tata"):
         map_col, side = st.columns([3, 2], gap="medium")
     with map_col:
         clicked = folium_map(
-            maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers,
-            viewport_height=VIEWPORT_HEIGHT,
+            build, key="peta_utama", viewport_height=VIEWPORT_HEIGHT,
+            cache_key=(key, f, metrik.kode, titik, basemap, selected, today),
         )  # fmt: skip
         if pts.sampled:
             st.caption(

@@ -20,7 +20,7 @@ from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import flash, folium_map, legend
+from ui.components import content_key, flash, folium_map, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
@@ -32,18 +32,9 @@ SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
 
 
 def key() -> tuple:
-    """Cache key of the plan: the app's data version plus the manual changes and the settings."""
-    engine = data.engine()
-    changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
-    fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
-    with engine.connect() as conn:
-        confirmed = tuple(sorted(kalender.tahun_dikonfirmasi(conn)))  # holiday names change with a confirmation
-    return (
-        *data.key(),
-        fingerprint,
-        tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())),
-        confirmed,
-    )
+    """The app's one cache key (ui.data.key()): its fingerprint moves with a new or withdrawn manual change
+    (rotasi_perubahan, audit log), the rotation settings (pengaturan) and a holiday confirmation (audit log)."""
+    return data.key()
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
@@ -168,10 +159,14 @@ def peta(df: pd.DataFrame) -> None:
     """The rotation map with its legend; reruns alone (pan/zoom never rerun the app)."""
     states = df.set_index("kode")["status"]
     dates = df.set_index("kode")["tanggal"].map(lambda d: tanggal(d) if isinstance(d, dt.date) else None)
-    layer = maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))
+
+    def build():
+        return maps.base_map(), [maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))]
+
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key="peta_rotasi", layers=[layer]).kelurahan
+        shown = content_key(states, dates)
+        clicked = folium_map(build, key="peta_rotasi", cache_key=shown).kelurahan
     with legend_col:
         legend(rotasi_map.legend_rotasi(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
         if clicked and clicked in states.index:
