@@ -72,6 +72,20 @@ def show_flash() -> None:
         slot.success(plain_markdown(message), icon=":material/check_circle:")
 
 
+def lazy_tabs(key: str, sections: dict[str, Callable[[], None]]) -> str:
+    """Tabs whose content runs only while open (a click on a tab reruns the page with that tab): a rerun of a
+    page with four heavy tabs costs the one being looked at, not all four. Returns the open tab's label.
+    Open one from a test with ``at.session_state[key] = label``."""
+    containers = st.tabs(list(sections), key=key, on_change="rerun")
+    opened = next(iter(sections))
+    for (label, render), tab in zip(sections.items(), containers, strict=True):
+        if tab.open:
+            opened = label
+            with tab:
+                render()
+    return opened
+
+
 def legend(entries: list[tuple[str, str]], title: str, note: str | None = None) -> None:
     """The choropleth legend, drawn in Streamlit (no branca/d3 from a CDN)."""
     rows = "".join(

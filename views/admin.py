@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
-from ui import admin
+from ui import admin, components
 from ui.pages import open_page
 
 actor, _, _ = open_page("admin")
-pengguna, referensi, audit = st.tabs(["Pengguna", "Data referensi", "Log audit"])
-with pengguna:
-    admin.pengguna(actor)
-with referensi:
-    admin.referensi(actor)
-with audit:
-    admin.log_audit(actor)
+components.lazy_tabs(
+    "admin_tab",
+    {
+        "Pengguna": lambda: admin.pengguna(actor),
+        "Data referensi": lambda: admin.referensi(actor),
+        "Log audit": lambda: admin.log_audit(actor),
+    },
+)

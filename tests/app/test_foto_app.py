@@ -121,6 +121,7 @@ def test_bimtek_documentation_reaches_pimpinan_without_private_photos(env):
         at = AppTest.from_file(str(ROOT / "views/bimtek.py"), default_timeout=60)
         at.session_state["auth"] = login_state(peran)
         at.session_state["bt_kelola_id" if peran == "staf" else "bt_dok_id"] = env["bimtek"]
+        at.session_state["bt_tab"] = "Acara & peserta"
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert any(m.value == f"**Dokumentasi foto bimtek** ({expected})" for m in at.markdown), peran
@@ -219,7 +220,7 @@ def test_status_form_refuses_selesai_without_a_sesudah_photo(env):
 
 
 def test_admin_sets_the_evidence_rule(env):
-    at = run_page("views/admin.py", peran="admin")
+    at = run_page("views/admin.py", peran="admin", state={"admin_tab": "Data referensi"})
     ms = next(m for m in at.multiselect if m.label == "Kategori")
     assert ms.value == ["jalan_rusak"]
     ms.set_value(["jalan_rusak", "sampah"])
