@@ -21,7 +21,7 @@ from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
 from geo import maps
 from ui import data, tabel
-from ui.components import content_key, flash, folium_map, legend
+from ui.components import content_key, flash, folium_map, lazy_expander, legend
 from ui.filters import pick_many, wilayah
 from ui.format import angka, persen, plain_markdown, tanggal
 from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
@@ -229,8 +229,10 @@ def tab_ringkasan(k: tuple, f: BimtekFilter) -> None:
         chart_undangan_hadir(per_acara, "bimtek", "Diundang dan hadir per bimtek", urut=list(per_acara["bimtek"])),
         width="stretch",
     )
-    with st.expander("Tabel per bimtek"):
-        _table(per_acara, {"bimtek": "Bimtek", "diundang": "Diundang", "hadir": "Hadir"})
+    lazy_expander(
+        "Tabel per bimtek", "bt_tabel_acara_buka",
+        lambda: _table(per_acara, {"bimtek": "Bimtek", "diundang": "Diundang", "hadir": "Hadir"}),
+    )  # fmt: skip
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -246,12 +248,15 @@ def tab_ringkasan(k: tuple, f: BimtekFilter) -> None:
         _table(per_jenis, {"label": "Peran", "diundang": "Diundang", "hadir": "Hadir"})
 
     per_kel = partisipasi(k, f, "kelurahan")
-    with st.expander(f"Per kelurahan ({len(per_kel)} kelurahan)", expanded=False):
+
+    def _per_kelurahan() -> None:
         st.altair_chart(
             chart_undangan_hadir(per_kel, "kelurahan", "Per kelurahan", urut=list(per_kel["kelurahan"])),
             width="stretch",
         )
         _table(per_kel, {"kecamatan": "Kecamatan", "kelurahan": "Kelurahan", "diundang": "Diundang", "hadir": "Hadir"})
+
+    lazy_expander(f"Per kelurahan ({len(per_kel)} kelurahan)", "bt_per_kel_buka", _per_kelurahan)
 
 
 METRIK_PETA = {

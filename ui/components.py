@@ -86,6 +86,15 @@ def lazy_tabs(key: str, sections: dict[str, Callable[[], None]]) -> str:
     return opened
 
 
+def lazy_expander(label: str, key: str, render: Callable[[], None], **kwargs) -> None:
+    """An expander whose content runs only while it is open (opening it reruns the page), for tables and charts
+    most visits never open. In an AppTest, open it with ``state={key: True}`` before the first run."""
+    box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    if box.open:
+        with box:
+            render()
+
+
 def legend(entries: list[tuple[str, str]], title: str, note: str | None = None) -> None:
     """The choropleth legend, drawn in Streamlit (no branca/d3 from a CDN)."""
     rows = "".join(

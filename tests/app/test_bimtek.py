@@ -123,7 +123,7 @@ def test_default_view_equals_sql(seeded_engine, seeded_url, app_env):
 
 def test_kecamatan_filter_changes_the_numbers(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE)
+    at = run_page(PAGE, state={"bt_per_kel_buka": True})  # the per-kelurahan expander runs only while open
     before = metric(at, "Peserta hadir")
     at.multiselect(key="bt_kec").set_value([KLOJEN]).run()
     assert not at.exception
