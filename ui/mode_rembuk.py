@@ -135,9 +135,15 @@ def pilih_slide() -> str:
     return slide or RINGKASAN
 
 
-def mode_data(kode: str, today: dt.date) -> rembuk.ModeRembuk:
-    """Read fresh each time (a handful of aggregate queries on one kelurahan, milliseconds)."""
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _mode_data(key: tuple, kode: str, today: dt.date) -> rembuk.ModeRembuk:
     return rembuk.mode_rembuk_data(data.engine(), kode, today)
+
+
+def mode_data(kode: str, today: dt.date) -> rembuk.ModeRembuk:
+    """Keyed by the data fingerprint: any write shows at the next run (also the numbers' timed refresh), and a
+    rerun with nothing changed (switching slides, the refresh of a quiet room) reads nothing."""
+    return _mode_data(data.key(), kode, today)
 
 
 def keterangan_rembuk(kode: str, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> str:
