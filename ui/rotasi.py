@@ -20,7 +20,7 @@ from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import content_key, flash, folium_map, legend
+from ui.components import content_key, flash, folium_map, lazy_expander, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
@@ -144,8 +144,13 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
         width="stretch",
     )
     if plan.lanjutan:
-        with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
-            st.dataframe(tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True)
+        lazy_expander(
+            f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
+            "rotasi_lanjutan_buka",
+            lambda: st.dataframe(
+                tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True
+            ),
+        )
     lewat = dilewati_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
     if lewat.empty:
