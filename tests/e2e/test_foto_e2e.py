@@ -24,7 +24,12 @@ from tests.e2e.conftest import AppServer, new_page, pick
 
 # The second test closes the aspiration the first one recorded (one database and server per module): the whole
 # module runs on one xdist worker, in order.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("foto_e2e"), pytest.mark.usefixtures("backend")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.tulis,
+    pytest.mark.xdist_group("foto_e2e"),
+    pytest.mark.usefixtures("backend"),
+]
 JUDUL = "Saluran tersumbat sampah dekat musala (uji foto)"
 
 

@@ -20,7 +20,7 @@ from geo.boundaries import load_boundaries
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.e2e.conftest import AppServer, login, map_frame, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tulis, pytest.mark.usefixtures("backend")]
 
 
 @pytest.fixture(scope="module")
