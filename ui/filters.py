@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_ASPIRASI, SUMBER, status_label
 from db.filters import KEADAAN, AspirasiFilter
 from db.kalender import today as city_today
 from db.queries import FilterOptions
@@ -104,7 +104,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
         status = st.multiselect(
             "Status rinci",
             list(STATUS_ASPIRASI),
-            format_func=lambda s: STATUS_ASPIRASI[s][0],
+            format_func=status_label,
             key="status",
             bind="query-params",
             placeholder="Semua status",
