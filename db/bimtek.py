@@ -548,24 +548,26 @@ def _hadir_conds(f: BimtekFilter) -> list[ColumnElement[bool]]:
     return [*f.kondisi_peserta(dengan_jenis=False), BimtekPeserta.hadir.is_(True)]
 
 
+def _unit_rw() -> ColumnElement[bool]:
+    """A participant who makes their RW reached (when attended): an RW role with a known RW."""
+    p = BimtekPeserta
+    return and_(p.peran.in_(PERAN_RW), p.rw.is_not(None))
+
+
+def _unit_rt() -> ColumnElement[bool]:
+    """A participant who makes their (RW, RT) reached: an RT role with a known RW and RT."""
+    p = BimtekPeserta
+    return and_(p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None))
+
+
 def _units_rw(f: BimtekFilter):
     p = BimtekPeserta
-    return (
-        select(p.kelurahan_kode, p.rw)
-        .where(*_hadir_conds(f), p.peran.in_(PERAN_RW), p.rw.is_not(None))
-        .distinct()
-        .subquery()
-    )
+    return select(p.kelurahan_kode, p.rw).where(*_hadir_conds(f), _unit_rw()).distinct().subquery()
 
 
 def _units_rt(f: BimtekFilter):
     p = BimtekPeserta
-    return (
-        select(p.kelurahan_kode, p.rw, p.rt)
-        .where(*_hadir_conds(f), p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None))
-        .distinct()
-        .subquery()
-    )
+    return select(p.kelurahan_kode, p.rw, p.rt).where(*_hadir_conds(f), _unit_rt()).distinct().subquery()
 
 
 CAKUPAN_KOLOM = [
@@ -728,8 +730,8 @@ def tren(engine: Engine, f: BimtekFilter) -> pd.DataFrame:
         return pd.Series({d: int(n) for d, n in rows}, dtype=int)
 
     kel = first_dates([p.kelurahan_kode], true())
-    rw = first_dates([p.kelurahan_kode, p.rw], and_(p.peran.in_(PERAN_RW), p.rw.is_not(None)))
-    rt = first_dates([p.kelurahan_kode, p.rw, p.rt], and_(p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None)))
+    rw = first_dates([p.kelurahan_kode, p.rw], _unit_rw())
+    rt = first_dates([p.kelurahan_kode, p.rw, p.rt], _unit_rt())
     lpmk = first_dates([p.kelurahan_kode], p.peran.in_(PERAN_LPMK))
 
     with engine.connect() as conn:
