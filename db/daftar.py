@@ -30,8 +30,8 @@ URUTAN = {
     "prioritas": Aspirasi.prioritas,
 }
 HALAMAN_COLUMNS = [
-    "id", "nomor", "diterima", "judul", "kategori", "kelurahan", "rw", "status", "status_label", "opd",
-    "prioritas", "tenggat", "lewat_tenggat", "konfirmasi",
+    "id", "nomor", "diterima", "judul", "kategori", "kelurahan", "rw", "opd", "prioritas", "tenggat", "status",
+    "status_label", "lewat_tenggat", "konfirmasi",
 ]  # fmt: skip
 
 

@@ -13,10 +13,10 @@ ASPIRASI_TABLE = {
     "kategori": "Kategori",
     "kelurahan": "Kelurahan",
     "rw": "RW",
-    "status_label": "Status",
     "opd": "OPD",
     "prioritas": "Prioritas",
     "tenggat": "Tenggat",
+    "status_label": "Status",
     "lewat_tenggat": "Lewat tenggat",
     "konfirmasi": "Konfirmasi RT/RW",
 }
