@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Engine, and_, func, select
 
 from db.fingerprint import get_fingerprint
+from db.overdue import aspirasi_overdue
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -21,10 +21,7 @@ from db.schema import (
     Rembuk,
     RembukKelurahan,
 )
-
-
-def _count_if(cond: ColumnElement[bool]):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+from db.sql import count_if
 
 
 def data_version(engine: Engine) -> tuple:
@@ -61,9 +58,9 @@ def kpi(engine: Engine, today: dt.date) -> Kpi:
         total, terbuka, lewat, selesai = conn.execute(
             select(
                 func.count(Aspirasi.id),
-                _count_if(Aspirasi.terbuka),
-                _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)),
-                _count_if(and_(Aspirasi.status == "selesai", Aspirasi.tanggal_selesai >= month_start)),
+                count_if(Aspirasi.terbuka),
+                count_if(aspirasi_overdue(today)),
+                count_if(and_(Aspirasi.status == "selesai", Aspirasi.tanggal_selesai >= month_start)),
             )
         ).one()
     return Kpi(int(total), int(terbuka), int(lewat), int(selesai), median_hari_kerja_selesai(engine))

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_LABELS, SUMBER
 from db.filters import KEADAAN, AspirasiFilter
 from db.kalender import today as city_today
 from db.queries import FilterOptions
@@ -97,7 +97,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             help="Terbuka = belum ditutup; tertutup = selesai atau ditutup dengan alasan.",
         )
         status = pick_many(
-            "Status rinci", {s: v[0] for s, v in STATUS_ASPIRASI.items()}, key="status", bind="query-params",
+            "Status rinci", STATUS_LABELS, key="status", bind="query-params",
             placeholder="Semua status",
         )  # fmt: skip
         sumber = st.pills(

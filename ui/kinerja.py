@@ -13,7 +13,7 @@ import streamlit as st
 
 from db import kinerja
 from db.auth import Actor
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_LABELS, SUMBER
 from db.filters import KEADAAN, AspirasiFilter
 from db.format import angka, angka_ringkas
 from db.kinerja import KOLOM, Periode
@@ -131,7 +131,7 @@ def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[st
     put("kat", f.kategori, options.kategori)
     if f.keadaan:
         q["keadaan"] = KEADAAN[f.keadaan]
-    put("status", f.status, {k: v[0] for k, v in STATUS_ASPIRASI.items()})
+    put("status", f.status, STATUS_LABELS)
     put("sumber", f.sumber, SUMBER)
     put("opd", f.opd, options.opd)
     put("kanal", f.kanal, KANAL)

@@ -14,7 +14,7 @@ from db.export import to_csv_bytes
 from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
-from ui import data, lacak
+from ui import data, labels, lacak
 from ui import foto as foto_ui
 from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
 from ui.format import angka, plain_markdown, tanggal
@@ -201,19 +201,19 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
         t = p.terbuka
         shown = pd.DataFrame(
             {
-                "Aspirasi": t["Nomor"] + " · " + t["Judul"],
-                "Kategori · OPD": t["Kategori"] + " · " + t["OPD"].fillna("–"),
-                "Umur (hari)": t["Umur (hari)"].map(angka),
-                "Status": t["Status"],
+                "Aspirasi": t["nomor"] + " · " + t["judul"],
+                "Kategori · OPD": t["kategori"] + " · " + t["opd"].fillna("–"),
+                "Umur (hari)": t["umur_hari"].map(angka),
+                "Status": t["status_label"],
             }
         )
         _table(shown, key="peta_terbuka")
         if p.terbuka_total > len(shown):
             st.caption(f"Menampilkan {angka(len(shown))} tertua dari {angka(p.terbuka_total)}.")
-        foto_ui.panel_thumbnails(p.terbuka["Nomor"].tolist())  # issue 15
+        foto_ui.panel_thumbnails(p.terbuka["nomor"].tolist())  # issue 15
     lacak.panel_belum_beres(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
     with tab_kat:
-        _table(p.per_kategori)
+        _table(labels.shown(p.per_kategori, labels.PANEL_KATEGORI))
     with tab_status:
-        _table(p.per_status)
+        _table(labels.shown(p.per_status, labels.PANEL_STATUS))

@@ -16,17 +16,17 @@ import streamlit as st
 
 from db import rembuk
 from db.aspirasi import AspirasiBaru, ValidasiGagal, create_aspirasi
-from db.aspirasi import KonflikVersi as KonflikAspirasi
 from db.auth import Actor, AksesDitolak
 from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
+from db.errors import KonflikVersi
 from db.queries import FilterOptions
-from db.rembuk import KonflikVersi, RembukData, RembukError
+from db.rembuk import RembukData, RembukError
 from ui import data, lacak, tabel
 from ui.components import flash
 from ui.filters import pick_many
 from ui.format import angka, tanggal, waktu
 
-ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
+ERRORS = (RembukError, KonflikVersi, AksesDitolak, ValueError)
 SELECT_KEY = "rembuk_id"
 SNAPSHOT_KEY = "rembuk_snapshot"  # rembuk id -> RembukData the edit form was loaded with
 EDIT_ERROR_KEY = "rembuk_edit_galat"

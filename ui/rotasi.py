@@ -14,8 +14,9 @@ import streamlit as st
 
 from db import kalender, rotasi_data
 from db.auth import Actor, AksesDitolak
+from db.errors import KonflikVersi
 from db.kalender import JUMAT
-from db.rembuk import KonflikVersi, RembukError
+from db.rembuk import RembukError
 from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map

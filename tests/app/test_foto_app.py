@@ -136,7 +136,7 @@ def test_peta_panel_shows_thumbnails_of_open_aspirations_without_private_ones(en
     engine = make_engine(env["url"])
     kode = KEL
     panel = kelurahan_panel(engine, AspirasiFilter(), kode, DEMO_TODAY)
-    listed = panel.terbuka["Nomor"].tolist()
+    listed = panel.terbuka["nomor"].tolist()
     with engine.connect() as conn:
         public = set(
             conn.scalars(
