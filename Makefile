@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format assets chromium postgres nginx bench clean fuzz screenshots
+.PHONY: run test lint format assets chromium postgres nginx bench bench-sqlite bench-pg clean fuzz screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,8 +49,23 @@ test: $(VENV)/.dev assets chromium postgres nginx lint
 screenshots: $(VENV)/.dev assets chromium
 	$(PY) scripts/screenshots.py
 
-bench: $(VENV)/.dev assets
-	$(PY) -m bench.peta --aspirasi 1000 10000 100000
+## Every table of docs/PERFORMANCE.md (issue 14), rewritten in place; see bench/README.md for what and how long.
+## Run it on a quiet machine: every figure is printed with the load average it was measured under.
+BENCH_OUT ?= docs/PERFORMANCE.md
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench: bench-sqlite bench-pg
+
+bench-sqlite: $(VENV)/.dev assets chromium nginx
+	$(PY) -m bench.pages --aspirasi 1000 10000 100000 --out $(BENCH_OUT)
+	$(PY) -m bench.peta --aspirasi 1000 10000 100000 --out $(BENCH_OUT)
+	$(PY) -m bench.browser --aspirasi 100000 --out $(BENCH_OUT)
+	$(PY) -m bench.load --processes 1 --mode throughput --sessions 10 --aspirasi 100000 --duration 60 \
+		--out $(BENCH_OUT) --marker load-throughput
+	$(PY) -m bench.load --processes 1 2 4 --mode mix --sessions 50 --aspirasi 100000 --duration 90 \
+		--out $(BENCH_OUT) --marker load
+
+bench-pg: $(VENV)/.dev assets postgres
+	$(PY) -m bench.pages --aspirasi 10000 100000 1000000 --database-url $(BENCH_PG) --out $(BENCH_OUT)
 
 ## Bounded coverage-guided fuzzing (atheris) of the upload reader, date parser and name resolver; not in `make test`.
 ## FUZZ_SECONDS per target (default 600), one target at a time at nice 19; see docs/SECURITY.md.

@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kulakan-bench-foto-") as tmp:
         os.environ["KULAKAN_FOTO_DIR"] = str(Path(tmp) / "foto")
         if args.database_url:
-            from tests.dbutil import pg_database
+            from db.testing import pg_database
 
             ctx = pg_database(args.database_url, prefix="kulakan_bench_foto_")
             backend = "PostgreSQL"

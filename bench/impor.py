@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = []
     for n in args.baris:
         if args.database_url:
-            from tests.dbutil import pg_database
+            from db.testing import pg_database
 
             with pg_database(args.database_url, prefix="kulakan_bench_") as url:
                 r = run(url, n)

@@ -40,7 +40,7 @@ streamlit.logger.set_log_level("error")
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from bench.peta import database, machine_info, seed  # noqa: E402
+from bench.common import database, machine_info, seed  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.aspirasi:
         with ExitStack() as stack:
             if args.database_url:
-                from tests.dbutil import pg_database
+                from db.testing import pg_database
 
                 url = stack.enter_context(pg_database(args.database_url, prefix="kulakan_bench_rekap_"))
             else:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, literal, select, tuple_, update
 
 from db.auth import PERAN, Actor
-from db.domain import STATUS_ASPIRASI
+from db.domain import STATUS_LABELS
 from db.format import batas_hari, waktu
 from db.schema import Aspirasi, AspirasiRiwayat, CutiBersama, Kategori, Kecamatan, LogAudit, Opd, Pengguna
 from db.users import PenggunaError, hash_sandi, log
@@ -262,15 +262,13 @@ def audit(
 
 
 def _audit_frame(rows: list[tuple]) -> pd.DataFrame:
-    label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
-
     def tidy(text: str | None) -> str:
         if not text:
             return ""
         try:
             data = json.loads(text)
         except ValueError:
-            for code, name in label.items():
+            for code, name in STATUS_LABELS.items():
                 text = text.replace(code, name)
             return text
         return "; ".join(f"{k}: {v}" for k, v in data.items()) if isinstance(data, dict) else str(data)

@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from db import rollups
 from db.auth import Actor
-from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, PRIORITAS, SUMBER, is_open_status, status_label
 from db.engine import write_lock
+from db.errors import KonflikVersi
 from db.foto import periksa_bukti_selesai
 from db.kalender import Kalender
 from db.kalender import today as city_today
@@ -53,14 +54,13 @@ class ValidasiGagal(ValueError):
         self.errors = errors
 
 
-class KonflikVersi(RuntimeError):
+def _konflik(nomor: str | None) -> KonflikVersi:
     """Someone else saved this aspirasi since it was opened; nothing was written."""
-
-    def __init__(self, nomor: str | None = None):
-        super().__init__(
-            f"Aspirasi {nomor or ''} sudah diubah orang lain sejak Anda membukanya. Perubahan Anda "
-            "belum disimpan: muat ulang data terbaru, lalu terapkan lagi isian Anda."
-        )
+    return KonflikVersi(
+        f"Aspirasi {nomor or ''}",
+        pesan=f"Aspirasi {nomor or ''} sudah diubah orang lain sejak Anda membukanya. Perubahan Anda "
+        "belum disimpan: muat ulang data terbaru, lalu terapkan lagi isian Anda.",
+    )
 
 
 @dataclass
@@ -328,7 +328,7 @@ def _guarded_update(conn: Connection, aspirasi_id: int, expected_version: int, n
         .values(**values, version=expected_version + 1, diubah_pada=utcnow())
     )
     if result.rowcount != 1:
-        raise KonflikVersi(nomor)
+        raise _konflik(nomor)
 
 
 def ubah_status(
@@ -348,10 +348,10 @@ def ubah_status(
         cur = _current(conn, aspirasi_id)
         actor.wajib_wilayah(cur.kecamatan_kode)
         if cur.version != expected_version:
-            raise KonflikVersi(cur.nomor)
+            raise _konflik(cur.nomor)
         periksa_transisi(cur.status, ke, catatan)
         periksa_bukti_selesai(conn, aspirasi_id, ke)  # issue 15: 'sesudah' photo required by the category
-        closing = not STATUS_ASPIRASI[ke][1]
+        closing = not is_open_status(ke)
         values: dict = {"status": ke, "terbuka": not closing}
         if closing:
             values["tanggal_selesai"] = today
@@ -506,5 +506,5 @@ def kemungkinan_duplikat(engine: Engine, data: AspirasiBaru, today: dt.date | No
                 if score >= AMBANG_MIRIP and r.id not in found:
                     found[r.id] = {**r._asdict(), "alasan": f"RW sama, judul mirip ({score:.0%})"}
     df = pd.DataFrame(found.values(), columns=[c.key for c in cols] + ["alasan"])
-    df["status"] = df["status"].map(lambda s: STATUS_ASPIRASI[s][0])
+    df["status"] = df["status"].map(status_label)
     return df.drop(columns=["lat", "lon"]).sort_values("tanggal_diterima", ascending=False).reset_index(drop=True)

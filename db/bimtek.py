@@ -7,8 +7,12 @@ Definitions (the same everywhere: tables, charts, map, tests):
   of that RW exists; an RT when an attended RT-role participant of that (RW, RT) exists;
   participants with an unknown RT (NULL) count as participants but not at RT level;
 - the LPMK of a kelurahan is *reached* with at least one attended ketua_lpmk/pengurus_lpmk;
-- coverage share = distinct reached units / the kelurahan's jumlah_rw (or jumlah_rt), capped at 1.
-  Those counts are indicative (geo/data/rt_rw.csv), and the UI says so.
+- reached units are capped at the kelurahan's jumlah_rw (or jumlah_rt); coverage share = reached
+  units / that count. Those counts are indicative (geo/data/rt_rw.csv), and the UI says so: an RW
+  numbered above an (indicative) jumlah_rw still counts as reached, within the cap.
+
+This rule has one home, :func:`cakupan_select`: the Bimtek page, Mode Rembuk
+(``db.rembuk.bimtek_coverage``) and the rotation score (``db.rotasi_data``) all count with it.
 
 Everything that grows with the number of participants is aggregated in SQL; pandas only sees one
 row per kelurahan, per event or per unit listed.
@@ -17,19 +21,20 @@ row per kelurahan, per event or per unit listed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, false, func, insert, literal, select, true, update
+from sqlalchemy import Engine, Select, and_, case, exists, false, func, insert, literal, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
+from db.audit import write_audit
 from db.auth import Actor
 from db.domain import PERAN_PESERTA, name_key_peserta
-from db.schema import Bimtek, BimtekPeserta, Kecamatan, Kelurahan, Lembaga, LogAudit
+from db.schema import Bimtek, BimtekPeserta, Kecamatan, Kelurahan, Lembaga
+from db.sql import count_if, select_all_kelurahan
 
 # Role -> level of the institution it represents.
 JENIS_PERAN: dict[str, str] = {
@@ -122,21 +127,15 @@ def _jenis_expr():
     )
 
 
-def _count_if(cond):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
 def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(stmt).all(), columns=columns)
 
 
 def data_version(engine: Engine) -> tuple:
-    """Cheap fingerprint of the bimtek data for caches (every write here also adds an audit row)."""
-    with engine.connect() as conn:
-        b = conn.execute(select(func.count(Bimtek.id), func.max(Bimtek.id))).one()
-        p = conn.execute(select(func.count(BimtekPeserta.id), func.max(BimtekPeserta.id))).one()
-        log = conn.scalar(select(func.max(LogAudit.id)))
-    return (*b, *p, log)
+    """The data fingerprint of the caches (bimtek tables included): db.fingerprint.get_fingerprint."""
+    from db.fingerprint import get_fingerprint
+
+    return get_fingerprint(engine)
 
 
 # --------------------------------------------------------------------------- events: read
@@ -149,8 +148,8 @@ def daftar_bimtek(engine: Engine, f: BimtekFilter | None = None) -> pd.DataFrame
     agg = (
         select(
             p.bimtek_id,
-            _count_if(p.diundang.is_(True)).label("diundang"),
-            _count_if(p.hadir.is_(True)).label("hadir"),
+            count_if(p.diundang.is_(True)).label("diundang"),
+            count_if(p.hadir.is_(True)).label("hadir"),
         )
         .group_by(p.bimtek_id)
         .subquery()
@@ -197,14 +196,6 @@ def ambil_bimtek(engine: Engine, bimtek_id: int) -> DataBimtek | None:
 # --------------------------------------------------------------------------- events: write
 
 
-def _audit(conn: Connection, actor: Actor, aksi: str, **rincian) -> None:
-    conn.execute(
-        insert(LogAudit).values(
-            aksi=aksi, oleh=actor.username, rincian=json.dumps(rincian, default=str, ensure_ascii=False)
-        )
-    )
-
-
 def _teks(
     value: str | None, kolom: str, label: str, *, wajib: bool = False, maks: int | None = MAX_JUDUL
 ) -> str | None:
@@ -239,7 +230,7 @@ def buat_bimtek(engine: Engine, actor: Actor, data: DataBimtek) -> int:
     values = _bersihkan_bimtek(data)
     with engine.begin() as conn:
         new_id = conn.execute(insert(Bimtek).values(**values, is_demo=False).returning(Bimtek.id)).scalar_one()
-        _audit(conn, actor, "bimtek_dibuat", bimtek_id=new_id, **values)
+        write_audit(conn, "bimtek_dibuat", actor.username, bimtek_id=new_id, **values)
     return int(new_id)
 
 
@@ -260,7 +251,9 @@ def ubah_bimtek(
         if sebelum is not None and DataBimtek(*current) != sebelum:
             raise BimtekError("Bimtek ini baru saja diubah orang lain. Muat ulang halaman, lalu ulangi perubahan.")
         conn.execute(update(Bimtek).where(Bimtek.id == bimtek_id).values(**values))
-        _audit(conn, actor, "bimtek_diubah", bimtek_id=bimtek_id, dari=asdict(DataBimtek(*current)), ke=values)
+        write_audit(
+            conn, "bimtek_diubah", actor.username, bimtek_id=bimtek_id, dari=asdict(DataBimtek(*current)), ke=values
+        )
 
 
 # --------------------------------------------------------------------------- participants: validation
@@ -402,7 +395,7 @@ def tambah_peserta(engine: Engine, actor: Actor, bimtek_id: int, data: DataPeser
             ).scalar_one()
         except IntegrityError:
             raise BimtekError("Peserta ini sudah terdaftar di bimtek tersebut.", "nama") from None
-        _audit(conn, actor, "peserta_ditambah", bimtek_id=bimtek_id, peserta_id=new_id)
+        write_audit(conn, "peserta_ditambah", actor.username, bimtek_id=bimtek_id, peserta_id=new_id)
     return int(new_id)
 
 
@@ -424,7 +417,7 @@ def ubah_peserta(engine: Engine, actor: Actor, peserta_id: int, data: DataPesert
         if other:
             raise BimtekError("Sudah ada peserta lain yang sama persis di bimtek ini.", "nama")
         conn.execute(update(BimtekPeserta).where(BimtekPeserta.id == peserta_id).values(**values))
-        _audit(conn, actor, "peserta_diubah", bimtek_id=row.bimtek_id, peserta_id=peserta_id)
+        write_audit(conn, "peserta_diubah", actor.username, bimtek_id=row.bimtek_id, peserta_id=peserta_id)
 
 
 def hapus_peserta(engine: Engine, actor: Actor, peserta_id: int) -> None:
@@ -439,7 +432,7 @@ def hapus_peserta(engine: Engine, actor: Actor, peserta_id: int) -> None:
             raise BimtekError("Peserta tidak ditemukan.")
         actor.wajib_wilayah(row.kecamatan_kode)
         conn.execute(BimtekPeserta.__table__.delete().where(BimtekPeserta.id == peserta_id))
-        _audit(conn, actor, "peserta_dihapus", bimtek_id=row.bimtek_id, peserta_id=peserta_id)
+        write_audit(conn, "peserta_dihapus", actor.username, bimtek_id=row.bimtek_id, peserta_id=peserta_id)
 
 
 # --------------------------------------------------------------------------- participants: the table
@@ -484,8 +477,8 @@ def partisipasi(engine: Engine, f: BimtekFilter, per: str) -> pd.DataFrame:
     p = BimtekPeserta
     conds = f.kondisi_peserta()
     counts = (
-        _count_if(p.diundang.is_(True)).label("diundang"),
-        _count_if(p.hadir.is_(True)).label("hadir"),
+        count_if(p.diundang.is_(True)).label("diundang"),
+        count_if(p.hadir.is_(True)).label("hadir"),
     )
     with engine.connect() as conn:
         if per == "jenis":
@@ -517,17 +510,10 @@ def partisipasi(engine: Engine, f: BimtekFilter, per: str) -> pd.DataFrame:
             )
             df = _frame(conn, stmt, ["bimtek_id", "tanggal", "judul", "diundang", "hadir"])
         elif per == "kelurahan":
-            agg = select(p.kelurahan_kode.label("k"), *counts).where(*conds).group_by(p.kelurahan_kode).subquery()
+            agg = select(p.kelurahan_kode.label("kode"), *counts).where(*conds).group_by(p.kelurahan_kode).subquery()
             stmt = (
-                select(
-                    Kelurahan.kode,
-                    Kelurahan.nama,
-                    Kecamatan.nama,
-                    func.coalesce(agg.c.diundang, 0),
-                    func.coalesce(agg.c.hadir, 0),
-                )
+                select_all_kelurahan(Kelurahan.kode, Kelurahan.nama, Kecamatan.nama, counts=[agg])
                 .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
-                .outerjoin(agg, agg.c.k == Kelurahan.kode)
                 .where(*f.kondisi_wilayah(Kelurahan.kode))
                 .order_by(Kecamatan.nama, Kelurahan.nama)
             )
@@ -560,30 +546,78 @@ def _hadir_conds(f: BimtekFilter) -> list[ColumnElement[bool]]:
     return [*f.kondisi_peserta(dengan_jenis=False), BimtekPeserta.hadir.is_(True)]
 
 
+def _unit_rw() -> ColumnElement[bool]:
+    """A participant who makes their RW reached (when attended): an RW role with a known RW."""
+    p = BimtekPeserta
+    return and_(p.peran.in_(PERAN_RW), p.rw.is_not(None))
+
+
+def _unit_rt() -> ColumnElement[bool]:
+    """A participant who makes their (RW, RT) reached: an RT role with a known RW and RT."""
+    p = BimtekPeserta
+    return and_(p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None))
+
+
 def _units_rw(f: BimtekFilter):
     p = BimtekPeserta
-    return (
-        select(p.kelurahan_kode, p.rw)
-        .where(*_hadir_conds(f), p.peran.in_(PERAN_RW), p.rw.is_not(None))
-        .distinct()
-        .subquery()
-    )
+    return select(p.kelurahan_kode, p.rw).where(*_hadir_conds(f), _unit_rw()).distinct().subquery()
 
 
 def _units_rt(f: BimtekFilter):
     p = BimtekPeserta
-    return (
-        select(p.kelurahan_kode, p.rw, p.rt)
-        .where(*_hadir_conds(f), p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None))
-        .distinct()
-        .subquery()
-    )
+    return select(p.kelurahan_kode, p.rw, p.rt).where(*_hadir_conds(f), _unit_rt()).distinct().subquery()
 
 
 CAKUPAN_KOLOM = [
     "kode", "kelurahan", "kecamatan_kode", "kecamatan", "jumlah_rw", "jumlah_rt", "peserta_hadir",
     "rw_terlatih", "rt_terlatih", "lpmk_terlatih", "cakupan_rw", "cakupan_rt",
 ]  # fmt: skip
+
+
+def _at_most(n, total):
+    return case((n > total, total), else_=n)
+
+
+def cakupan_select(f: BimtekFilter) -> Select:
+    """THE trained-unit rule (see the module docstring), one row per kelurahan of the filtered region
+    over the filtered events (``f.jenis`` is ignored: coverage is per level).
+
+    Columns: kode, jumlah_rw, jumlah_rt, peserta_hadir, rw_terlatih, rt_terlatih (distinct reached
+    units, capped at the kelurahan's count), lpmk_terlatih (0/1).
+    """
+    p = BimtekPeserta
+    rw = _units_rw(f)
+    rt = _units_rt(f)
+    n_rw = select(rw.c.kelurahan_kode.label("kode"), func.count().label("rw_unit")).group_by(rw.c.kelurahan_kode)
+    n_rt = select(rt.c.kelurahan_kode.label("kode"), func.count().label("rt_unit")).group_by(rt.c.kelurahan_kode)
+    hadir = (
+        select(
+            p.kelurahan_kode.label("kode"),
+            func.count(p.id).label("peserta_hadir"),
+            count_if(p.peran.in_(PERAN_LPMK)).label("lpmk_hadir"),
+        )
+        .where(*_hadir_conds(f))
+        .group_by(p.kelurahan_kode)
+    )
+    per = (
+        select_all_kelurahan(
+            Kelurahan.kode,
+            Kelurahan.jumlah_rw,
+            Kelurahan.jumlah_rt,
+            counts=[hadir.subquery(), n_rw.subquery(), n_rt.subquery()],
+        )
+        .where(*f.kondisi_wilayah(Kelurahan.kode))
+        .subquery()
+    )
+    return select(
+        per.c.kode,
+        per.c.jumlah_rw,
+        per.c.jumlah_rt,
+        per.c.peserta_hadir,
+        _at_most(per.c.rw_unit, per.c.jumlah_rw).label("rw_terlatih"),
+        _at_most(per.c.rt_unit, per.c.jumlah_rt).label("rt_terlatih"),
+        case((per.c.lpmk_hadir > 0, 1), else_=0).label("lpmk_terlatih"),
+    )
 
 
 def cakupan(engine: Engine, f: BimtekFilter) -> pd.DataFrame:
@@ -593,48 +627,28 @@ def cakupan(engine: Engine, f: BimtekFilter) -> pd.DataFrame:
     rw_terlatih, rt_terlatih (distinct reached units, capped at the kelurahan's count), lpmk_terlatih
     (0/1), cakupan_rw, cakupan_rt (shares 0..1).
     """
-    p = BimtekPeserta
-    rw = _units_rw(f)
-    rt = _units_rt(f)
-    n_rw = select(rw.c.kelurahan_kode.label("k"), func.count().label("n")).group_by(rw.c.kelurahan_kode).subquery()
-    n_rt = select(rt.c.kelurahan_kode.label("k"), func.count().label("n")).group_by(rt.c.kelurahan_kode).subquery()
-    hadir = (
-        select(
-            p.kelurahan_kode.label("k"),
-            func.count(p.id).label("n"),
-            _count_if(p.peran.in_(PERAN_LPMK)).label("lpmk"),
-        )
-        .where(*_hadir_conds(f))
-        .group_by(p.kelurahan_kode)
-        .subquery()
-    )
+    cov = cakupan_select(f).subquery()
     stmt = (
         select(
             Kelurahan.kode,
             Kelurahan.nama,
             Kelurahan.kecamatan_kode,
             Kecamatan.nama,
-            Kelurahan.jumlah_rw,
-            Kelurahan.jumlah_rt,
-            func.coalesce(hadir.c.n, 0),
-            func.coalesce(n_rw.c.n, 0),
-            func.coalesce(n_rt.c.n, 0),
-            func.coalesce(hadir.c.lpmk, 0),
+            cov.c.jumlah_rw,
+            cov.c.jumlah_rt,
+            cov.c.peserta_hadir,
+            cov.c.rw_terlatih,
+            cov.c.rt_terlatih,
+            cov.c.lpmk_terlatih,
         )
+        .join(cov, cov.c.kode == Kelurahan.kode)
         .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
-        .outerjoin(hadir, hadir.c.k == Kelurahan.kode)
-        .outerjoin(n_rw, n_rw.c.k == Kelurahan.kode)
-        .outerjoin(n_rt, n_rt.c.k == Kelurahan.kode)
-        .where(*f.kondisi_wilayah(Kelurahan.kode))
         .order_by(Kelurahan.kode)
     )
     with engine.connect() as conn:
         df = _frame(conn, stmt, CAKUPAN_KOLOM[:10])
     for col in CAKUPAN_KOLOM[4:10]:
         df[col] = df[col].astype(int)
-    df["rw_terlatih"] = df[["rw_terlatih", "jumlah_rw"]].min(axis=1)
-    df["rt_terlatih"] = df[["rt_terlatih", "jumlah_rt"]].min(axis=1)
-    df["lpmk_terlatih"] = (df["lpmk_terlatih"] > 0).astype(int)
     df["cakupan_rw"] = _share(df["rw_terlatih"], df["jumlah_rw"])
     df["cakupan_rt"] = _share(df["rt_terlatih"], df["jumlah_rt"])
     return df.set_index("kode", drop=False)
@@ -714,8 +728,8 @@ def tren(engine: Engine, f: BimtekFilter) -> pd.DataFrame:
         return pd.Series({d: int(n) for d, n in rows}, dtype=int)
 
     kel = first_dates([p.kelurahan_kode], true())
-    rw = first_dates([p.kelurahan_kode, p.rw], and_(p.peran.in_(PERAN_RW), p.rw.is_not(None)))
-    rt = first_dates([p.kelurahan_kode, p.rw, p.rt], and_(p.peran.in_(PERAN_RT), p.rw.is_not(None), p.rt.is_not(None)))
+    rw = first_dates([p.kelurahan_kode, p.rw], _unit_rw())
+    rt = first_dates([p.kelurahan_kode, p.rw, p.rt], _unit_rt())
     lpmk = first_dates([p.kelurahan_kode], p.peran.in_(PERAN_LPMK))
 
     with engine.connect() as conn:

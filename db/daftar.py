@@ -10,40 +10,45 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, SUMBER, status_label
 from db.export import neutralise
 from db.filters import AspirasiFilter
 from db.format import tanggal as format_tanggal
 from db.lacak import konfirmasi_dari
+from db.overdue import is_aspirasi_overdue
 from db.peta import export_select
 from db.schema import Aspirasi, AspirasiRiwayat, Janji, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
 from db.workflow import boleh_ke
 
-# Sortable columns: label shown to the user -> SQL expression.
+# Sortable columns: key -> SQL expression (the labels users pick from are in ui/labels.py).
 URUTAN = {
-    "Diterima": Aspirasi.tanggal_diterima,
-    "Tenggat": Aspirasi.tenggat,
-    "Nomor": Aspirasi.nomor,
-    "Kelurahan": Kelurahan.nama,
-    "Status": Aspirasi.status,
-    "Prioritas": Aspirasi.prioritas,
+    "diterima": Aspirasi.tanggal_diterima,
+    "tenggat": Aspirasi.tenggat,
+    "nomor": Aspirasi.nomor,
+    "kelurahan": Kelurahan.nama,
+    "status": Aspirasi.status,
+    "prioritas": Aspirasi.prioritas,
 }
+HALAMAN_COLUMNS = [
+    "id", "nomor", "diterima", "judul", "kategori", "kelurahan", "rw", "opd", "prioritas", "tenggat", "status",
+    "status_label", "lewat_tenggat", "konfirmasi",
+]  # fmt: skip
 
 
 def _table_select(f: AspirasiFilter):
     return f.apply(
         select(
             Aspirasi.id,
-            Aspirasi.nomor.label("Nomor"),
-            Aspirasi.tanggal_diterima.label("Diterima"),
-            Aspirasi.judul.label("Judul"),
-            Kategori.nama.label("Kategori"),
-            Kelurahan.nama.label("Kelurahan"),
-            Aspirasi.rw.label("RW"),
+            Aspirasi.nomor.label("nomor"),
+            Aspirasi.tanggal_diterima.label("diterima"),
+            Aspirasi.judul.label("judul"),
+            Kategori.nama.label("kategori"),
+            Kelurahan.nama.label("kelurahan"),
+            Aspirasi.rw.label("rw"),
             Aspirasi.status.label("status"),
-            Opd.kode.label("OPD"),
-            Aspirasi.prioritas.label("Prioritas"),
-            Aspirasi.tenggat.label("Tenggat"),
+            Opd.kode.label("opd"),
+            Aspirasi.prioritas.label("prioritas"),
+            Aspirasi.tenggat.label("tenggat"),
             Aspirasi.terbuka.label("terbuka"),
         )
         .join(Kategori, Kategori.id == Aspirasi.kategori_id)
@@ -58,39 +63,26 @@ def jumlah(engine: Engine, f: AspirasiFilter) -> int:
 
 
 def halaman(
-    engine: Engine, f: AspirasiFilter, today: dt.date, urut: str = "Diterima", turun: bool = True,
+    engine: Engine, f: AspirasiFilter, today: dt.date, urut: str = "diterima", turun: bool = True,
     nomor_halaman: int = 1, ukuran: int = 50,
 ) -> pd.DataFrame:  # fmt: skip
-    """One page of the filtered aspirations; LIMIT/OFFSET in SQL, so the cost is the page, not the archive."""
+    """One page of the filtered aspirations; LIMIT/OFFSET in SQL, so the cost is the page, not the archive.
+
+    Columns: HALAMAN_COLUMNS (``konfirmasi``: the RT/RW answer through a tracking link, or "").
+    """
     col = URUTAN.get(urut, Aspirasi.tanggal_diterima)
     order = (col.desc() if turun else col.asc(), Aspirasi.id.desc() if turun else Aspirasi.id.asc())
     stmt = _table_select(f).order_by(*order).limit(ukuran).offset(max(nomor_halaman - 1, 0) * ukuran)
     with engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).mappings().all())
     if df.empty:
-        return pd.DataFrame(
-            columns=[
-                "id",
-                "Nomor",
-                "Diterima",
-                "Judul",
-                "Kategori",
-                "Kelurahan",
-                "RW",
-                "Status",
-                "OPD",
-                "Prioritas",
-                "Tenggat",
-                "Lewat tenggat",
-                "Konfirmasi RT/RW",
-            ]
-        )
-    df["Status"] = df.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
-    df["Lewat tenggat"] = df.pop("terbuka").astype(bool) & (df["Tenggat"] < today)
+        return pd.DataFrame(columns=HALAMAN_COLUMNS)
+    df["status_label"] = df["status"].map(status_label)
+    df["lewat_tenggat"] = [is_aspirasi_overdue(t, d, today) for t, d in zip(df["terbuka"], df["tenggat"], strict=True)]
     # The RT/RW answer through a tracking link (issue 17): "Belum beres" flags a closed aspiration.
     jawaban = konfirmasi_dari(engine, df["id"])
-    df["Konfirmasi RT/RW"] = [jawaban.get(i, "") for i in df["id"]]
-    return df
+    df["konfirmasi"] = [jawaban.get(i, "") for i in df["id"]]
+    return df[HALAMAN_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -98,7 +90,7 @@ class Detail:
     id: int
     version: int
     status: str
-    info: dict  # label -> value, personal data included (the caller masks by role)
+    info: dict  # field key -> value shown, personal data included (the caller masks by role)
     lat: float | None
     lon: float | None
     kelurahan_kode: str
@@ -136,7 +128,7 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
                 .where(AspirasiRiwayat.aspirasi_id == aspirasi_id)
                 .order_by(AspirasiRiwayat.waktu, AspirasiRiwayat.id)
             ).all(),
-            columns=["Waktu", "Oleh", "Dari", "Ke", "Catatan"],
+            columns=["waktu", "oleh", "dari", "ke", "catatan"],
         )
         rembuk = None
         if a.rembuk_id:
@@ -153,34 +145,33 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
                 .where(Janji.aspirasi_id == aspirasi_id)
                 .order_by(Janji.id)
             ).all(),
-            columns=["Janji", "OPD", "Tenggat", "Progres (%)", "Status"],
+            columns=["teks", "opd", "tenggat", "progres", "status"],
         )
-    label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
-    for col in ("Dari", "Ke"):
-        riwayat[col] = riwayat[col].map(lambda s: label.get(s, "–") if s else "–")
-    riwayat["Catatan"] = riwayat["Catatan"].map(lambda c: c or "–")  # never "None" on screen
-    overdue = a.terbuka and a.tenggat is not None and a.tenggat < today
+    for col in ("dari", "ke"):
+        riwayat[col] = riwayat[col].map(lambda s: status_label(s) if s else "–")
+    riwayat["catatan"] = riwayat["catatan"].map(lambda c: c or "–")  # never "None" on screen
+    overdue = is_aspirasi_overdue(a.terbuka, a.tenggat, today)
     info = {
-        "Nomor": a.nomor,
-        "Judul": a.judul,
-        "Deskripsi": a.deskripsi or "–",
-        "Kategori": kategori,
-        "Wilayah": f"{kelurahan}, Kec. {kecamatan}"
+        "nomor": a.nomor,
+        "judul": a.judul,
+        "deskripsi": a.deskripsi or "–",
+        "kategori": kategori,
+        "wilayah": f"{kelurahan}, Kec. {kecamatan}"
         + (f" · RW {a.rw:02d}" if a.rw else "")
         + (f" RT {a.rt:02d}" if a.rt else ""),
-        "Sumber": SUMBER.get(a.sumber, a.sumber),
-        "Kanal": KANAL.get(a.kanal, a.kanal),
-        "Diterima": a.tanggal_diterima,
-        "Status": label[a.status] + (" · LEWAT TENGGAT" if overdue else ""),
-        "OPD": f"{opd_kode} – {opd_nama}" if opd_kode else "–",
-        "Prioritas": a.prioritas,
-        "Tenggat": a.tenggat,
-        "Selesai": a.tanggal_selesai or "–",
-        "Hari kerja sampai selesai": a.hari_kerja_selesai if a.hari_kerja_selesai is not None else "–",
-        "Rembuk": rembuk or "–",
-        "Pelapor": a.pelapor_nama or "–",
-        "Telepon": a.pelapor_telepon or "–",
-        "Duplikat dari": a.duplikat_dari_id or "–",
+        "sumber": SUMBER.get(a.sumber, a.sumber),
+        "kanal": KANAL.get(a.kanal, a.kanal),
+        "diterima": a.tanggal_diterima,
+        "status": status_label(a.status) + (" · LEWAT TENGGAT" if overdue else ""),
+        "opd": f"{opd_kode} – {opd_nama}" if opd_kode else "–",
+        "prioritas": a.prioritas,
+        "tenggat": a.tenggat,
+        "selesai": a.tanggal_selesai or "–",
+        "hari_kerja_selesai": a.hari_kerja_selesai if a.hari_kerja_selesai is not None else "–",
+        "rembuk": rembuk or "–",
+        "pelapor": a.pelapor_nama or "–",
+        "telepon": a.pelapor_telepon or "–",
+        "duplikat_dari": a.duplikat_dari_id or "–",
     }
     return Detail(
         a.id, a.version, a.status, info, a.lat, a.lon, a.kelurahan_kode, riwayat, janji, boleh_ke(a.status),

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Engine, func, insert, select
 
 from db import rollups
-from db.domain import STATUS_ASPIRASI, name_key_peserta
+from db.domain import is_open_status, name_key_peserta
 from db.kalender import Kalender
 from db.reference import rt_per_rw
 from db.schema import (
@@ -522,7 +522,7 @@ def _aspirasi_rows(n, kel_rows, kategori, lembaga_id, plan, rembuk_ids, workdays
             rw=f"RW {rw[i]:02d}", rt=f"{rt[i]:02d}/{rw[i]:02d}", tempat=TEMPAT[tempat_pick[i]]
         )
         st = str(status[i])
-        is_closed = not STATUS_ASPIRASI[st][1]
+        is_closed = not is_open_status(st)
         src = str(sumber[i])
         lem_key = {
             "RT": (kode, "RT", int(rw[i]), int(rt[i])),

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from db import rollups
+from db.audit import write_audit
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -33,7 +34,6 @@ from db.schema import (
     BimtekPeserta,
     Janji,
     JanjiRiwayat,
-    LogAudit,
     Rembuk,
     RembukKelurahan,
 )
@@ -244,19 +244,13 @@ def hapus_demo(conn, termasuk_terkait: bool = False, oleh: str = "sistem") -> Ha
         conn.execute(delete(AppMeta).where(AppMeta.kunci == META_KEY))
     if not (rujukan or any(hasil.dihapus.values())):
         return hasil
-    conn.execute(
-        insert(LogAudit).values(
-            aksi="demo_dihapus",
-            oleh=oleh,
-            rincian=json.dumps(
-                {
-                    "termasuk_terkait": termasuk_terkait,
-                    "rujukan": len(rujukan),
-                    "dihapus": hasil.dihapus,
-                    "disimpan": hasil.disimpan,
-                },
-                ensure_ascii=False,
-            ),
-        )
+    write_audit(
+        conn,
+        "demo_dihapus",
+        oleh,
+        termasuk_terkait=termasuk_terkait,
+        rujukan=len(rujukan),
+        dihapus=hasil.dihapus,
+        disimpan=hasil.disimpan,
     )
     return hasil

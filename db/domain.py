@@ -19,6 +19,8 @@ STATUS_ASPIRASI: dict[str, tuple[str, bool]] = {
 }
 STATUS_TERBUKA = tuple(k for k, (_, is_open) in STATUS_ASPIRASI.items() if is_open)
 STATUS_TERTUTUP = tuple(k for k, (_, is_open) in STATUS_ASPIRASI.items() if not is_open)
+# Status code -> label (the one lookup: status_label below, or this mapping where a dict is needed).
+STATUS_LABELS: dict[str, str] = {k: label for k, (label, _) in STATUS_ASPIRASI.items()}
 
 # Who brought the aspirasi in.
 SUMBER: dict[str, str] = {
@@ -54,6 +56,7 @@ STATUS_JANJI: dict[str, str] = {
     "selesai": "Selesai",
     "batal": "Dibatalkan",
 }
+JANJI_TERBUKA = ("belum", "proses")  # not fulfilled yet
 
 JENIS_LEMBAGA: dict[str, str] = {"RT": "RT", "RW": "RW", "LPMK": "LPMK"}
 
@@ -72,7 +75,8 @@ PERAN_PENGGUNA: dict[str, str] = {"pimpinan": "Pimpinan", "staf": "Staf", "admin
 
 
 def status_label(code: str) -> str:
-    return STATUS_ASPIRASI.get(code, (code, True))[0]
+    """The Indonesian label of an aspirasi status code (an unknown code is shown as is)."""
+    return STATUS_LABELS.get(code, code)
 
 
 def is_open_status(code: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_LABELS, SUMBER
 from db.schema import Aspirasi, Kategori, Kelurahan, Opd
 from db.ukuran import UKURAN
 from db.ukuran import kondisi as ukuran_kondisi
@@ -107,7 +107,7 @@ class AspirasiFilter:
         """
         names = names or {}
         labels = {
-            "status": {k: v[0] for k, v in STATUS_ASPIRASI.items()},
+            "status": STATUS_LABELS,
             "sumber": SUMBER,
             "kanal": KANAL,
             "keadaan": KEADAAN,

@@ -25,7 +25,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import os
 import re
 import tarfile
@@ -39,6 +38,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
+from db.audit import write_audit
 from db.auth import Actor
 from db.engine import write_lock
 from db.schema import (
@@ -49,7 +49,6 @@ from db.schema import (
     JanjiRiwayat,
     Kategori,
     Kelurahan,
-    LogAudit,
     Rembuk,
     RembukKelurahan,
     utcnow,
@@ -331,14 +330,6 @@ def boleh_lihat_privat(actor: Actor | None) -> bool:
     return actor is not None and actor.boleh("data_pribadi")
 
 
-def _audit(conn: Connection, actor: Actor, aksi: str, **rincian) -> None:
-    conn.execute(
-        insert(LogAudit).values(
-            aksi=aksi, oleh=actor.username, rincian=json.dumps(rincian, default=str, ensure_ascii=False)
-        )
-    )
-
-
 def _kecamatan_pemilik(conn: Connection, p: Pemilik) -> str | None:
     """Kecamatan of the owner (for scoped staff), raising FotoDitolak when the owner does not exist."""
     if p.jenis == "aspirasi":
@@ -432,7 +423,9 @@ def simpan_foto(
                 }
             )
         ids = [conn.execute(insert(Foto).values(**r).returning(Foto.id)).scalar_one() for r in rows]
-        _audit(conn, actor, "foto_unggah", pemilik=pemilik.jenis, pemilik_id=pemilik.id, jenis=jenis, foto=ids)
+        write_audit(
+            conn, "foto_unggah", actor.username, pemilik=pemilik.jenis, pemilik_id=pemilik.id, jenis=jenis, foto=ids
+        )
     return ids
 
 
@@ -463,7 +456,7 @@ def ubah_privat(engine: Engine, actor: Actor, foto_id: int, privat: bool) -> Non
         row = _foto_row(conn, foto_id)
         _boleh_ubah(conn, actor, row)
         conn.execute(update(Foto).where(Foto.id == foto_id).values(privat=bool(privat), diubah_pada=utcnow()))
-        _audit(conn, actor, "foto_privat", foto=foto_id, privat=bool(privat))
+        write_audit(conn, "foto_privat", actor.username, foto=foto_id, privat=bool(privat))
 
 
 def hapus_foto(engine: Engine, actor: Actor, foto_id: int, alasan: str) -> None:
@@ -482,7 +475,7 @@ def hapus_foto(engine: Engine, actor: Actor, foto_id: int, alasan: str) -> None:
             .where(Foto.id == foto_id)
             .values(dihapus_pada=now, dihapus_oleh=actor.username, diubah_pada=now)
         )
-        _audit(conn, actor, "foto_hapus", foto=foto_id, alasan=alasan[:500])
+        write_audit(conn, "foto_hapus", actor.username, foto=foto_id, alasan=alasan[:500])
 
 
 def purge_foto(engine: Engine, actor: Actor, foto_id: int, root: Path | None = None) -> None:
@@ -494,7 +487,7 @@ def purge_foto(engine: Engine, actor: Actor, foto_id: int, root: Path | None = N
             raise FotoDitolak("Hanya foto yang sudah dihapus yang dapat dimusnahkan.")
         shas = (row.sha256, row.sha256_thumb)
         conn.execute(delete(Foto).where(Foto.id == foto_id))
-        _audit(conn, actor, "foto_musnah", foto=foto_id)
+        write_audit(conn, "foto_musnah", actor.username, foto=foto_id)
     with engine.begin() as conn:
         _hapus_bila_tak_dipakai(conn, shas, root)
 
@@ -536,7 +529,7 @@ def samarkan_foto(
                 diubah_pada=utcnow(),
             )
         )
-        _audit(conn, actor, "foto_samarkan", foto=foto_id, kotak=[round(v, 3) for v in kotak])
+        write_audit(conn, "foto_samarkan", actor.username, foto=foto_id, kotak=[round(v, 3) for v in kotak])
         old = (row.sha256, row.sha256_thumb)
     with engine.begin() as conn:
         _hapus_bila_tak_dipakai(conn, old, root)
@@ -613,10 +606,11 @@ def daftar_foto(
 
 
 def versi(engine: Engine) -> tuple:
-    """Cheap fingerprint of every photo row (count, newest id, newest change): the key of UI caches, so a
-    photo made private disappears from Mode Rembuk and the Peta on the next rerun, never after a ttl."""
-    with engine.connect() as conn:
-        return tuple(conn.execute(select(func.count(), func.max(Foto.id), func.max(Foto.diubah_pada))).one())
+    """The data fingerprint of the caches (every photo change moves it, so a photo made private disappears
+    from Mode Rembuk and the Peta on the next rerun, never after a ttl): db.fingerprint.get_fingerprint."""
+    from db.fingerprint import get_fingerprint
+
+    return get_fingerprint(engine)
 
 
 def jumlah_aktif(engine: Engine, pemilik: Pemilik) -> int:
@@ -801,7 +795,7 @@ def atur_bukti_wajib(engine: Engine, actor: Actor, kode_wajib: Iterable[str]) ->
         if unknown := set(kode_wajib) - known:
             raise FotoDitolak(f"Kategori tidak dikenal: {', '.join(sorted(unknown))}.")
         conn.execute(update(Kategori).values(bukti_sesudah_wajib=Kategori.kode.in_(kode_wajib)))
-        _audit(conn, actor, "kategori_bukti_foto", wajib=kode_wajib)
+        write_audit(conn, "kategori_bukti_foto", actor.username, wajib=kode_wajib)
 
 
 # --- consistency, backup ----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ accepted; ``hadir`` may be left out, then everyone listed counts as attended).
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import unicodedata
@@ -29,10 +28,11 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from db.audit import write_audit
 from db.auth import Actor
 from db.bimtek import BimtekError, kunci_peserta, muat_unit, periksa_unit
 from db.domain import PERAN_PESERTA, name_key_peserta
-from db.schema import Bimtek, BimtekPeserta, Kelurahan, LogAudit
+from db.schema import Bimtek, BimtekPeserta, Kelurahan
 from db.tabular import ImportProblem, Tabel, iter_rows, problems_frame, read_table
 from geo.names import resolve_kelurahan
 
@@ -378,21 +378,15 @@ def impor_peserta(
                 if progress:
                     progress(done, total)
             hasil.ditambahkan = len(rows)
-            conn.execute(
-                insert(LogAudit).values(
-                    aksi="impor_peserta",
-                    oleh=actor.username,
-                    rincian=json.dumps(
-                        {
-                            "bimtek_id": bimtek_id,
-                            "berkas": filename,
-                            "baris": n,
-                            "ditambahkan": hasil.ditambahkan,
-                            "sudah_ada": hasil.sudah_ada,
-                        },
-                        ensure_ascii=False,
-                    ),
-                )
+            write_audit(
+                conn,
+                "impor_peserta",
+                actor.username,
+                bimtek_id=bimtek_id,
+                berkas=filename,
+                baris=n,
+                ditambahkan=hasil.ditambahkan,
+                sudah_ada=hasil.sudah_ada,
             )
     except (IntegrityError, OperationalError) as exc:
         hasil.ditambahkan = 0

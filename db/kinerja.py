@@ -18,12 +18,13 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from db.audit import write_audit
 from db.auth import Actor
-from db.domain import STATUS_ASPIRASI, STATUS_JANJI
+from db.domain import STATUS_JANJI, status_label
 from db.filters import AspirasiFilter
 from db.format import BULAN
 from db.kalender import Kalender
-from db.rembuk import JANJI_TERBUKA
+from db.overdue import aspirasi_open_on, aspirasi_overdue, aspirasi_overdue_on, is_janji_overdue, janji_overdue
 from db.schema import (
     Aspirasi,
     CutiBersama,
@@ -31,21 +32,17 @@ from db.schema import (
     JanjiRiwayat,
     Kategori,
     Kelurahan,
-    LogAudit,
     Opd,
     Pengaturan,
     Rembuk,
     utcnow,
 )
-from db.ukuran import awal_hari_utc, dibuka_kembali_ids, kondisi, lewat_tenggat
+from db.sql import count_if
+from db.ukuran import awal_hari_utc, dibuka_kembali_ids, kondisi
 
 KUNCI_PENGATURAN = "kinerja"
 MIN_SAMPEL_BAWAAN = 10
 BULAN_SINGKAT = [b[:3] for b in BULAN]  # Jan, Feb, Mar, Apr, Mei, Jun, Jul, Agu, Sep, Okt, Nov, Des
-
-
-def _count_if(cond):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -134,7 +131,7 @@ def simpan_min_sampel(engine: Engine, actor: Actor, n: int) -> int:
             s.add(Pengaturan(kunci=KUNCI_PENGATURAN, nilai=value, diubah_oleh=actor.username))
         else:
             row.nilai, row.diubah_oleh, row.diubah_pada = value, actor.username, utcnow()
-        s.add(LogAudit(aksi="pengaturan_kinerja", oleh=actor.username, rincian=value))
+        write_audit(s, "pengaturan_kinerja", actor.username, min_sampel=n)
     return n
 
 
@@ -229,17 +226,17 @@ def _received_in(p: Periode):
 def _aggregates(conn, base: AspirasiFilter, cur: Periode, prev: Periode, today: dt.date) -> pd.DataFrame:
     cols = [
         Aspirasi.opd_id.label("opd_id"),
-        _count_if(Aspirasi.terbuka).label("terbuka"),
-        _count_if(lewat_tenggat(today)).label("lewat_tenggat"),
+        count_if(Aspirasi.terbuka).label("terbuka"),
+        count_if(aspirasi_overdue(today)).label("lewat_tenggat"),
         func.min(case((Aspirasi.terbuka, Aspirasi.tanggal_diterima))).label("tertua"),
     ]
     for suffix, p in (("", cur), ("_lalu", prev)):
         cols += [
-            _count_if(_received_in(p)).label(f"diterima{suffix}"),
-            _count_if(kondisi("selesai", p.dari, p.sampai, today)).label(f"selesai{suffix}"),
-            _count_if(kondisi("tepat_waktu", p.dari, p.sampai, today)).label(f"tepat_waktu{suffix}"),
-            _count_if(kondisi("bukan_kewenangan", p.dari, p.sampai, today)).label(f"bukan_kewenangan{suffix}"),
-            _count_if(kondisi("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{suffix}"),
+            count_if(_received_in(p)).label(f"diterima{suffix}"),
+            count_if(kondisi("selesai", p.dari, p.sampai, today)).label(f"selesai{suffix}"),
+            count_if(kondisi("tepat_waktu", p.dari, p.sampai, today)).label(f"tepat_waktu{suffix}"),
+            count_if(kondisi("bukan_kewenangan", p.dari, p.sampai, today)).label(f"bukan_kewenangan{suffix}"),
+            count_if(kondisi("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{suffix}"),
         ]
     # Only the rows a measure can count (open now, received / closed / reopened since the previous
     # period began), found through their indexes: the cost follows the period, not the archive.
@@ -331,7 +328,7 @@ def _janji_counts(janji: pd.DataFrame, cur: Periode, prev: Periode, today: dt.da
         return pd.DataFrame()
     j = janji.copy()
     j["ditepati"] = [janji_ditepati(r) for r in j.itertuples()]
-    j["lewat"] = j["status"].isin(JANJI_TERBUKA) & j["tenggat"].notna() & (j["tenggat"] < today)
+    j["lewat"] = [is_janji_overdue(st, t, today) for st, t in zip(j["status"], j["tenggat"], strict=True)]
     out = {}
     for suffix, p in (("", cur), ("_lalu", prev)):
         made = (j["rembuk_tanggal"] >= p.dari) & (j["rembuk_tanggal"] <= p.sampai)
@@ -491,7 +488,7 @@ def tren(engine: Engine, base: AspirasiFilter, today: dt.date, bulan: int = 12) 
             Aspirasi.tanggal_selesai,
             kondisi("selesai", start, today, today),
             func.count(Aspirasi.id),
-            _count_if(kondisi("tepat_waktu", start, today, today)),
+            count_if(kondisi("tepat_waktu", start, today, today)),
         ):
             put(opd_id, m, selesai=n, tepat_waktu=tepat)
         for opd_id, m, n in grouped(Aspirasi.tenggat, overdue_in_month(today, start, today), func.count(Aspirasi.id)):
@@ -537,6 +534,7 @@ def terbuka_tertua(engine: Engine, base: AspirasiFilter, opd: str, today: dt.dat
             Kategori.nama.label("kategori"),
             Aspirasi.tanggal_diterima.label("diterima"),
             Aspirasi.tenggat,
+            aspirasi_overdue(today).label("lewat_tenggat"),
             Aspirasi.status,
         )
         .join(Kelurahan, Kelurahan.kode == Aspirasi.kelurahan_kode)
@@ -554,8 +552,8 @@ def terbuka_tertua(engine: Engine, base: AspirasiFilter, opd: str, today: dt.dat
         return pd.DataFrame(columns=cols)
     hk = HariKerja(kal, df["diterima"], today)
     df["umur_hk"] = [hk.antara(d, today) for d in df["diterima"]]
-    df["lewat_tenggat"] = [t is not None and t < today for t in df["tenggat"]]
-    df["status"] = df["status"].map(lambda s: STATUS_ASPIRASI[s][0])
+    df["lewat_tenggat"] = df["lewat_tenggat"].fillna(False).astype(bool)
+    df["status"] = df["status"].map(status_label)
     return df[cols]
 
 
@@ -573,7 +571,7 @@ def janji_lewat_tenggat(engine: Engine, base: AspirasiFilter, opd: str, today: d
         .join(Kelurahan, Kelurahan.kode == Janji.kelurahan_kode)
         .join(Rembuk, Rembuk.id == Janji.rembuk_id)
         .join(Opd, Opd.id == Janji.opd_id)
-        .where(Opd.kode == opd, Janji.status.in_(JANJI_TERBUKA), Janji.tenggat < today, *_janji_where(base))
+        .where(Opd.kode == opd, janji_overdue(today), *_janji_where(base))
         .order_by(Janji.tenggat, Janji.id)
     )
     with engine.connect() as conn:
@@ -596,14 +594,10 @@ def opd_perlu_hadir(engine: Engine, kelurahan: str | Sequence[str], day: dt.date
     janji_lewat_tenggat; most overdue first.
     """
     kodes = [kelurahan] if isinstance(kelurahan, str) else list(kelurahan)
-    open_then = and_(
-        Aspirasi.kelurahan_kode.in_(kodes),
-        Aspirasi.tanggal_diterima <= day,
-        or_(Aspirasi.terbuka, Aspirasi.tanggal_selesai > day),
-    )
+    open_then = and_(Aspirasi.kelurahan_kode.in_(kodes), aspirasi_open_on(day))
     with engine.connect() as conn:
         asp = conn.execute(
-            select(Opd.kode, Opd.nama, func.count(Aspirasi.id), _count_if(Aspirasi.tenggat < day))
+            select(Opd.kode, Opd.nama, func.count(Aspirasi.id), count_if(aspirasi_overdue_on(day)))
             .join(Opd, Opd.id == Aspirasi.opd_id)
             .where(open_then)
             .group_by(Opd.kode, Opd.nama)
@@ -611,7 +605,7 @@ def opd_perlu_hadir(engine: Engine, kelurahan: str | Sequence[str], day: dt.date
         jn = conn.execute(
             select(Opd.kode, Opd.nama, func.count(Janji.id))
             .join(Opd, Opd.id == Janji.opd_id)
-            .where(Janji.kelurahan_kode.in_(kodes), Janji.status.in_(JANJI_TERBUKA), Janji.tenggat < day)
+            .where(Janji.kelurahan_kode.in_(kodes), janji_overdue(day))
             .group_by(Opd.kode, Opd.nama)
         ).all()
     rows: dict[str, dict] = {}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import time
@@ -30,12 +29,14 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from db.audit import write_audit
 from db.auth import Actor, AksesDitolak
-from db.domain import STATUS_ASPIRASI, STATUS_JANJI
+from db.domain import STATUS_JANJI, status_label
 from db.engine import write_lock
 from db.format import tanggal
 from db.format import waktu as waktu_indonesia
 from db.kalender import today as city_today
+from db.overdue import aspirasi_overdue, is_aspirasi_overdue
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -47,12 +48,12 @@ from db.schema import (
     LacakAkses,
     LacakKonfirmasi,
     LacakToken,
-    LogAudit,
     Opd,
     Rembuk,
     RembukKelurahan,
     utcnow,
 )
+from db.sql import count_if
 
 TOKEN_BYTES = 32  # 256 bits of randomness (the issue asks for at least 128)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # what token_urlsafe(32) produces
@@ -87,12 +88,6 @@ def hash_token(token: str) -> str:
 def tautan(base_url: str, token: str) -> str:
     """The tracking link as sent to the RW: ``{base}/lacak?t={token}``."""
     return f"{base_url.rstrip('/')}/lacak?t={quote(token, safe='')}"
-
-
-def _audit(conn, aksi: str, oleh: str | None, **rincian) -> None:
-    conn.execute(
-        insert(LogAudit).values(aksi=aksi, oleh=oleh, rincian=json.dumps(rincian, default=str, ensure_ascii=False))
-    )
 
 
 def _periksa_wilayah(conn, actor: Actor, ids: list[int]) -> None:
@@ -162,7 +157,7 @@ def terbitkan(
             conn.execute(
                 update(LacakToken).where(LacakToken.id.in_(lama)).values(dicabut_pada=now, dicabut_oleh=actor.username)
             )
-        _audit(conn, "lacak_tautan_dibuat", actor.username, jumlah=len(ids), sumber=sumber, ganti=ganti,
+        write_audit(conn, "lacak_tautan_dibuat", actor.username, jumlah=len(ids), sumber=sumber, ganti=ganti,
                aspirasi=ids[:50])  # fmt: skip
     return tokens
 
@@ -174,7 +169,7 @@ def cabut(engine: Engine, actor: Actor, aspirasi_id: int) -> int:
         write_lock(conn)
         _periksa_wilayah(conn, actor, [aspirasi_id])
         n = _cabut(conn, [aspirasi_id], actor.username, utcnow())
-        _audit(conn, "lacak_tautan_dicabut", actor.username, aspirasi=aspirasi_id, jumlah=n)
+        write_audit(conn, "lacak_tautan_dicabut", actor.username, aspirasi=aspirasi_id, jumlah=n)
     return n
 
 
@@ -357,7 +352,7 @@ def _riwayat(conn, a) -> list[Langkah]:
     out = []
     if not rows or rows[0].dari_status is not None:
         out.append(Langkah(tanggal(a.tanggal_diterima), "Diterima"))
-    out += [Langkah(waktu_wib(r.waktu), STATUS_ASPIRASI.get(r.ke_status, (r.ke_status,))[0]) for r in rows]
+    out += [Langkah(waktu_wib(r.waktu), status_label(r.ke_status)) for r in rows]
     return out
 
 
@@ -421,9 +416,9 @@ def tampilan(engine: Engine, token: str | None, today: dt.date | None = None) ->
         kecamatan=kecamatan,
         rw=a.rw,
         status=a.status,
-        status_label=STATUS_ASPIRASI[a.status][0],
+        status_label=status_label(a.status),
         terbuka=bool(a.terbuka),
-        lewat_tenggat=bool(a.terbuka and a.tenggat is not None and a.tenggat < today),
+        lewat_tenggat=is_aspirasi_overdue(a.terbuka, a.tenggat, today),
         diterima=a.tanggal_diterima,
         tenggat=a.tenggat,
         selesai=a.tanggal_selesai,
@@ -506,7 +501,7 @@ def jawab(
             # Move the data fingerprint (db.queries.data_version) so cached pages show the flag; the
             # optimistic-lock version of the aspiration is not touched.
             conn.execute(update(Aspirasi).where(Aspirasi.id == aspirasi_id).values(diubah_pada=now))
-            _audit(conn, "lacak_jawaban", OLEH_ANONIM, nomor=nomor, jawaban=jawaban, waktu=now.isoformat(),
+            write_audit(conn, "lacak_jawaban", OLEH_ANONIM, nomor=nomor, jawaban=jawaban, waktu=now.isoformat(),
                    klien=klien, ada_catatan=catatan is not None)  # fmt: skip
     except IntegrityError as exc:  # two answers at the same moment: the unique (token, day) holds
         raise KonfirmasiDitolak(_PESAN_SUDAH) from exc
@@ -653,8 +648,8 @@ def konfirmasi_sejak_kunjungan(engine: Engine, sebelum: dt.date, kelurahan_kode:
     stmt = (
         select(
             Aspirasi.kelurahan_kode,
-            func.sum(case((LacakKonfirmasi.jawaban == "beres", 1), else_=0)),
-            func.sum(case((LacakKonfirmasi.jawaban == "belum", 1), else_=0)),
+            count_if(LacakKonfirmasi.jawaban == "beres"),
+            count_if(LacakKonfirmasi.jawaban == "belum"),
         )
         .join(t, t.c.aspirasi_id == Aspirasi.id)
         .join(LacakKonfirmasi, LacakKonfirmasi.id == t.c.kid)
@@ -752,13 +747,11 @@ def kabar_rw(engine: Engine, kelurahan_kode: str, rw: int | None, today: dt.date
             if last is not None
             else literal(False)
         )
-        lewat = and_(Aspirasi.terbuka.is_(True), Aspirasi.tenggat < today)
+        lewat = aspirasi_overdue(today)
         where = [Aspirasi.kelurahan_kode == kelurahan_kode, dari_rembuk | Aspirasi.terbuka.is_(True) | ditutup_sejak]
         if rw is not None:
             where.append(Aspirasi.rw == rw)
-        total, diangkat = conn.execute(
-            select(func.count(Aspirasi.id), func.sum(case((dari_rembuk, 1), else_=0))).where(*where)
-        ).one()
+        total, diangkat = conn.execute(select(func.count(Aspirasi.id), count_if(dari_rembuk)).where(*where)).one()
         rows = conn.execute(
             select(
                 Aspirasi.id,
@@ -784,7 +777,7 @@ def kabar_rw(engine: Engine, kelurahan_kode: str, rw: int | None, today: dt.date
     items = [
         ItemKabar(
             int(r.id), r.nomor, r.judul, r.kategori, r.rw,
-            kelompok(r.status, bool(r.terbuka), bool(r.lewat)), STATUS_ASPIRASI[r.status][0], bool(r.dari_rembuk),
+            kelompok(r.status, bool(r.terbuka), bool(r.lewat)), status_label(r.status), bool(r.dari_rembuk),
         )
         for r in rows
     ]  # fmt: skip

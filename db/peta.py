@@ -9,12 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, any_, bindparam, case, func, select
+from sqlalchemy import Engine, Integer, and_, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from db.domain import STATUS_ASPIRASI
+from db.domain import STATUS_ASPIRASI, status_label
 from db.filters import AspirasiFilter
+from db.overdue import aspirasi_overdue
 from db.schema import Aspirasi, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
+from db.sql import count_if, select_all_kelurahan
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,6 @@ METRIK: dict[str, Metrik] = {
 }
 
 
-def _count_if(cond):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
 def kelurahan_metrics(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.DataFrame:
     """One row per kelurahan (all 57), indexed by code, with every metric of METRIK."""
     from db import rollups
@@ -68,26 +66,23 @@ def kelurahan_metrics(engine: Engine, f: AspirasiFilter, today: dt.date) -> pd.D
         select(
             Aspirasi.kelurahan_kode.label("kode"),
             func.count(Aspirasi.id).label("jumlah"),
-            _count_if(Aspirasi.terbuka).label("terbuka"),
-            _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)).label("lewat_tenggat"),
+            count_if(Aspirasi.terbuka).label("terbuka"),
+            count_if(aspirasi_overdue(today)).label("lewat_tenggat"),
         )
         .where(where)
         .group_by(Aspirasi.kelurahan_kode)
         .subquery()
     )
     stmt = (
-        select(
+        select_all_kelurahan(
             Kelurahan.kode,
             Kelurahan.nama,
             Kelurahan.kecamatan_kode,
             Kecamatan.nama.label("kecamatan"),
             Kelurahan.jumlah_rt,
-            func.coalesce(agg.c.jumlah, 0).label("jumlah"),
-            func.coalesce(agg.c.terbuka, 0).label("terbuka"),
-            func.coalesce(agg.c.lewat_tenggat, 0).label("lewat_tenggat"),
+            counts=[agg],
         )
         .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
-        .outerjoin(agg, agg.c.kode == Kelurahan.kode)
         .order_by(Kelurahan.kode)
     )
     with engine.connect() as conn:
@@ -199,8 +194,9 @@ class PanelKelurahan:
     nama: str
     kecamatan: str
     per_kategori: pd.DataFrame  # kategori, jumlah, terbuka
-    per_status: pd.DataFrame  # status (label), jumlah
-    terbuka: pd.DataFrame  # oldest open first: nomor, judul, kategori, opd, diterima, umur_hari, tenggat
+    per_status: pd.DataFrame  # status, status_label, jumlah (workflow order)
+    # Oldest open first: nomor, judul, kategori, opd, diterima, umur_hari, tenggat, status, status_label.
+    terbuka: pd.DataFrame
     terbuka_total: int
     rembuk_terakhir: dt.date | None
     rembuk_berikutnya: dt.date | None
@@ -221,17 +217,17 @@ def kelurahan_panel(
             return None
         per_kategori = pd.DataFrame(
             conn.execute(
-                select(Kategori.nama, func.count(Aspirasi.id), _count_if(Aspirasi.terbuka))
+                select(Kategori.nama, func.count(Aspirasi.id), count_if(Aspirasi.terbuka))
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
                 .where(cond)
                 .group_by(Kategori.nama)
                 .order_by(func.count(Aspirasi.id).desc(), Kategori.nama)
             ).all(),
-            columns=["Kategori", "Jumlah", "Terbuka"],
+            columns=["kategori", "jumlah", "terbuka"],
         )
         per_status = pd.DataFrame(
             conn.execute(select(Aspirasi.status, func.count(Aspirasi.id)).where(cond).group_by(Aspirasi.status)).all(),
-            columns=["kode", "Jumlah"],
+            columns=["status", "jumlah"],
         )
         open_cond = and_(cond, Aspirasi.terbuka.is_(True))
         terbuka_total = conn.scalar(select(func.count(Aspirasi.id)).where(open_cond)) or 0
@@ -252,7 +248,7 @@ def kelurahan_panel(
                 .order_by(Aspirasi.tanggal_diterima, Aspirasi.id)
                 .limit(limit)
             ).all(),
-            columns=["Nomor", "Judul", "Kategori", "OPD", "Diterima", "Tenggat", "status"],
+            columns=["nomor", "judul", "kategori", "opd", "diterima", "tenggat", "status"],
         )
         last = conn.scalar(
             select(func.max(Rembuk.tanggal))
@@ -265,12 +261,12 @@ def kelurahan_panel(
             .where(RembukKelurahan.kelurahan_kode == kode, Rembuk.status == "dijadwalkan", Rembuk.tanggal >= today)
         )
     order = list(STATUS_ASPIRASI)
-    per_status["urut"] = per_status["kode"].map(order.index)
+    per_status["urut"] = per_status["status"].map(order.index)
     per_status = per_status.sort_values("urut")
-    per_status.insert(0, "Status", per_status["kode"].map(lambda s: STATUS_ASPIRASI[s][0]))
-    per_status = per_status[["Status", "Jumlah"]].reset_index(drop=True)
-    terbuka.insert(5, "Umur (hari)", [(today - d).days for d in terbuka["Diterima"]])
-    terbuka["Status"] = terbuka.pop("status").map(lambda s: STATUS_ASPIRASI[s][0])
+    per_status.insert(1, "status_label", per_status["status"].map(status_label))
+    per_status = per_status[["status", "status_label", "jumlah"]].reset_index(drop=True)
+    terbuka.insert(5, "umur_hari", [(today - d).days for d in terbuka["diterima"]])
+    terbuka["status_label"] = terbuka["status"].map(status_label)
     return PanelKelurahan(kode, kel[0], kel[1], per_kategori, per_status, terbuka, int(terbuka_total), last, nxt)
 
 

@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Engine, and_, func, select
 
+from db.fingerprint import get_fingerprint
+from db.overdue import aspirasi_overdue
 from db.schema import (
     AppMeta,
     Aspirasi,
@@ -20,23 +21,12 @@ from db.schema import (
     Rembuk,
     RembukKelurahan,
 )
-
-
-def _count_if(cond: ColumnElement[bool]):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+from db.sql import count_if
 
 
 def data_version(engine: Engine) -> tuple:
-    """A cheap fingerprint of the data, passed to caches so they refresh after a change."""
-    # Index-backed maxima only (no count over the archive): cheap at a million rows, and any insert
-    # or update moves them. Deleting demo data also changes them (the demo rows carry the maxima).
-    from db.schema import Janji
-
-    with engine.connect() as conn:
-        asp = conn.execute(select(func.max(Aspirasi.id), func.max(Aspirasi.diubah_pada))).one()
-        rem = conn.execute(select(func.count(Rembuk.id), func.sum(Rembuk.version))).one()
-        janji = conn.scalar(select(func.max(Janji.diubah_pada)))
-    return (*asp, *rem, janji)
+    """The data fingerprint of the caches: the one definition is db.fingerprint.get_fingerprint."""
+    return get_fingerprint(engine)
 
 
 @dataclass(frozen=True)
@@ -78,9 +68,9 @@ def kpi(engine: Engine, today: dt.date) -> Kpi:
         total, terbuka, lewat, selesai = conn.execute(
             select(
                 func.count(Aspirasi.id),
-                _count_if(Aspirasi.terbuka),
-                _count_if(and_(Aspirasi.terbuka, Aspirasi.tenggat < today)),
-                _count_if(and_(Aspirasi.status == "selesai", Aspirasi.tanggal_selesai >= month_start)),
+                count_if(Aspirasi.terbuka),
+                count_if(aspirasi_overdue(today)),
+                count_if(and_(Aspirasi.status == "selesai", Aspirasi.tanggal_selesai >= month_start)),
             )
         ).one()
     return Kpi(int(total), int(terbuka), int(lewat), int(selesai), median_hari_kerja_selesai(engine))

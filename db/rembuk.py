@@ -9,64 +9,37 @@ each other (:class:`KonflikVersi`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, insert, select
+from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from db.audit import write_audit
 from db.auth import Actor
-from db.domain import STATUS_ASPIRASI, STATUS_JANJI, STATUS_REMBUK
+from db.bimtek import BimtekFilter, cakupan_select
+from db.domain import STATUS_JANJI, STATUS_REMBUK, status_label
+from db.errors import KonflikVersi
+from db.overdue import aspirasi_overdue, janji_overdue
 from db.schema import (
     Aspirasi,
-    BimtekPeserta,
     Janji,
     JanjiRiwayat,
     Kategori,
     Kecamatan,
     Kelurahan,
-    LogAudit,
     Opd,
     Rembuk,
     RembukKelurahan,
 )
-
-JANJI_TERBUKA = ("belum", "proses")  # not fulfilled yet
+from db.sql import count_if
 
 
 class RembukError(ValueError):
     """Invalid input for a rembuk or a janji (message in Indonesian, shown to the user as is)."""
-
-
-class KonflikVersi(RuntimeError):
-    """The record was changed by someone else since it was loaded."""
-
-    def __init__(self, apa: str, versi_diharapkan: int | None = None, versi_sekarang: int | None = None):
-        detail = ""
-        if versi_diharapkan is not None and versi_sekarang is not None:
-            detail = f" (versi Anda {versi_diharapkan}, versi tersimpan {versi_sekarang})"
-        super().__init__(
-            f"{apa} telah diubah oleh pengguna lain sejak Anda membukanya{detail}. "
-            "Muat ulang data, lalu ulangi perubahan Anda."
-        )
-        self.versi_diharapkan = versi_diharapkan
-        self.versi_sekarang = versi_sekarang
-
-
-def _count_if(cond):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
-def _audit(s: Session, actor: Actor, aksi: str, **rincian) -> None:
-    s.execute(
-        insert(LogAudit).values(
-            aksi=aksi, oleh=actor.username, rincian=json.dumps(rincian, default=str, ensure_ascii=False)
-        )
-    )
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -207,10 +180,10 @@ def record_rembuk(
             r.catatan = _text(catatan)
             set_hosts(r, codes)
             s.flush()
-            _audit(
+            write_audit(
                 s,
-                actor,
                 "rembuk_simpan",
+                actor.username,
                 rembuk_id=r.id,
                 tanggal=tanggal,
                 dari_status=dari,
@@ -469,7 +442,7 @@ def _janji_select(today: dt.date):
             Janji.tenggat,
             Janji.progres,
             Janji.status,
-            and_(Janji.status.in_(JANJI_TERBUKA), Janji.tenggat < today).label("lewat_tenggat"),
+            janji_overdue(today).label("lewat_tenggat"),
             Aspirasi.nomor.label("aspirasi_nomor"),
             Janji.version,
         )
@@ -613,7 +586,7 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
     with engine.connect() as conn:
         nama, kecamatan, _, _ = _kelurahan(conn, kelurahan_kode)
         terbuka, lewat = conn.execute(
-            select(func.count(Aspirasi.id), _count_if(Aspirasi.tenggat < today)).where(open_now)
+            select(func.count(Aspirasi.id), count_if(aspirasi_overdue(today))).where(open_now)
         ).one()
         row = _last_held(conn, kelurahan_kode, today)
         if row is None:
@@ -652,7 +625,7 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
                     Aspirasi.status,
                     Aspirasi.terbuka,
                     Aspirasi.tenggat,
-                    and_(Aspirasi.terbuka.is_(True), Aspirasi.tenggat < today).label("lewat_tenggat"),
+                    aspirasi_overdue(today).label("lewat_tenggat"),
                     Aspirasi.tanggal_selesai,
                 )
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
@@ -674,8 +647,8 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
         )
         ditutup, baru = conn.execute(
             select(
-                _count_if(and_(Aspirasi.terbuka.is_(False), Aspirasi.tanggal_selesai > r.tanggal)),
-                _count_if(and_(Aspirasi.tanggal_diterima > r.tanggal, Aspirasi.tanggal_diterima <= today)),
+                count_if(and_(Aspirasi.terbuka.is_(False), Aspirasi.tanggal_selesai > r.tanggal)),
+                count_if(and_(Aspirasi.tanggal_diterima > r.tanggal, Aspirasi.tanggal_diterima <= today)),
             ).where(Aspirasi.kelurahan_kode == kelurahan_kode)
         ).one()
     if raised.empty:
@@ -683,7 +656,7 @@ def host_brief(engine: Engine, kelurahan_kode: str, today: dt.date) -> Brief:
     else:
         raised["terbuka"] = raised["terbuka"].astype(bool)
         raised["lewat_tenggat"] = raised["lewat_tenggat"].fillna(False).astype(bool)
-        raised.insert(6, "status_label", raised["status"].map(lambda st: STATUS_ASPIRASI[st][0]))
+        raised.insert(6, "status_label", raised["status"].map(status_label))
         raised = raised[ASPIRASI_BRIEF_COLUMNS]
     return Brief(
         kelurahan_kode,
@@ -773,56 +746,32 @@ class ModeRembuk:
     opd_perlu_hadir: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OPD_PERLU_HADIR_COLUMNS))
 
 
-def bimtek_coverage(conn, kelurahan_kode: str, rt_total: int, rw_total: int) -> CakupanBimtek:
-    base = and_(BimtekPeserta.kelurahan_kode == kelurahan_kode, BimtekPeserta.hadir.is_(True))
-    rt_units = (
-        select(BimtekPeserta.rw, BimtekPeserta.rt)
-        .where(
-            base,
-            BimtekPeserta.peran.in_(("ketua_rt", "pengurus_rt")),
-            BimtekPeserta.rw.is_not(None),
-            BimtekPeserta.rt.is_not(None),
-        )
-        .distinct()
-        .subquery()
+def bimtek_coverage(conn, kelurahan_kode: str) -> CakupanBimtek:
+    """The kelurahan's coverage over every bimtek, by the Bimtek page's rule (db.bimtek.cakupan_select)."""
+    row = conn.execute(cakupan_select(BimtekFilter(kelurahan=(kelurahan_kode,)))).one()
+    return CakupanBimtek(
+        int(row.rt_terlatih), int(row.jumlah_rt), int(row.rw_terlatih), int(row.jumlah_rw), bool(row.lpmk_terlatih)
     )
-    rt = conn.scalar(select(func.count()).select_from(rt_units)) or 0
-    rw = (
-        conn.scalar(
-            select(func.count(BimtekPeserta.rw.distinct())).where(
-                base,
-                BimtekPeserta.peran.in_(("ketua_rw", "pengurus_rw")),
-                BimtekPeserta.rw.between(1, rw_total),
-            )
-        )
-        or 0
-    )
-    lpmk = bool(
-        conn.scalar(
-            select(func.count(BimtekPeserta.id)).where(base, BimtekPeserta.peran.in_(("ketua_lpmk", "pengurus_lpmk")))
-        )
-    )
-    return CakupanBimtek(min(int(rt), rt_total), rt_total, min(int(rw), rw_total), rw_total, lpmk)
 
 
 def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> ModeRembuk:
     """The projector view of a host kelurahan (aggregated in SQL; no personal data)."""
     kel = Aspirasi.kelurahan_kode == kelurahan_kode
-    overdue = and_(Aspirasi.terbuka.is_(True), Aspirasi.tenggat < today)
+    overdue = aspirasi_overdue(today)
     with engine.connect() as conn:
-        nama, kecamatan, rt_total, rw_total = _kelurahan(conn, kelurahan_kode)
+        nama, kecamatan, _, _ = _kelurahan(conn, kelurahan_kode)
         total, terbuka, lewat, hari_ini, hari_ini_terbuka = conn.execute(
             select(
                 func.count(Aspirasi.id),
-                _count_if(Aspirasi.terbuka.is_(True)),
-                _count_if(overdue),
-                _count_if(Aspirasi.tanggal_diterima == today),
-                _count_if(and_(Aspirasi.tanggal_diterima == today, Aspirasi.terbuka.is_(True))),
+                count_if(Aspirasi.terbuka.is_(True)),
+                count_if(overdue),
+                count_if(Aspirasi.tanggal_diterima == today),
+                count_if(and_(Aspirasi.tanggal_diterima == today, Aspirasi.terbuka.is_(True))),
             ).where(kel)
         ).one()
         per_kategori = pd.DataFrame(
             conn.execute(
-                select(Kategori.nama, func.count(Aspirasi.id), _count_if(Aspirasi.tenggat < today))
+                select(Kategori.nama, func.count(Aspirasi.id), count_if(overdue))
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
                 .where(kel, Aspirasi.terbuka.is_(True))
                 .group_by(Kategori.nama)
@@ -867,17 +816,13 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
             conn.execute(
                 select(Opd.kode, func.count(Janji.id))
                 .join(Opd, Opd.id == Janji.opd_id)
-                .where(
-                    Janji.kelurahan_kode == kelurahan_kode,
-                    Janji.status.in_(JANJI_TERBUKA),
-                    Janji.tenggat < today,
-                )
+                .where(Janji.kelurahan_kode == kelurahan_kode, janji_overdue(today))
                 .group_by(Opd.kode)
             )
             .tuples()
             .all()
         )
-        bimtek = bimtek_coverage(conn, kelurahan_kode, int(rt_total), int(rw_total))
+        bimtek = bimtek_coverage(conn, kelurahan_kode)
         titik = pd.DataFrame(
             conn.execute(
                 select(
@@ -885,8 +830,8 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
                     func.avg(Aspirasi.lat),
                     func.avg(Aspirasi.lon),
                     func.count(Aspirasi.id),
-                    _count_if(Aspirasi.terbuka.is_(True)),
-                    _count_if(overdue),
+                    count_if(Aspirasi.terbuka.is_(True)),
+                    count_if(overdue),
                 )
                 .where(kel, Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None), Aspirasi.rw.is_not(None))
                 .group_by(Aspirasi.rw)

@@ -348,6 +348,7 @@ def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
         .group_by(ra.kelurahan_kode)
         .subquery()
     )
+    # db/overdue.py's rule (open and tenggat before today), summed over the open ones due each day.
     late_conds = [rt.tanggal < today, *_kelurahan_conds(rt.kelurahan_kode, f)]
     if f.keadaan == "tertutup":
         late_conds.append(literal(False))

@@ -12,12 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from db.audit import write_audit
 from db.auth import Actor, AksesDitolak
+from db.bimtek import BimtekFilter, cakupan_select
+from db.domain import JANJI_TERBUKA
+from db.errors import KonflikVersi
 from db.kalender import JUMAT, nama_libur, public_holiday, tahun_dikonfirmasi
-from db.rembuk import KonflikVersi, RembukError, set_hosts, validate_hosts
+from db.overdue import aspirasi_overdue
+from db.rembuk import RembukError, set_hosts, validate_hosts
 from db.rotasi import (
     JENIS_PERUBAHAN,
     KelurahanInfo,
@@ -30,21 +35,19 @@ from db.rotasi import (
 )
 from db.schema import (
     Aspirasi,
-    BimtekPeserta,
     CutiBersama,
     Janji,
     Kecamatan,
     Kelurahan,
-    LogAudit,
     Pengaturan,
     Rembuk,
     RembukKelurahan,
     RotasiPerubahan,
     utcnow,
 )
+from db.sql import count_if, select_all_kelurahan
 
 KUNCI_PENGATURAN = "rotasi"
-PERAN_RW = ("ketua_rw", "pengurus_rw")
 CATATAN_TERJADWAL = "sudah dijadwalkan (dikonfirmasi)"
 
 __all__ = [
@@ -72,24 +75,12 @@ class PerubahanTidakValid(ValueError):
     """A manual rotation change that cannot be saved (message in Indonesian)."""
 
 
-def _count_if(cond):
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
 def _today(today: dt.date | None) -> dt.date:
     if today is not None:
         return today
     from db.kalender import today as city_today
 
     return city_today()
-
-
-def _audit(s: Session, actor: Actor, aksi: str, **rincian) -> None:
-    s.execute(
-        insert(LogAudit).values(
-            aksi=aksi, oleh=actor.username, rincian=json.dumps(rincian, default=str, ensure_ascii=False)
-        )
-    )
 
 
 # --- settings --------------------------------------------------------------------------------------
@@ -121,7 +112,7 @@ def save_settings(engine: Engine, actor: Actor, settings: RotasiSettings | dict)
             row.nilai = value
             row.diubah_oleh = actor.username
             row.diubah_pada = utcnow()
-        _audit(s, actor, "pengaturan_rotasi", nilai=settings.to_dict())
+        write_audit(s, "pengaturan_rotasi", actor.username, nilai=settings.to_dict())
     return settings
 
 
@@ -143,20 +134,20 @@ def load_visits(engine: Engine, today: dt.date) -> list[tuple[dt.date, str]]:
 def load_kelurahan_info(engine: Engine, today: dt.date) -> list[KelurahanInfo]:
     """The planner's view of the 57 kelurahan, every count aggregated in SQL (one row each).
 
-    bimtek_gap = 1 - (RWs with an attended ketua/pengurus RW at any bimtek) / jumlah RW.
+    bimtek_gap = 1 - (RWs reached by any bimtek, the Bimtek page's rule: db.bimtek.cakupan_select) / jumlah RW.
     """
     asp = (
         select(
             Aspirasi.kelurahan_kode.label("kode"),
-            _count_if(Aspirasi.terbuka.is_(True)).label("terbuka"),
-            _count_if(and_(Aspirasi.terbuka.is_(True), Aspirasi.tenggat < today)).label("lewat"),
+            count_if(Aspirasi.terbuka).label("terbuka"),
+            count_if(aspirasi_overdue(today)).label("lewat"),
         )
         .group_by(Aspirasi.kelurahan_kode)
         .subquery()
     )
     jan = (
-        select(Janji.kelurahan_kode.label("kode"), func.count(Janji.id).label("n"))
-        .where(Janji.status.in_(("belum", "proses")))
+        select(Janji.kelurahan_kode.label("kode"), func.count(Janji.id).label("janji_belum"))
+        .where(Janji.status.in_(JANJI_TERBUKA))
         .group_by(Janji.kelurahan_kode)
         .subquery()
     )
@@ -167,36 +158,16 @@ def load_kelurahan_info(engine: Engine, today: dt.date) -> list[KelurahanInfo]:
         .group_by(RembukKelurahan.kelurahan_kode)
         .subquery()
     )
-    rw = (
-        select(BimtekPeserta.kelurahan_kode.label("kode"), func.count(BimtekPeserta.rw.distinct()).label("n"))
-        .join(Kelurahan, Kelurahan.kode == BimtekPeserta.kelurahan_kode)
-        .where(
-            BimtekPeserta.hadir.is_(True),
-            BimtekPeserta.peran.in_(PERAN_RW),
-            BimtekPeserta.rw >= 1,
-            BimtekPeserta.rw <= Kelurahan.jumlah_rw,
-        )
-        .group_by(BimtekPeserta.kelurahan_kode)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Kelurahan.kode,
-            Kelurahan.nama,
-            Kelurahan.kecamatan_kode,
-            Kelurahan.jumlah_rw,
-            last.c.tanggal,
-            func.coalesce(asp.c.terbuka, 0),
-            func.coalesce(asp.c.lewat, 0),
-            func.coalesce(jan.c.n, 0),
-            func.coalesce(rw.c.n, 0),
-        )
-        .outerjoin(asp, asp.c.kode == Kelurahan.kode)
-        .outerjoin(jan, jan.c.kode == Kelurahan.kode)
-        .outerjoin(last, last.c.kode == Kelurahan.kode)
-        .outerjoin(rw, rw.c.kode == Kelurahan.kode)
-        .order_by(Kelurahan.kode)
-    )
+    cov = cakupan_select(BimtekFilter()).subquery()
+    rw = select(cov.c.kode, cov.c.rw_terlatih).subquery()
+    stmt = select_all_kelurahan(
+        Kelurahan.kode,
+        Kelurahan.nama,
+        Kelurahan.kecamatan_kode,
+        Kelurahan.jumlah_rw,
+        counts=[asp, jan, rw],
+        values=[last],
+    ).order_by(Kelurahan.kode)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return [
@@ -208,9 +179,9 @@ def load_kelurahan_info(engine: Engine, today: dt.date) -> list[KelurahanInfo]:
             terbuka=int(terbuka),
             lewat_tenggat=int(lewat),
             janji_belum=int(janji),
-            bimtek_gap=round(1 - min(int(trained), n_rw) / n_rw, 4) if n_rw else 0.0,
+            bimtek_gap=round(1 - int(trained) / n_rw, 4) if n_rw else 0.0,  # trained is capped at n_rw
         )
-        for kode, nama, kec, n_rw, lv, terbuka, lewat, janji, trained in rows
+        for kode, nama, kec, n_rw, terbuka, lewat, janji, trained, lv in rows
     ]
 
 
@@ -467,7 +438,7 @@ def deactivate_perubahan(engine: Engine, actor: Actor, perubahan_id: int) -> Non
         if not row.aktif:
             return
         row.aktif = False
-        _audit(s, actor, "rotasi_nonaktif", perubahan_id=row.id, jenis=row.jenis, tanggal=row.tanggal)
+        write_audit(s, "rotasi_nonaktif", actor.username, perubahan_id=row.id, jenis=row.jenis, tanggal=row.tanggal)
 
 
 # --- confirmation ------------------------------------------------------------------------------------
@@ -501,8 +472,8 @@ def confirm_slot(
             s.add(r)
             set_hosts(r, codes)
             s.flush()
-            _audit(s, actor, "rembuk_konfirmasi", rembuk_id=r.id, tanggal=tanggal, tuan_rumah=codes)
+            write_audit(s, "rembuk_konfirmasi", actor.username, rembuk_id=r.id, tanggal=tanggal, tuan_rumah=codes)
         elif set_hosts(r, codes):
             s.flush()
-            _audit(s, actor, "rembuk_konfirmasi", rembuk_id=r.id, tanggal=tanggal, tuan_rumah=codes)
+            write_audit(s, "rembuk_konfirmasi", actor.username, rembuk_id=r.id, tanggal=tanggal, tuan_rumah=codes)
         return r.id

@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, delete, func, insert, null, or_, select, update
 
 from db import settings
+from db.audit import commit_audit
 from db.auth import Actor
 from db.schema import Pengguna, SesiLogin, ThrottleLogin, utcnow
 
@@ -446,17 +447,6 @@ def jumlah_throttle(engine: Engine) -> int:
 # --- admin actions (each logged) -------------------------------------------------------------------
 
 
-def _log(engine: Engine, aksi: str, oleh: str, **rincian) -> None:
-    import json
-
-    from db.schema import LogAudit
-
-    with engine.begin() as conn:
-        conn.execute(
-            insert(LogAudit).values(aksi=aksi, oleh=oleh, rincian=json.dumps(rincian, default=str, ensure_ascii=False))
-        )
-
-
 def cabut_oleh_admin(engine: Engine, actor: Actor, sesi_ids: list[int]) -> int:
     """An admin ends the chosen sessions (the browsers see the login form at their next action)."""
     actor.wajib("admin")
@@ -470,7 +460,7 @@ def cabut_oleh_admin(engine: Engine, actor: Actor, sesi_ids: list[int]) -> int:
     for sid, username in rows:
         if cabut(engine, sid):
             n += 1
-            _log(engine, "sesi_dicabut", actor.username, username=username, sesi=sid)
+            commit_audit(engine, "sesi_dicabut", actor.username, username=username, sesi=sid)
     return n
 
 
@@ -482,5 +472,5 @@ def hapus_throttle_oleh_admin(engine: Engine, actor: Actor, kunci: list[str]) ->
         labels = conn.execute(select(t.c.jenis, t.c.label).where(t.c.kunci.in_(kunci))).all()
     n = hapus_throttle(engine, actor, kunci)
     if n:
-        _log(engine, "throttle_dihapus", actor.username, throttle=[f"{j}: {lab}" for j, lab in labels])
+        commit_audit(engine, "throttle_dihapus", actor.username, throttle=[f"{j}: {lab}" for j, lab in labels])
     return n

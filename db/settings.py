@@ -24,6 +24,12 @@ def timezone_name() -> str:
     return os.environ.get("KULAKAN_TZ", "Asia/Jakarta")
 
 
+def sso_requested() -> bool:
+    """Login through the city's identity provider is asked for (``KULAKAN_AUTH=sso``); it also needs an [auth]
+    section in .streamlit/secrets.toml (ui/auth.sso_enabled checks both; docs/DEPLOY.md)."""
+    return os.environ.get("KULAKAN_AUTH", "").strip().lower() == "sso"
+
+
 def session_minutes() -> int:
     """Minutes of inactivity after which a login expires (``KULAKAN_SESSION_MENIT``, default 60)."""
     return int(os.environ.get("KULAKAN_SESSION_MENIT", "60"))

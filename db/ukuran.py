@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from db.format import batas_hari
+from db.overdue import aspirasi_overdue
 from db.schema import Aspirasi, AspirasiRiwayat, Kategori
 
 
@@ -100,8 +101,8 @@ def awal_hari_utc(day: dt.date) -> dt.datetime:
 
 
 def lewat_tenggat(today: dt.date) -> ColumnElement[bool]:
-    """Open now and past its due date."""
-    return and_(Aspirasi.terbuka, Aspirasi.tenggat < today)
+    """Open now and past its due date (the rule of db/overdue.py)."""
+    return aspirasi_overdue(today)
 
 
 def selesai_antara(dari: dt.date, sampai: dt.date) -> ColumnElement[bool]:

@@ -7,7 +7,6 @@ processes; sessions that survive a reload are in db/sesi.py too.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
 import threading
@@ -18,8 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 
 from db import sesi
+from db.audit import commit_audit
 from db.auth import PERAN, Actor
-from db.schema import Kecamatan, LogAudit, Pengguna, utcnow
+from db.schema import Kecamatan, Pengguna, utcnow
 from db.settings import login_parallel
 
 _HASHER = PasswordHasher()
@@ -37,10 +37,7 @@ class PenggunaError(ValueError):
 
 
 def log(engine: Engine, aksi: str, oleh: str | None, **rincian) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(LogAudit).values(aksi=aksi, oleh=oleh, rincian=json.dumps(rincian, default=str, ensure_ascii=False))
-        )
+    commit_audit(engine, aksi, oleh, **rincian)
 
 
 def hash_sandi(sandi: str) -> str:

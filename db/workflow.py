@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.domain import STATUS_ASPIRASI, STATUS_TERTUTUP
+from db.domain import STATUS_ASPIRASI, STATUS_TERTUTUP, status_label
 
 # Closed outcomes other than 'selesai' state why the city will not (or cannot) act.
 PENUTUPAN_DENGAN_ALASAN = ("tidak_dapat", "bukan_kewenangan", "musrenbang", "duplikat")
@@ -37,13 +37,12 @@ def butuh_alasan(dari: str, ke: str) -> bool:
 
 def periksa_transisi(dari: str, ke: str, catatan: str | None) -> None:
     """Raise TransisiDitolak unless ``dari -> ke`` is allowed and a needed reason is given."""
-    label = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
     if ke not in STATUS_ASPIRASI:
         raise TransisiDitolak(f"Status '{ke}' tidak dikenal.")
     if ke not in boleh_ke(dari):
-        allowed = ", ".join(label[s] for s in boleh_ke(dari)) or "tidak ada"
+        allowed = ", ".join(status_label(s) for s in boleh_ke(dari)) or "tidak ada"
         raise TransisiDitolak(
-            f"Dari '{label.get(dari, dari)}' tidak bisa langsung ke '{label[ke]}'. Yang diizinkan: {allowed}."
+            f"Dari '{status_label(dari)}' tidak bisa langsung ke '{status_label(ke)}'. Yang diizinkan: {allowed}."
         )
     if butuh_alasan(dari, ke) and not (catatan or "").strip():
-        raise TransisiDitolak(f"Perubahan ke '{label[ke]}' wajib disertai alasan.")
+        raise TransisiDitolak(f"Perubahan ke '{status_label(ke)}' wajib disertai alasan.")

@@ -13,7 +13,7 @@ from db.demo import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
-from tests.dbutil import database, pg_unavailable_reason
+from db.testing import database, pg_unavailable_reason
 
 # A fixed 'today' so the seeded data (and what the pages show) is the same on every run.
 DEMO_TODAY = dt.date(2026, 11, 20)
@@ -31,10 +31,14 @@ def pytest_configure(config) -> None:
 def pytest_collection_modifyitems(config, items) -> None:
     # Layout checks (viewports, clipped text, label overlap) read the same page whatever the database: their
     # PostgreSQL copies would double the slowest browser scenarios and test nothing more.
+    # Browser scenarios that only read run on SQLite too: what they show is compared with SQL on both databases by
+    # the AppTests; the PostgreSQL copies kept are the ones that write (locking, sessions, uploads, answers).
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        (drop if item.get_closest_marker("tampilan") and params.get("backend") == "postgresql" else keep).append(item)
+        on_pg = params.get("backend") == "postgresql"
+        read_only_browser = item.nodeid.startswith("tests/e2e/") and not item.get_closest_marker("tulis")
+        (drop if on_pg and (item.get_closest_marker("tampilan") or read_only_browser) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -9,7 +9,8 @@ from db import admin
 from db.auth import PERAN, Actor
 from db.export import to_csv_bytes
 from db.users import PenggunaError, buat_pengguna
-from ui import data
+from ui import data, tabel
+from ui.filters import pick_many
 
 
 def _run(fn, *args, ok: str | None = None, **kwargs):
@@ -179,8 +180,7 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
         )
         st.dataframe(view, hide_index=True, width="stretch")
         labels = {int(r.id): f"{r.username} · masuk {_wib(r.dibuat)}" for r in df.itertuples()}
-        pilih = st.multiselect("Sesi yang akan dicabut", list(labels), format_func=labels.get, key="adm_sesi",
-                               placeholder="Pilih sesi", select_all=False)  # fmt: skip
+        pilih = pick_many("Sesi yang akan dicabut", labels, key="adm_sesi", placeholder="Pilih sesi")
         st.button("Cabut sesi terpilih", key="adm_sesi_cabut", disabled=not pilih, on_click=cabut)
 
     st.subheader("Pembatasan login")
@@ -192,20 +192,16 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
     if tf.empty:
         st.caption("Tidak ada pembatasan yang berjalan.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Jenis": [_JENIS_THROTTLE.get(j, j) for j in tf["jenis"]],
-                "Siapa": tf["label"],
-                "Percobaan": tf["percobaan"].astype(int),
-                "Ditahan sampai": [_wib(v) for v in tf["tahan_sampai"]],
-                "Terakhir": [_wib(v) for v in tf["terakhir"]],
-            }
-        ),
-        hide_index=True,
+    tabel.frame(
+        {
+            "Jenis": [_JENIS_THROTTLE.get(j, j) for j in tf["jenis"]],
+            "Siapa": tf["label"],
+            "Percobaan": tf["percobaan"].astype(int),
+            "Ditahan sampai": [_wib(v) for v in tf["tahan_sampai"]],
+            "Terakhir": [_wib(v) for v in tf["terakhir"]],
+        },
         width="stretch",
     )
     labels = {r.kunci: f"{_JENIS_THROTTLE.get(r.jenis, r.jenis)}: {r.label}" for r in tf.itertuples()}
-    pilih = st.multiselect("Pembatasan yang akan dihapus", list(labels), format_func=labels.get, key="adm_thr",
-                           placeholder="Pilih pembatasan", select_all=False)  # fmt: skip
+    pilih = pick_many("Pembatasan yang akan dihapus", labels, key="adm_thr", placeholder="Pilih pembatasan")
     st.button("Hapus pembatasan terpilih", key="adm_thr_hapus", disabled=not pilih, on_click=hapus)

@@ -11,7 +11,6 @@ from sqlalchemy.exc import OperationalError
 from db import daftar
 from db.aspirasi import (
     AspirasiBaru,
-    KonflikVersi,
     ValidasiGagal,
     create_aspirasi,
     kemungkinan_duplikat,
@@ -19,7 +18,8 @@ from db.aspirasi import (
     ubah_status,
 )
 from db.auth import Actor, AksesDitolak
-from db.domain import KANAL, PRIORITAS, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, PRIORITAS, SUMBER, status_label
+from db.errors import KonflikVersi
 from db.filters import AspirasiFilter
 from db.format import waktu
 from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
@@ -28,14 +28,13 @@ from db.queries import FilterOptions
 from db.workflow import TransisiDitolak, boleh_ke, butuh_alasan
 from geo import maps
 from geo.boundaries import load_boundaries
-from ui import data, lacak
+from ui import data, labels, lacak
 from ui import foto as foto_ui
-from ui.components import folium_map
+from ui.components import content_key, folium_map
 from ui.format import angka
 
 UKURAN = [25, 50, 100]
 SELECTED = "aspirasi_terpilih"
-STATUS_LABEL = {k: v[0] for k, v in STATUS_ASPIRASI.items()}
 
 
 # --- cached reads ------------------------------------------------------------------------------
@@ -72,7 +71,7 @@ def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
     total = _jumlah(key, f)
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
     c1.metric("Hasil", angka(total))
-    urut = c2.selectbox("Urutkan", list(daftar.URUTAN), key="urut", bind="query-params")
+    urut = c2.selectbox("Urutkan", list(daftar.URUTAN), format_func=labels.URUTAN.get, key="urut", bind="query-params")
     turun = c3.toggle("Terbaru dulu", value=True, key="turun", bind="query-params")
     ukuran = c4.selectbox("Per halaman", UKURAN, index=1, key="ukuran")
     pages = max(1, -(-total // ukuran))
@@ -83,7 +82,7 @@ def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
     df = _halaman(key, f, today, urut, turun, int(nomor), ukuran)
     lacak.lencana_daftar(f, key)
     event = st.dataframe(
-        df.drop(columns=["id"]),
+        labels.shown(df, labels.ASPIRASI_TABLE),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -135,9 +134,9 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
         return
     info = dict(d.info)
     if not boleh_lihat(actor):
-        info["Pelapor"] = samarkan_nama(info["Pelapor"]) if info["Pelapor"] != "–" else "–"
-        info["Telepon"] = samarkan_telepon(info["Telepon"]) if info["Telepon"] != "–" else "–"
-    st.subheader(f"{info['Nomor']}")
+        info["pelapor"] = samarkan_nama(info["pelapor"]) if info["pelapor"] != "–" else "–"
+        info["telepon"] = samarkan_telepon(info["telepon"]) if info["telepon"] != "–" else "–"
+    st.subheader(f"{info['nomor']}")
     # The version this user is working from: kept until they save or reload, so a change saved by
     # someone else meanwhile is detected instead of silently overwritten.
     ver_key = f"versi_{d.id}"
@@ -148,27 +147,31 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
         c2.button("Muat data terbaru", on_click=st.session_state.pop, args=(ver_key, None), key=f"muat_{d.id}")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        table = pd.DataFrame({"Isian": list(info), "Nilai": [str(v) for v in info.values()]})
+        table = pd.DataFrame(
+            {"Isian": [labels.ASPIRASI_DETAIL[k] for k in info], "Nilai": [str(v) for v in info.values()]}
+        )
         st.dataframe(table, hide_index=True, width="stretch")
         st.markdown("**Riwayat status** (WIB)")
         riwayat = d.riwayat.copy()
-        riwayat["Waktu"] = riwayat["Waktu"].map(waktu).astype(object)  # stored UTC, shown in the city's zone
-        st.dataframe(riwayat, hide_index=True, width="stretch")
+        riwayat["waktu"] = riwayat["waktu"].map(waktu).astype(object)  # stored UTC, shown in the city's zone
+        st.dataframe(labels.shown(riwayat, labels.RIWAYAT_STATUS), hide_index=True, width="stretch")
         if not d.janji.empty:
             st.markdown("**Janji rembuk terkait**")
-            st.dataframe(d.janji, hide_index=True, width="stretch")
+            st.dataframe(labels.shown(d.janji, labels.JANJI_ASPIRASI), hide_index=True, width="stretch")
         foto_ui.bagian_aspirasi(d.id, actor, d.status)  # issue 15: gallery, upload, evidence
     with right:
         if d.lat is not None:
             point = pd.DataFrame(
-                [{"id": d.id, "nomor": info["Nomor"], "lat": d.lat, "lon": d.lon, "status": d.status,
-                  "judul": info["Judul"], "kategori": info["Kategori"], "umur_hari": (today - info["Diterima"]).days}]
+                [{"id": d.id, "nomor": info["nomor"], "lat": d.lat, "lon": d.lon, "status": d.status,
+                  "judul": info["judul"], "kategori": info["kategori"], "umur_hari": (today - info["diterima"]).days}]
             )  # fmt: skip
-            bounds = tuple(load_boundaries().kelurahan.loc[[d.kelurahan_kode]].total_bounds)
-            m = maps.base_map(bounds, labels=False)
-            folium_map(
-                m, key=f"peta_detail_{d.id}", layers=[maps.layer_group(maps.detail_points_layer(point))], height=300
-            )
+
+            def build():
+                bounds = tuple(load_boundaries().kelurahan.loc[[d.kelurahan_kode]].total_bounds)
+                return maps.base_map(bounds, labels=False), [maps.layer_group(maps.detail_points_layer(point))]
+
+            shown = content_key(point, d.kelurahan_kode)
+            folium_map(build, key=f"peta_detail_{d.id}", height=300, cache_key=shown)
         else:
             st.caption("Aspirasi ini tidak memiliki titik lokasi.")
         lacak.kelola_tautan(d.id, actor)
@@ -187,10 +190,10 @@ def _form_status(d: daftar.Detail, actor: Actor, today: dt.date) -> None:
     for msg in st.session_state.pop(f"status_err_{d.id}", []):
         st.error(msg)
     with st.form(f"status_{d.id}"):
-        st.markdown(f"**Ubah status** (sekarang: {STATUS_LABEL.get(d.status, d.status)})")
+        st.markdown(f"**Ubah status** (sekarang: {status_label(d.status)})")
         if not d.boleh_ke:
             st.caption("Tidak ada perubahan status yang diizinkan dari status ini.")
-        st.selectbox("Status baru", d.boleh_ke, format_func=STATUS_LABEL.get, key=f"ke_{d.id}")
+        st.selectbox("Status baru", d.boleh_ke, format_func=status_label, key=f"ke_{d.id}")
         st.text_area("Catatan / alasan", max_chars=1000, key=f"catatan_{d.id}",
                      help="Wajib untuk penutupan tanpa penyelesaian dan untuk membuka kembali.")  # fmt: skip
         st.text_input("Duplikat dari (nomor aspirasi)", key=f"dup_{d.id}", help="Hanya bila status baru Duplikat.")
@@ -230,7 +233,7 @@ def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.
         state[f"ke_{aid}"] = nxt[0]
     else:
         state.pop(f"ke_{aid}", None)
-    label = STATUS_LABEL.get(ke, ke)
+    label = status_label(ke)
     state[f"status_ok_{aid}"] = f"Status diubah ke {label}."
     st.toast(f"Status diubah ke {label}.", icon=":material/check_circle:")
 
@@ -354,8 +357,9 @@ def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> AspirasiBaru:
         pelapor_telepon=(state.get("f_telepon") or None) if full else None,
         tanggal_diterima=(state.get("f_tanggal") or today) if full else today,
         rembuk_id=state.get("f_rembuk") if full else rembuk_id,
-        lat=state.get("f_lat") if full else None,
-        lon=state.get("f_lon") if full else None,
+        # Mode cepat has no coordinate fields; a photo's GPS point (confirmed by staff) may still be set.
+        lat=state.get("f_lat"),
+        lon=state.get("f_lon"),
     )
 
 

@@ -12,14 +12,13 @@ deactivated: logged out at once). AppTest sessions, which have no cookies, keep 
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import streamlit as st
 
 from db import sesi, users
 from db.auth import Actor
-from db.settings import session_minutes, trusted_proxies
+from db.settings import session_minutes, sso_requested, trusted_proxies
 from ui import data
 
 STATE_KEY = "auth"
@@ -157,7 +156,7 @@ def require(izin: str = "lihat") -> Actor:
 def sso_enabled() -> bool:
     """OIDC login through the city's identity provider: ``KULAKAN_AUTH=sso`` plus an [auth] section in
     .streamlit/secrets.toml (see docs/DEPLOY.md). Roles still come from Kulakan's users table."""
-    if os.environ.get("KULAKAN_AUTH", "").strip().lower() != "sso":
+    if not sso_requested():
         return False
     try:
         return "auth" in st.secrets

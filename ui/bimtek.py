@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 
 import altair as alt
 import pandas as pd
@@ -20,15 +19,13 @@ from db.bimtek import JENIS, BimtekError, BimtekFilter, DataBimtek, DataPeserta
 from db.domain import PERAN_PESERTA
 from db.export import neutralise, to_csv_bytes
 from db.impor_peserta import impor_peserta, template_csv, template_xlsx
-from db.settings import database_url
 from geo import maps
 from ui import data, tabel
-from ui.components import folium_map, legend
-from ui.filters import wilayah
-from ui.format import angka, persen, tanggal
+from ui.components import content_key, flash, folium_map, lazy_expander, legend
+from ui.filters import pick_many, wilayah
+from ui.format import angka, persen, plain_markdown, tanggal
 from ui.vega import sumbu_angka, sumbu_tanggal, teks_angka
 
-FLASH_KEY = "bimtek_pesan"
 WARNA = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
 LABEL_UKURAN = {"diundang": "Diundang", "hadir": "Hadir"}
 INDIKATIF = "Jumlah RW/RT per kelurahan indikatif (data referensi), bukan angka resmi."
@@ -41,8 +38,8 @@ def current_actor() -> Actor | None:
 
 
 def key() -> tuple:
-    """(database URL, bimtek data fingerprint): the first argument of every cached call here."""
-    return (database_url(), bimtek.data_version(data.engine()))
+    """The app's one cache key (ui.data.key(); its fingerprint covers the bimtek tables)."""
+    return data.key()
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -86,9 +83,7 @@ def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")
-        ids = st.multiselect(
-            "Bimtek", list(labels), format_func=labels.get, key="bt_acara", placeholder="Semua bimtek", select_all=False
-        )
+        ids = pick_many("Bimtek", labels, key="bt_acara", placeholder="Semua bimtek")
         kec, kel = wilayah(options, kec_key="bt_kec", kel_key="bt_kel")
         jenis = st.pills(
             "Peran (lembaga)",
@@ -234,8 +229,10 @@ def tab_ringkasan(k: tuple, f: BimtekFilter) -> None:
         chart_undangan_hadir(per_acara, "bimtek", "Diundang dan hadir per bimtek", urut=list(per_acara["bimtek"])),
         width="stretch",
     )
-    with st.expander("Tabel per bimtek"):
-        _table(per_acara, {"bimtek": "Bimtek", "diundang": "Diundang", "hadir": "Hadir"})
+    lazy_expander(
+        "Tabel per bimtek", "bt_tabel_acara_buka",
+        lambda: _table(per_acara, {"bimtek": "Bimtek", "diundang": "Diundang", "hadir": "Hadir"}),
+    )  # fmt: skip
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -251,12 +248,15 @@ def tab_ringkasan(k: tuple, f: BimtekFilter) -> None:
         _table(per_jenis, {"label": "Peran", "diundang": "Diundang", "hadir": "Hadir"})
 
     per_kel = partisipasi(k, f, "kelurahan")
-    with st.expander(f"Per kelurahan ({len(per_kel)} kelurahan)", expanded=False):
+
+    def _per_kelurahan() -> None:
         st.altair_chart(
             chart_undangan_hadir(per_kel, "kelurahan", "Per kelurahan", urut=list(per_kel["kelurahan"])),
             width="stretch",
         )
         _table(per_kel, {"kecamatan": "Kecamatan", "kelurahan": "Kelurahan", "diundang": "Diundang", "hadir": "Hadir"})
+
+    lazy_expander(f"Per kelurahan ({len(per_kel)} kelurahan)", "bt_per_kel_buka", _per_kelurahan)
 
 
 METRIK_PETA = {
@@ -287,10 +287,15 @@ def peta_cakupan(df: pd.DataFrame, metrik: str) -> None:
         "LPMK": df["lpmk_terlatih"].map({1: "sudah", 0: "belum"}),
         "Peserta hadir": df["peserta_hadir"],
     }
-    layer = maps.layer_group(maps.choropleth_layer(values, label=METRIK_PETA[metrik], fmt=fmt, extra=extra))
+
+    def build():
+        layer = maps.choropleth_layer(values, label=METRIK_PETA[metrik], fmt=fmt, extra=extra)
+        return maps.base_map(), [maps.layer_group(layer)]
+
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key="bimtek_peta", layers=[layer]).kelurahan
+        shown = content_key(df, metrik, share)  # the 57 rows the map colours and its tooltips
+        clicked = folium_map(build, key="bimtek_peta", cache_key=shown).kelurahan
     with legend_col:
         legend(maps.legend_entries(values, fmt), METRIK_PETA[metrik], INDIKATIF if share else None)
         if clicked and clicked in df.index:
@@ -426,26 +431,8 @@ def _xlsx_bytes(df: pd.DataFrame) -> bytes:
 # --------------------------------------------------------------------------- management
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def teks_aman(text: str) -> str:
-    """Text that may hold what a user typed (file names, sheet titles), escaped for Streamlit markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-def _flash(message: str, clear: tuple[str, ...] = ()) -> None:
-    """Show ``message`` after a rerun (so every section shows the new data); ``clear`` empties form fields."""
-    for k in clear:
-        st.session_state.pop(k, None)
-    st.session_state[FLASH_KEY] = message
-    st.rerun()
-
-
 def tab_kelola(k: tuple, events: pd.DataFrame) -> None:
     actor = current_actor()
-    if message := st.session_state.pop(FLASH_KEY, None):
-        st.success(teks_aman(message), icon=":material/check_circle:")
     st.dataframe(
         events.assign(tanggal=[tanggal(d, with_weekday=False) for d in events["tanggal"]])[
             ["tanggal", "judul", "tempat", "penyelenggara", "diundang", "hadir"]
@@ -462,12 +449,19 @@ def tab_kelola(k: tuple, events: pd.DataFrame) -> None:
         hide_index=True,
         key="bt_tabel_acara",
     )
+    labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     if actor is None or not actor.boleh("tulis"):
         st.info("Masuk sebagai staf untuk menambah atau mengubah bimtek dan peserta.", icon=":material/lock:")
+        # Pimpinan still sees each event's documentation (photos marked private are filtered by role).
+        if labels:
+            bid = st.selectbox("Lihat dokumentasi bimtek", list(labels), format_func=labels.get, key="bt_dok_id")
+            if bid is not None:
+                from ui.foto import dokumentasi_bimtek
+
+                dokumentasi_bimtek(bid)
         return
     with st.expander("Tambah bimtek baru", icon=":material/add:"):
         form_bimtek(actor, None, None)
-    labels = {int(r["id"]): label_acara(r) for _, r in events.iterrows()}
     if not labels:
         return
     bid = st.selectbox("Pilih bimtek", list(labels), format_func=labels.get, key="bt_kelola_id")
@@ -511,15 +505,16 @@ def form_bimtek(actor: Actor, bid: int | None, sebelum: DataBimtek | None) -> No
             try:
                 if bid is None:
                     bimtek.buat_bimtek(data.engine(), actor, baru)
-                    _flash(
+                    flash(
                         f"Bimtek '{baru.judul.strip()}' ditambahkan.",
+                        rerun=True,
                         clear=("bt_judul_baru", "bt_tempat_baru", "bt_topik_baru"),
                     )
                 else:
                     bimtek.ubah_bimtek(data.engine(), actor, bid, baru, sebelum=sebelum)
-                    _flash("Perubahan bimtek disimpan.")
+                    flash("Perubahan bimtek disimpan.", rerun=True)
             except (BimtekError, AksesDitolak) as exc:
-                st.error(teks_aman(str(exc)))
+                st.error(plain_markdown(str(exc)))
 
 
 def form_impor(actor: Actor, bid: int) -> None:
@@ -550,13 +545,13 @@ def form_impor(actor: Actor, bid: int) -> None:
     try:
         hasil = impor_peserta(data.engine(), actor, bid, berkas.getvalue(), berkas.name, progress=progress)
     except AksesDitolak as exc:
-        st.error(teks_aman(str(exc)))
+        st.error(plain_markdown(str(exc)))
         return
     bar.empty()
     for warning in hasil.warnings:
-        st.warning(teks_aman(warning))
+        st.warning(plain_markdown(warning))
     if hasil.ok:
-        _flash(hasil.ringkasan())
+        flash(hasil.ringkasan(), rerun=True)
     st.error(hasil.ringkasan(), icon=":material/error:")
     st.dataframe(hasil.problems_frame(), hide_index=True, key="bt_tabel_masalah")
 
@@ -620,19 +615,19 @@ def form_peserta(actor: Actor, options, bid: int, pid: int | None, row) -> None:
     try:
         if hapus:
             bimtek.hapus_peserta(data.engine(), actor, pid)
-            _flash("Peserta dihapus.")
+            flash("Peserta dihapus.", rerun=True)
         if kel is None:
             st.error("Pilih kelurahan.")
             return
         baru = DataPeserta(nama, peran, kel, _num(rw), _num(rt), hadir, diundang)
         if pid is None:
             bimtek.tambah_peserta(data.engine(), actor, bid, baru)
-            _flash("Peserta ditambahkan.", clear=("bt_p_nama_baru", "bt_p_rt_baru"))
+            flash("Peserta ditambahkan.", rerun=True, clear=("bt_p_nama_baru", "bt_p_rt_baru"))
         else:
             bimtek.ubah_peserta(data.engine(), actor, pid, baru)
-            _flash("Perubahan peserta disimpan.")
+            flash("Perubahan peserta disimpan.", rerun=True)
     except (BimtekError, AksesDitolak) as exc:
-        st.error(teks_aman(str(exc)))
+        st.error(plain_markdown(str(exc)))
 
 
 def _int(row, col: str) -> int | None:

@@ -1,8 +1,8 @@
 """Streamlit caching around db/ queries: one engine per process, results cached per data version.
 
-Every cached function takes ``key`` = (database URL, data fingerprint) first, so a change in the
-data (or another database, as in tests) gives fresh results; ``ttl`` bounds staleness across
-processes (DESIGN.md section 7).
+Every cached function (here and in the other ui/ modules) takes ``key`` = ``key()`` = (database URL,
+data fingerprint) first, so a change in the data (or another database, as in tests) gives fresh
+results; ``ttl`` bounds staleness across processes (DESIGN.md section 7).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from db import queries
 from db.engine import make_engine
+from db.fingerprint import get_fingerprint
 from db.kalender import today as city_today
 from db.settings import database_url
 
@@ -33,9 +35,27 @@ def today() -> dt.date:
     return city_today()
 
 
+_RUN_KEY = "_kulakan_data_key"
+
+
 def key() -> tuple:
-    """(database URL, cheap data fingerprint): the first argument of every cached query."""
-    return (database_url(), queries.data_version(engine()))
+    """(database URL, data fingerprint): the first argument of every cached query in ui/.
+
+    Computed once per script run (a full run or a fragment's rerun), however many components ask:
+    the memo is stored on Streamlit's run context beside the run's ``cursors`` dict, which Streamlit
+    replaces at the start of every run, so a new run always reads the database again. A write made
+    during a run shows from the next run on (write forms end with ``st.rerun()`` or run in a callback).
+    """
+    url = database_url()
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:  # outside a script run (bench, bare mode): no memo
+        return (url, get_fingerprint(engine()))
+    memo = getattr(ctx, _RUN_KEY, None)
+    if memo is not None and memo[0] is ctx.cursors and memo[1][0] == url:
+        return memo[1]
+    value = (url, get_fingerprint(engine()))
+    setattr(ctx, _RUN_KEY, (ctx.cursors, value))
+    return value
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -8,10 +8,11 @@ The URL carries the labels people read (``?kec=Klojen&kat=Sampah``), not interna
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import streamlit as st
 
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_LABELS, SUMBER
 from db.filters import KEADAAN, AspirasiFilter
 from db.kalender import today as city_today
 from db.queries import FilterOptions
@@ -37,27 +38,39 @@ def _reset() -> None:
         st.session_state[key] = EMPTY[key]
 
 
+def pick_many(label: str, choices: dict, *, key: str, placeholder: str | None = None, bind=None, **kwargs) -> list:
+    """A multiselect over ``choices`` (code -> label, in display order) that shows the labels; no "Select all"
+    (an English line in the list, and "everything" is already the empty choice)."""
+    return st.multiselect(
+        label, list(choices), format_func=choices.get, key=key, bind=bind, placeholder=placeholder,
+        select_all=False, **kwargs,
+    )  # fmt: skip
+
+
+def scoped_options(options: FilterOptions, scope: str | None) -> FilterOptions:
+    """``options`` limited to the kecamatan ``scope`` (a scoped staff account), or unchanged without one."""
+    if not scope:
+        return options
+    return replace(
+        options,
+        kecamatan={scope: options.kecamatan[scope]},
+        kelurahan={k: v for k, v in options.kelurahan.items() if options.kelurahan_kecamatan[k] == scope},
+        kelurahan_kecamatan={k: v for k, v in options.kelurahan_kecamatan.items() if v == scope},
+    )
+
+
+def sidebar_heading(title: str, options: FilterOptions, scope: str | None) -> None:
+    """A filter's title in the sidebar, and the limit of a scoped account under it."""
+    st.subheader(title)
+    if scope:
+        st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
+
+
 def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel", bind=None) -> tuple[list, list]:
     """Kecamatan and kelurahan pickers (shared by every filter); the kelurahan list follows the kecamatan."""
-    kec = st.multiselect(
-        "Kecamatan",
-        list(options.kecamatan),
-        format_func=options.kecamatan.get,
-        key=kec_key,
-        bind=bind,
-        placeholder="Semua kecamatan",
-        select_all=False,
-    )
-    kel_choices = [k for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec]
-    kel = st.multiselect(
-        "Kelurahan",
-        kel_choices,
-        format_func=options.kelurahan.get,
-        key=kel_key,
-        bind=bind,
-        placeholder="Semua kelurahan",
-        select_all=False,
-    )
+    kec = pick_many("Kecamatan", options.kecamatan, key=kec_key, bind=bind, placeholder="Semua kecamatan")
+    kel_choices = {k: options.kelurahan[k] for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec}
+    kel = pick_many("Kelurahan", kel_choices, key=kel_key, bind=bind, placeholder="Semua kelurahan")
     return kec, kel
 
 
@@ -67,32 +80,14 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
     ``scope``: the kecamatan a scoped staff account is limited to; the filter always includes it.
     """
     box = container or st.sidebar
-    if scope:
-        options = FilterOptions(
-            kecamatan={scope: options.kecamatan[scope]},
-            kelurahan={k: v for k, v in options.kelurahan.items() if options.kelurahan_kecamatan[k] == scope},
-            kelurahan_kecamatan={k: v for k, v in options.kelurahan_kecamatan.items() if v == scope},
-            kategori=options.kategori,
-            opd=options.opd,
-            rembuk=options.rembuk,
-        )
+    options = scoped_options(options, scope)
     with box:
-        st.subheader("Filter aspirasi")
-        if scope:
-            st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
+        sidebar_heading("Filter aspirasi", options, scope)
         q = st.text_input(
             "Cari di judul/deskripsi", key="q", bind="query-params", max_chars=200, placeholder="mis. lampu"
         )
         kec, kel = wilayah(options, bind="query-params")
-        kat = st.multiselect(
-            "Kategori",
-            list(options.kategori),
-            format_func=options.kategori.get,
-            key="kat",
-            bind="query-params",
-            placeholder="Semua kategori",
-            select_all=False,
-        )
+        kat = pick_many("Kategori", options.kategori, key="kat", bind="query-params", placeholder="Semua kategori")
         keadaan = st.segmented_control(
             "Keadaan",
             list(KEADAAN),
@@ -101,36 +96,15 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             bind="query-params",
             help="Terbuka = belum ditutup; tertutup = selesai atau ditutup dengan alasan.",
         )
-        status = st.multiselect(
-            "Status rinci",
-            list(STATUS_ASPIRASI),
-            format_func=lambda s: STATUS_ASPIRASI[s][0],
-            key="status",
-            bind="query-params",
+        status = pick_many(
+            "Status rinci", STATUS_LABELS, key="status", bind="query-params",
             placeholder="Semua status",
-            select_all=False,
-        )
+        )  # fmt: skip
         sumber = st.pills(
             "Sumber", list(SUMBER), format_func=SUMBER.get, selection_mode="multi", key="sumber", bind="query-params"
         )
-        opd = st.multiselect(
-            "OPD",
-            list(options.opd),
-            format_func=options.opd.get,
-            key="opd",
-            bind="query-params",
-            placeholder="Semua OPD",
-            select_all=False,
-        )
-        kanal = st.multiselect(
-            "Kanal",
-            list(KANAL),
-            format_func=KANAL.get,
-            key="kanal",
-            bind="query-params",
-            placeholder="Semua kanal",
-            select_all=False,
-        )
+        opd = pick_many("OPD", options.opd, key="opd", bind="query-params", placeholder="Semua OPD")
+        kanal = pick_many("Kanal", KANAL, key="kanal", bind="query-params", placeholder="Semua kanal")
         # One under the other: side by side in the sidebar the placeholder was cut to "dd/mm/y".
         dari = st.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")
         sampai = st.date_input("Diterima sampai", value=None, key="sampai", bind="query-params", format="DD/MM/YYYY")

@@ -17,7 +17,7 @@ from db import foto
 from db.auth import Actor, AksesDitolak
 from db.format import tanggal
 from db.foto import FotoDitolak, FotoInfo, FotoSiap, Pemilik
-from db.settings import database_url, timezone_name
+from db.settings import timezone_name
 from ui import data
 
 CACHE_KEY = "_foto_terproses"
@@ -107,7 +107,7 @@ def _koordinat(v: float) -> str:
     return f"{v:.6f}".replace(".", ",")
 
 
-def _pakai_gps(lat: float, lon: float) -> None:
+def _pakai_gps(lat: float | None, lon: float | None) -> None:
     st.session_state["f_lat"], st.session_state["f_lon"] = lat, lon
 
 
@@ -122,8 +122,6 @@ def lampiran_baru(kelurahan_kode: str | None, cepat: bool) -> None:
         )
         if pilihan.siap:
             st.caption(f"{len(pilihan.siap)} foto siap disimpan bersama aspirasi.")
-        if cepat:
-            return
         gps = next((f for f in pilihan.siap if f.gps), None)
         if gps is None:
             return
@@ -145,6 +143,14 @@ def lampiran_baru(kelurahan_kode: str | None, cepat: bool) -> None:
                 icon=":material/warning:",
             )
         st.button("Pakai lokasi foto sebagai lokasi aspirasi", on_click=_pakai_gps, args=(lat, lon), key="f_foto_gps")
+        # Mode cepat has no location fields: say what will be saved, and let staff take it back.
+        if cepat and st.session_state.get("f_lat") is not None:
+            st.success(
+                f"Lokasi aspirasi: {_koordinat(st.session_state['f_lat'])}, {_koordinat(st.session_state['f_lon'])}"
+                " (dari foto).",
+                icon=":material/location_on:",
+            )
+            st.button("Jangan pakai lokasi foto", on_click=_pakai_gps, args=(None, None), key="f_foto_gps_batal")
 
 
 def simpan_lampiran(actor: Actor, aspirasi_id: int) -> str:
@@ -362,9 +368,9 @@ PANEL_MAKS = 20
 
 
 def _kunci(key: tuple | None = None) -> tuple:
-    """(database URL + aspiration data version, photo version): cached photo reads change with either.
-    ``key``: the page's ``data.key()`` when it has one already (saves a query)."""
-    return (key or data.key(), foto.versi(data.engine()))
+    """The app's one cache key (ui.data.key(); its fingerprint covers the photos). ``key``: the page's
+    ``data.key()`` when it has one already."""
+    return key or data.key()
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=128)
@@ -379,10 +385,9 @@ def _pasangan(key: tuple, kode: str, today: dt.date, limit: int) -> list[foto.Pa
 
 def panel_thumbnails(nomor: list[str], kolom: int = 4, *, key: tuple | None = None) -> None:
     """Peta drill-down: one thumbnail per open aspiration listed (up to 20; never private photos, the map
-    is shown on the projector). ``key`` is accepted like the other components' but not needed: the list of
-    aspirations comes from the caller, so only the photo version keys the cache."""
-    # The list of aspirations comes from the caller: only the photos matter here (no aspiration version).
-    thumbs = _thumbnails((database_url(), foto.versi(data.engine())), tuple(nomor))
+    is shown on the projector). ``key`` is accepted like the other components' but not needed (the run's
+    ``data.key()`` is memoised)."""
+    thumbs = _thumbnails(data.key(), tuple(nomor))
     shown = [(n, thumbs[n]) for n in nomor if n in thumbs][:PANEL_MAKS]
     if not shown:
         return

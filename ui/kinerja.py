@@ -13,13 +13,14 @@ import streamlit as st
 
 from db import kinerja
 from db.auth import Actor
-from db.domain import KANAL, STATUS_ASPIRASI, SUMBER
+from db.domain import KANAL, STATUS_LABELS, SUMBER
 from db.filters import KEADAAN, AspirasiFilter
 from db.format import angka, angka_ringkas
 from db.kinerja import KOLOM, Periode
 from db.queries import FilterOptions
 from db.ukuran import UKURAN
 from ui import data
+from ui.tabel import frame
 
 ERRORS = (ValueError, PermissionError)
 
@@ -68,29 +69,13 @@ def filter_kinerja(options: FilterOptions, scope: str | None) -> AspirasiFilter:
     then opens those pages with exactly the link's filter (a widget key shared across pages would
     carry this page's value over the link's).
     """
-    from ui.filters import wilayah
+    from ui.filters import pick_many, scoped_options, sidebar_heading, wilayah
 
-    if scope:
-        options = replace(
-            options,
-            kecamatan={scope: options.kecamatan[scope]},
-            kelurahan={k: v for k, v in options.kelurahan.items() if options.kelurahan_kecamatan[k] == scope},
-            kelurahan_kecamatan={k: v for k, v in options.kelurahan_kecamatan.items() if v == scope},
-        )
+    options = scoped_options(options, scope)
     with st.sidebar:
-        st.subheader("Filter kinerja")
-        if scope:
-            st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
+        sidebar_heading("Filter kinerja", options, scope)
         kec, kel = wilayah(options, kec_key="kkec", kel_key="kkel", bind="query-params")
-        kat = st.multiselect(
-            "Kategori",
-            list(options.kategori),
-            format_func=options.kategori.get,
-            key="kkat",
-            bind="query-params",
-            placeholder="Semua kategori",
-            select_all=False,
-        )
+        kat = pick_many("Kategori", options.kategori, key="kkat", bind="query-params", placeholder="Semua kategori")
     return AspirasiFilter(kecamatan=(scope,) if scope else tuple(kec), kelurahan=tuple(kel), kategori=tuple(kat))
 
 
@@ -146,7 +131,7 @@ def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[st
     put("kat", f.kategori, options.kategori)
     if f.keadaan:
         q["keadaan"] = KEADAAN[f.keadaan]
-    put("status", f.status, {k: v[0] for k, v in STATUS_ASPIRASI.items()})
+    put("status", f.status, STATUS_LABELS)
     put("sumber", f.sumber, SUMBER)
     put("opd", f.opd, options.opd)
     put("kanal", f.kanal, KANAL)
@@ -344,43 +329,25 @@ def detail(
 
     left, right = st.columns(2, gap="medium")
     with left:
-        st.markdown("**10 aspirasi terbuka tertua**")
-        old = tertua(key, base, opd, today)
-        if old.empty:
-            st.caption("Tidak ada aspirasi terbuka.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Nomor": old["nomor"],
-                        "Judul": old["judul"],
-                        "Kelurahan": old["kelurahan"],
-                        "Umur (hari kerja)": old["umur_hk"].map(_num),
-                        "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"}),
-                    }
-                ),
-                hide_index=True,
-                key="kinerja_tertua",
-            )
+        _titled_table("10 aspirasi terbuka tertua", tertua(key, base, opd, today), "Tidak ada aspirasi terbuka.",
+                      lambda old: {"Nomor": old["nomor"], "Judul": old["judul"], "Kelurahan": old["kelurahan"],
+                                   "Umur (hari kerja)": old["umur_hk"].map(_num),
+                                   "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"})},
+                      key="kinerja_tertua")  # fmt: skip
     with right:
-        st.markdown("**Janji lewat tenggat**")
-        jl = janji_lewat(key, base, opd, today)
-        if jl.empty:
-            st.caption("Tidak ada janji yang lewat tenggat.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Janji": jl["teks"],
-                        "Kelurahan": jl["kelurahan"],
-                        "Tenggat": pd.to_datetime(jl["tenggat"]),
-                        "Progres": jl["progres"].map(lambda v: f"{int(v)}%"),
-                    }
-                ),
-                hide_index=True,
-                column_config={"Tenggat": st.column_config.DateColumn(format="DD/MM/YYYY")},
-                key="kinerja_janji",
-            )
+        _titled_table("Janji lewat tenggat", janji_lewat(key, base, opd, today), "Tidak ada janji yang lewat tenggat.",
+                      lambda jl: {"Janji": jl["teks"], "Kelurahan": jl["kelurahan"], "Tenggat": jl["tenggat"],
+                                  "Progres": jl["progres"].map(lambda v: f"{int(v)}%")},
+                      dates=("Tenggat",), key="kinerja_janji")  # fmt: skip
+
+
+def _titled_table(title: str, df: pd.DataFrame, empty: str, columns, **kwargs) -> None:
+    """A bold title over the table ``columns(df)`` (ui.tabel.frame), or over ``empty`` when nothing is listed."""
+    st.markdown(f"**{title}**")
+    if df.empty:
+        st.caption(empty)
+    else:
+        frame(columns(df), **kwargs)
 
 
 # --- trend ----------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -18,20 +17,14 @@ import streamlit as st
 
 from db import lacak
 from db.auth import Actor, AksesDitolak
-from db.format import tanggal
 from db.settings import base_url, lacak_aktif
 from ui import auth, data
+from ui.format import plain_markdown, tanggal
 
 PAGE_PATH = "views/lacak.py"
 URL_PATH = "lacak"
 TERLIHAT = "lacak_tautan_terlihat"  # {aspirasi id: token} issued in this staff session (shown once)
 _DIHITUNG = "lacak_dihitung"  # token hashes already counted for this browser session's rate limit
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text) -> str:
-    """Text safe inside st.markdown: every markdown (and HTML) character escaped."""
-    return _MD.sub(r"\\\1", str(text))
 
 
 # --- routing (app.py) ----------------------------------------------------------------------------
@@ -125,25 +118,25 @@ def _halaman() -> None:
     head = st.container(horizontal=True, vertical_alignment="center")
     head.subheader(v.nomor)  # system-generated ticket number (ASP-YYYY-NNNNNN)
     warna = "green" if v.status == "selesai" else ("red" if v.lewat_tenggat else ("gray" if not v.terbuka else "blue"))
-    head.badge(md(v.status_label + (" · lewat tenggat" if v.lewat_tenggat else "")), color=warna)
+    head.badge(plain_markdown(v.status_label + (" · lewat tenggat" if v.lewat_tenggat else "")), color=warna)
     rw = f" · RW {v.rw:02d}" if v.rw is not None else ""
     st.markdown(
-        f"**Kategori:** {md(v.kategori)}  \n"
-        f"**Wilayah:** Kelurahan {md(v.kelurahan)}{rw}, Kec. {md(v.kecamatan)}  \n"
-        f"**OPD penanggung jawab:** {md(v.opd)}  \n"
+        f"**Kategori:** {plain_markdown(v.kategori)}  \n"
+        f"**Wilayah:** Kelurahan {plain_markdown(v.kelurahan)}{rw}, Kec. {plain_markdown(v.kecamatan)}  \n"
+        f"**OPD penanggung jawab:** {plain_markdown(v.opd)}  \n"
         f"**Diterima:** {tanggal(v.diterima)}  \n"
         + (f"**Tenggat:** {tanggal(v.tenggat)}  \n" if v.tenggat and v.terbuka else "")
         + (f"**Selesai:** {tanggal(v.selesai)}" if v.selesai and not v.terbuka else "")
     )
     st.markdown("#### Perjalanan status")
-    st.markdown("\n".join(f"- {md(x.waktu)} — **{md(x.status)}**" for x in v.riwayat))
+    st.markdown("\n".join(f"- {plain_markdown(x.waktu)} — **{plain_markdown(x.status)}**" for x in v.riwayat))
     if v.janji:
         st.markdown("#### Janji rembuk terkait")
         for j in v.janji:
             with st.container(border=True):
                 st.text(j.teks)
                 st.progress(min(max(j.progres, 0), 100) / 100)
-                st.caption(md(f"{j.status} · progres {j.progres}% · OPD {j.opd} · tenggat {j.tenggat}"))
+                st.caption(plain_markdown(f"{j.status} · progres {j.progres}% · OPD {j.opd} · tenggat {j.tenggat}"))
     if v.foto:  # filled by the photo feature through db.lacak.foto_sesudah
         st.markdown("#### Foto sesudah")
         for f in v.foto:

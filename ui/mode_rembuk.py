@@ -25,7 +25,7 @@ from db.settings import timezone_name
 from geo import maps, rotasi_map
 from ui import auth, data
 from ui import foto as foto_ui
-from ui.components import folium_map
+from ui.components import content_key, folium_map
 from ui.format import angka, tanggal
 
 REFRESH = "5s"
@@ -135,9 +135,15 @@ def pilih_slide() -> str:
     return slide or RINGKASAN
 
 
-def mode_data(kode: str, today: dt.date) -> rembuk.ModeRembuk:
-    """Read fresh each time (a handful of aggregate queries on one kelurahan, milliseconds)."""
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _mode_data(key: tuple, kode: str, today: dt.date) -> rembuk.ModeRembuk:
     return rembuk.mode_rembuk_data(data.engine(), kode, today)
+
+
+def mode_data(kode: str, today: dt.date) -> rembuk.ModeRembuk:
+    """Keyed by the data fingerprint: any write shows at the next run (also the numbers' timed refresh), and a
+    rerun with nothing changed (switching slides, the refresh of a quiet room) reads nothing."""
+    return _mode_data(data.key(), kode, today)
 
 
 def keterangan_rembuk(kode: str, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> str:
@@ -161,12 +167,17 @@ def judul(m: rembuk.ModeRembuk, tanggal_rembuk: dt.date | None, hosts: list[str]
 @st.fragment
 def peta(m: rembuk.ModeRembuk) -> None:
     """The kelurahan's map (zoomed to it) with its RW points; not refreshed automatically."""
-    layers = [rotasi_map.fokus_layer(m.kelurahan_kode)]
-    if len(m.titik_rw):  # a kelurahan without located aspirations has no RW points to draw
-        layers.append(rotasi_map.titik_rw_layer(m.titik_rw))
-    base = maps.base_map(rotasi_map.kelurahan_bounds(m.kelurahan_kode))
-    base.get_root().header.add_child(folium.Element(MAP_CSS))
-    folium_map(base, key=f"peta_mode_{m.kelurahan_kode}", layers=[maps.layer_group(*layers)], height=420)
+
+    def build():
+        layers = [rotasi_map.fokus_layer(m.kelurahan_kode)]
+        if len(m.titik_rw):  # a kelurahan without located aspirations has no RW points to draw
+            layers.append(rotasi_map.titik_rw_layer(m.titik_rw))
+        base = maps.base_map(rotasi_map.kelurahan_bounds(m.kelurahan_kode))
+        base.get_root().header.add_child(folium.Element(MAP_CSS))
+        return base, [maps.layer_group(*layers)]
+
+    shown = content_key(m.kelurahan_kode, m.titik_rw)
+    folium_map(build, key=f"peta_mode_{m.kelurahan_kode}", height=420, cache_key=shown)
     items = "".join(
         f"<span><i style='background:{c}'></i>{e(LEGENDA[s])}</span>" for s, c in rotasi_map.WARNA_TITIK_RW.items()
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 
 import folium
 import pandas as pd
@@ -15,10 +14,10 @@ from db.export import to_csv_bytes
 from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
-from ui import data, lacak
+from ui import data, labels, lacak
 from ui import foto as foto_ui
 from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
-from ui.format import angka, tanggal
+from ui.format import angka, plain_markdown, tanggal
 
 POINT_CAP = 5000
 DETAIL_CAP = 500
@@ -138,18 +137,21 @@ def map_and_panel(
     """The map beside its legend and the clicked kelurahan's panel; reruns alone on a click."""
     df = metrics(key, f, today)
     selected = st.session_state.get(SELECTED_KEY)
-    detail = detail_points(key, f, selected, today) if selected else None
     pts = points(key, f, POINT_CAP) if titik != "sembunyi" else peta.Titik(pd.DataFrame(), 0, False)
-    fmt = maps.format_angka
-    layers = layers_for(df[metrik.kode], metrik.label, fmt, titik, pts, detail, tooltip_extra(df, metrik.label))
+
+    def build():  # only when this view was not drawn yet for this data version
+        detail = detail_points(key, f, selected, today) if selected else None
+        extra = tooltip_extra(df, metrik.label)
+        layers = layers_for(df[metrik.kode], metrik.label, maps.format_angka, titik, pts, detail, extra)
+        return maps.base_map(filter_bounds(f), basemap=basemap), layers
 
     st.html(PANEL_CSS)
     with st.container(key="peta_tata"):
         map_col, side = st.columns([3, 2], gap="medium")
     with map_col:
         clicked = folium_map(
-            maps.base_map(filter_bounds(f), basemap=basemap), key="peta_utama", layers=layers,
-            viewport_height=VIEWPORT_HEIGHT,
+            build, key="peta_utama", viewport_height=VIEWPORT_HEIGHT,
+            cache_key=(key, f, metrik.kode, titik, basemap, selected, today),
         )  # fmt: skip
         if pts.sampled:
             st.caption(
@@ -166,16 +168,6 @@ def map_and_panel(
             kelurahan_panel(panel(key, f, selected, today))
         else:
             st.info("Klik sebuah kelurahan di peta untuk melihat rinciannya.", icon=":material/touch_app:")
-
-
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def plain_markdown(value: object) -> str:
-    """Text shown literally where Streamlit renders Markdown (st.table cells): every ASCII
-    punctuation character is backslash-escaped, so citizen text can't make links, images,
-    emphasis, colours (``:red[...]``), icons or math. HTML is never rendered there anyway."""
-    return _MD_PUNCT.sub(r"\\\1", str(value))
 
 
 def _table(df: pd.DataFrame, key: str | None = None) -> None:
@@ -209,19 +201,19 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
         t = p.terbuka
         shown = pd.DataFrame(
             {
-                "Aspirasi": t["Nomor"] + " · " + t["Judul"],
-                "Kategori · OPD": t["Kategori"] + " · " + t["OPD"].fillna("–"),
-                "Umur (hari)": t["Umur (hari)"].map(angka),
-                "Status": t["Status"],
+                "Aspirasi": t["nomor"] + " · " + t["judul"],
+                "Kategori · OPD": t["kategori"] + " · " + t["opd"].fillna("–"),
+                "Umur (hari)": t["umur_hari"].map(angka),
+                "Status": t["status_label"],
             }
         )
         _table(shown, key="peta_terbuka")
         if p.terbuka_total > len(shown):
             st.caption(f"Menampilkan {angka(len(shown))} tertua dari {angka(p.terbuka_total)}.")
-        foto_ui.panel_thumbnails(p.terbuka["Nomor"].tolist())  # issue 15
+        foto_ui.panel_thumbnails(p.terbuka["nomor"].tolist())  # issue 15
     lacak.panel_belum_beres(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
     with tab_kat:
-        _table(p.per_kategori)
+        _table(labels.shown(p.per_kategori, labels.PANEL_KATEGORI))
     with tab_status:
-        _table(p.per_status)
+        _table(labels.shown(p.per_status, labels.PANEL_STATUS))

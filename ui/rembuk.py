@@ -16,16 +16,17 @@ import streamlit as st
 
 from db import rembuk
 from db.aspirasi import AspirasiBaru, ValidasiGagal, create_aspirasi
-from db.aspirasi import KonflikVersi as KonflikAspirasi
 from db.auth import Actor, AksesDitolak
 from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
+from db.errors import KonflikVersi
 from db.queries import FilterOptions
-from db.rembuk import KonflikVersi, RembukData, RembukError
+from db.rembuk import RembukData, RembukError
 from ui import data, lacak, tabel
+from ui.components import flash
+from ui.filters import pick_many
 from ui.format import angka, tanggal, waktu
 
-ERRORS = (RembukError, KonflikVersi, KonflikAspirasi, AksesDitolak, ValueError)
-FLASH_KEY = "rembuk_pesan"
+ERRORS = (RembukError, KonflikVersi, AksesDitolak, ValueError)
 SELECT_KEY = "rembuk_id"
 SNAPSHOT_KEY = "rembuk_snapshot"  # rembuk id -> RembukData the edit form was loaded with
 EDIT_ERROR_KEY = "rembuk_edit_galat"
@@ -43,20 +44,20 @@ def _janji_key(jid: int, field: str) -> str:
     return f"jn_{jid}_{field}"
 
 
-def _flash(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
-
-
-def flash() -> None:
-    if msg := st.session_state.pop(FLASH_KEY, None):
-        st.success(msg, icon=":material/check_circle:")
-
-
 def _none_if_empty(value):
     return None if value in (None, "") else value
 
 
 # --------------------------------------------------------------------------- reads
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=64)
+def get_rembuk(key: tuple, rembuk_id: int) -> RembukData | None:
+    """One rembuk for the page, cached under the data key (it covers every rembuk's version, so a save shows at once).
+
+    The edit form reads its own fresh snapshot (:func:`_snapshot`): its ``version`` is the optimistic lock.
+    """
+    return rembuk.get_rembuk(data.engine(), rembuk_id)
 
 
 def daftar(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
@@ -93,19 +94,16 @@ def label_rembuk(row) -> str:
 
 def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
     """The list of rembuk (table) and the choice of one."""
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Tanggal": pd.to_datetime(df["tanggal"]),
-                "Tuan rumah": df["tuan_rumah"],
-                "Status": df["status_label"],
-                "Aspirasi": df["aspirasi"],
-                "Janji": df["janji"],
-            }
-        ),
-        hide_index=True,
+    tabel.frame(
+        {
+            "Tanggal": df["tanggal"],
+            "Tuan rumah": df["tuan_rumah"],
+            "Status": df["status_label"],
+            "Aspirasi": df["aspirasi"],
+            "Janji": df["janji"],
+        },
+        dates=("Tanggal",),
         height=min(38 + 35 * len(df), 320),
-        column_config={"Tanggal": st.column_config.DateColumn(format="DD/MM/YYYY")},
         key="tabel_rembuk",
     )
     labels = {int(r["id"]): label_rembuk(r) for _, r in df.iterrows()}
@@ -209,7 +207,7 @@ def _save_edit(actor: Actor, rid: int, today: dt.date) -> None:
         st.session_state[EDIT_ERROR_KEY] = str(exc)  # the inputs stay as typed
     else:
         _reset_edit(rid)
-        _flash("Catatan rembuk disimpan.")
+        flash("Catatan rembuk disimpan.")
 
 
 def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> None:
@@ -230,14 +228,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
             format_func=STATUS_REMBUK.get,
             key=_edit_key(rid, "status"),
         )
-        st.multiselect(
-            "Tuan rumah",
-            list(opts.kelurahan),
-            default=snap.tuan_rumah,
-            format_func=opts.kelurahan.get,
-            key=_edit_key(rid, "hosts"),
-            select_all=False,
-        )
+        pick_many("Tuan rumah", opts.kelurahan, key=_edit_key(rid, "hosts"), default=snap.tuan_rumah)
         c = st.columns(4)
         for col, field, label, value in zip(
             c,
@@ -247,14 +238,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
             strict=True,
         ):
             col.number_input(label, min_value=0, value=value, step=1, key=_edit_key(rid, field))
-        st.multiselect(
-            "OPD hadir",
-            list(opts.opd),
-            default=snap.opd_hadir,
-            format_func=opts.opd.get,
-            key=_edit_key(rid, "opd"),
-            select_all=False,
-        )
+        pick_many("OPD hadir", opts.opd, key=_edit_key(rid, "opd"), default=snap.opd_hadir)
         st.text_area("Catatan", value=snap.catatan or "", key=_edit_key(rid, "catatan"), max_chars=4000)
         st.caption(f"Versi data yang dibuka: {snap.version}")
         st.form_submit_button(
@@ -274,7 +258,7 @@ def _save_new(actor: Actor, today: dt.date) -> None:
         s.pop("baru_galat", None)
         s.pop("baru_hosts", None)
         s["rembuk_baru_pilih"] = rid
-        _flash(f"Rembuk baru #{rid} dicatat.")
+        flash(f"Rembuk baru #{rid} dicatat.")
 
 
 def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
@@ -284,9 +268,7 @@ def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
         c1, c2 = st.columns(2)
         c1.date_input("Tanggal", value=today, key="baru_tanggal", format="DD/MM/YYYY")
         c2.selectbox("Status", list(STATUS_REMBUK), format_func=STATUS_REMBUK.get, key="baru_status")
-        st.multiselect(
-            "Tuan rumah", list(opts.kelurahan), format_func=opts.kelurahan.get, key="baru_hosts", select_all=False
-        )
+        pick_many("Tuan rumah", opts.kelurahan, key="baru_hosts")
         st.form_submit_button("Catat rembuk baru", on_click=_save_new, args=(actor, today), key="baru_simpan")
 
 
@@ -335,7 +317,7 @@ def _save_janji(actor: Actor, jid: int) -> None:
         s[JANJI_ERROR_KEY] = str(exc)
     else:
         _reset_janji(jid)
-        _flash("Perkembangan janji disimpan.")
+        flash("Perkembangan janji disimpan.")
 
 
 def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
@@ -369,17 +351,14 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
                 )
         hist = rembuk.janji_history(data.engine(), jid)
         st.markdown("**Riwayat janji**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
-                    "Oleh": hist["oleh"],
-                    "Progres": hist["progres"],
-                    "Status": hist["status_label"],
-                    "Catatan": hist["catatan"].fillna("–"),
-                }
-            ),
-            hide_index=True,
+        tabel.frame(
+            {
+                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+                "Oleh": hist["oleh"],
+                "Progres": hist["progres"],
+                "Status": hist["status_label"],
+                "Catatan": hist["catatan"].fillna("–"),
+            },
             column_config={"Progres": JANJI_COLUMNS["Progres"]},
             key="tabel_riwayat_janji",
         )
@@ -410,7 +389,7 @@ def _add_janji(actor: Actor, rid: int) -> None:
     else:
         s.pop("janji_baru_galat", None)
         s["jb_teks"] = ""
-        _flash(f"Janji #{jid} dicatat.")
+        flash(f"Janji #{jid} dicatat.")
 
 
 # --------------------------------------------------------------------------- quick capture

@@ -14,16 +14,16 @@ import streamlit as st
 
 from db import kalender, rotasi_data
 from db.auth import Actor, AksesDitolak
+from db.errors import KonflikVersi
 from db.kalender import JUMAT
-from db.rembuk import KonflikVersi, RembukError
+from db.rembuk import RembukError
 from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
 from db.rotasi_data import PerubahanTidakValid
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import folium_map, legend
+from ui.components import content_key, flash, folium_map, lazy_expander, legend
 from ui.format import angka_ringkas, tanggal, waktu
 
-FLASH_KEY = "rotasi_pesan"
 ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
 JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
 SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
@@ -33,18 +33,9 @@ SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
 
 
 def key() -> tuple:
-    """Cache key of the plan: the app's data version plus the manual changes and the settings."""
-    engine = data.engine()
-    changes = rotasi_data.riwayat_perubahan(engine, limit=1000)
-    fingerprint = tuple(zip(changes["id"].tolist(), changes["aktif"].tolist(), strict=True))
-    with engine.connect() as conn:
-        confirmed = tuple(sorted(kalender.tahun_dikonfirmasi(conn)))  # holiday names change with a confirmation
-    return (
-        *data.key(),
-        fingerprint,
-        tuple(sorted(rotasi_data.load_settings(engine).to_dict().items())),
-        confirmed,
-    )
+    """The app's one cache key (ui.data.key()): its fingerprint moves with a new or withdrawn manual change
+    (rotasi_perubahan, audit log), the rotation settings (pengaturan) and a holiday confirmation (audit log)."""
+    return data.key()
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
@@ -154,8 +145,13 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
         width="stretch",
     )
     if plan.lanjutan:
-        with st.expander(f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)"):
-            st.dataframe(tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True)
+        lazy_expander(
+            f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
+            "rotasi_lanjutan_buka",
+            lambda: st.dataframe(
+                tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True
+            ),
+        )
     lewat = dilewati_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
     if lewat.empty:
@@ -169,10 +165,14 @@ def peta(df: pd.DataFrame) -> None:
     """The rotation map with its legend; reruns alone (pan/zoom never rerun the app)."""
     states = df.set_index("kode")["status"]
     dates = df.set_index("kode")["tanggal"].map(lambda d: tanggal(d) if isinstance(d, dt.date) else None)
-    layer = maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))
+
+    def build():
+        return maps.base_map(), [maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))]
+
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        clicked = folium_map(maps.base_map(), key="peta_rotasi", layers=[layer]).kelurahan
+        shown = content_key(states, dates)
+        clicked = folium_map(build, key="peta_rotasi", cache_key=shown).kelurahan
     with legend_col:
         legend(rotasi_map.legend_rotasi(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
         if clicked and clicked in states.index:
@@ -192,16 +192,6 @@ def tabel_status(df: pd.DataFrame) -> None:
         key="tabel_status",
         width="stretch",
     )
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
-    st.rerun()
-
-
-def flash() -> None:
-    if msg := st.session_state.pop(FLASH_KEY, None):
-        st.success(msg, icon=":material/check_circle:")
 
 
 def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
@@ -226,7 +216,9 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
             except ERRORS as exc:
                 st.error(str(exc))
             else:
-                _done(f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.")
+                flash(
+                    f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.", rerun=True
+                )
 
     with tabs[1], st.form("rotasi_pin"):
         day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="pin_tanggal")
@@ -288,27 +280,25 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
                     except ERRORS as exc:
                         st.error(str(exc))
                     else:
-                        _done(f"Perubahan #{pid} ditarik; rencana dihitung ulang.")
+                        flash(f"Perubahan #{pid} ditarik; rencana dihitung ulang.", rerun=True)
 
     st.markdown("**Riwayat perubahan**")
     if hist.empty:
         st.caption("Belum ada perubahan manual.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "No.": hist["id"],
-                    "Jenis": hist["jenis_label"],
-                    "Tanggal": pd.to_datetime(hist["tanggal"]),
-                    "Tanggal lain": pd.to_datetime(hist["tanggal_lain"]),
-                    "Kelurahan": hist["kelurahan"],
-                    "Catatan": hist["catatan"],
-                    "Aktif": hist["aktif"],
-                    "Oleh": hist["oleh"],
-                    "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
-                }
-            ),
-            hide_index=True,
+        tabel.frame(
+            {
+                "No.": hist["id"],
+                "Jenis": hist["jenis_label"],
+                "Tanggal": hist["tanggal"],
+                "Tanggal lain": hist["tanggal_lain"],
+                "Kelurahan": hist["kelurahan"],
+                "Catatan": hist["catatan"],
+                "Aktif": hist["aktif"],
+                "Oleh": hist["oleh"],
+                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+            },
+            dates=("Tanggal", "Tanggal lain"),
             key="tabel_riwayat",
         )
 
@@ -331,7 +321,7 @@ def _simpan(engine, actor: Actor, today: dt.date, jenis: str, day, **kwargs) -> 
     except ERRORS as exc:
         st.error(str(exc))
     else:
-        _done(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.")
+        flash(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.", rerun=True)
 
 
 def pengaturan(actor: Actor) -> None:
@@ -378,7 +368,7 @@ def pengaturan(actor: Actor) -> None:
             except ERRORS as exc:
                 st.error(str(exc))
             else:
-                _done("Pengaturan rotasi disimpan; rencana dihitung ulang.")
+                flash("Pengaturan rotasi disimpan; rencana dihitung ulang.", rerun=True)
         st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")
 
 
@@ -423,4 +413,4 @@ def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
                 except ERRORS as exc:
                     st.error(str(exc))
                 else:
-                    _done(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.")
+                    flash(f"Daftar libur {y} {'dicabut konfirmasinya' if y in done else 'dikonfirmasi'}.", rerun=True)

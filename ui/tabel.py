@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import streamlit as st
 from pandas.io.formats.style import Styler
 
 from db.format import angka, tanggal
@@ -51,3 +52,13 @@ def indonesia(df: pd.DataFrame, desimal: dict[str, int] | None = None) -> Styler
             whole = s.dropna().map(lambda v: float(v).is_integer()).all()
             formats[col] = _angka(0 if whole else 1)
     return df.style.format(formats, na_rep=KOSONG)
+
+
+def frame(columns: dict[str, object], *, key: str | None = None, dates: tuple[str, ...] = (), **kwargs) -> None:
+    """``st.dataframe`` of ``columns`` (heading -> values) without the index; the ``dates`` columns sort as dates
+    and read DD/MM/YYYY. Other keyword arguments (``column_config``, ``height``, ``width``) go to st.dataframe."""
+    df = pd.DataFrame(columns)
+    config = {c: st.column_config.DateColumn(format="DD/MM/YYYY") for c in dates}
+    for c in dates:
+        df[c] = pd.to_datetime(df[c])
+    st.dataframe(df, hide_index=True, key=key, column_config=config | kwargs.pop("column_config", {}), **kwargs)

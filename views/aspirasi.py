@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import aspirasi, auth, components, data, lacak
+from ui import aspirasi, data, lacak
 from ui.filters import aspirasi_filter
-from ui.format import tanggal
+from ui.pages import open_page
 
-actor = auth.require("tulis")  # the workspace of staff; pimpinan use the dashboards
-key = data.key()
-today = data.today()
-components.header("Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+actor, key, today = open_page("aspirasi")  # the workspace of staff (izin tulis); pimpinan use the dashboards
 options = data.filter_options(key)
 f = aspirasi_filter(options, scope=actor.kecamatan_kode)
 

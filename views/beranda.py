@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, components, data
-from ui.format import angka, angka_ringkas, tanggal
+from ui import components, data
+from ui.format import angka, angka_ringkas
+from ui.pages import open_page
 
-auth.require("lihat")
-key = data.key()
-today = data.today()
-
-components.header("Beranda", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
-
+_, key, today = open_page("beranda")
 k = data.kpi(key, today)
 if k.total == 0:
     st.info(

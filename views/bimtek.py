@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from db.bimtek import ringkas
-from ui import auth, bimtek, components, data
-from ui.format import tanggal
+from ui import bimtek, components
+from ui.pages import open_page
 
-auth.require("lihat")
+open_page("bimtek")
 k = bimtek.key()
-components.header("Bimtek RT, RW dan LPMK", f"Kota Malang · {tanggal(data.today())}", demo=data.demo_info(data.key()))
 
 events = bimtek.acara(k)
 f = bimtek.filter_sidebar(events)
@@ -20,12 +19,12 @@ bimtek.ringkasan_angka(ringkas(df_cakupan), n_acara)
 if n_acara == 0:
     st.info("Tidak ada bimtek dalam filter ini. Ubah filter, atau tambahkan bimtek di tab 'Acara & peserta'.")
 
-ringkasan, cakupan, belum, kelola = st.tabs(["Ringkasan", "Cakupan", "Belum pernah ikut", "Acara & peserta"])
-with ringkasan:
-    bimtek.tab_ringkasan(k, f)
-with cakupan:
-    bimtek.tab_cakupan(k, f, df_cakupan)
-with belum:
-    bimtek.tab_belum(k, f, df_cakupan)
-with kelola:
-    bimtek.tab_kelola(k, events)
+components.lazy_tabs(
+    "bt_tab",
+    {
+        "Ringkasan": lambda: bimtek.tab_ringkasan(k, f),
+        "Cakupan": lambda: bimtek.tab_cakupan(k, f, df_cakupan),
+        "Belum pernah ikut": lambda: bimtek.tab_belum(k, f, df_cakupan),
+        "Acara & peserta": lambda: bimtek.tab_kelola(k, events),
+    },
+)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from db.peta import METRIK
-from ui import auth, components, data, kinerja, peta
+from ui import data, kinerja, peta
 from ui.filters import names_for_describe
-from ui.format import tanggal
+from ui.pages import open_page
 
-actor = auth.require("lihat")
-key = data.key()
-today = data.today()
-components.header("Kinerja OPD", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+actor, key, today = open_page("kinerja-opd")
 options = data.filter_options(key)
 base = kinerja.filter_kinerja(options, actor.kecamatan_kode)
 filter_text = base.describe(names_for_describe(options))

@@ -5,15 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from db.peta import METRIK
-from ui import auth, components, data, peta
+from ui import data, peta
 from ui.filters import aspirasi_filter
-from ui.format import angka, tanggal
+from ui.format import angka
+from ui.pages import open_page
 
-actor = auth.require("lihat")
-key = data.key()
-today = data.today()
-components.header("Peta Aspirasi", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
-
+actor, key, today = open_page("peta")
 f = aspirasi_filter(data.filter_options(key), scope=actor.kecamatan_kode)
 
 c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.rembuk import get_rembuk
-from ui import auth, components, data, lacak, rembuk
-from ui.format import tanggal
+from ui import components, data, lacak, rembuk
+from ui.pages import open_page
 
-actor = auth.require("lihat")
-today = data.today()
-key = data.key()
-components.header("Rembuk Jumat", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
-rembuk.flash()
+actor, key, today = open_page("rembuk")
 opts = data.filter_options(key)
 
 dari, sampai = rembuk.periode(today)
@@ -26,27 +21,33 @@ if daftar.empty:
     st.stop()
 
 rid = rembuk.pilih(daftar, today)
-r = get_rembuk(data.engine(), rid) if rid is not None else None
+r = rembuk.get_rembuk(key, rid) if rid is not None else None
 if r is None:
     st.warning("Rembuk tidak ditemukan.")
     st.stop()
 
-catatan, janji, aspirasi, brief, kabar = st.tabs(
-    ["Catatan rembuk", "Janji", "Aspirasi", "Brief tuan rumah", "Kabar RW"]
-)
-with catatan:
+
+def _catatan() -> None:
     rembuk.catatan_rembuk(r, opts)
     if actor.boleh("tulis"):
         with st.expander("Ubah catatan rembuk", icon=":material/edit:"):
             rembuk.form_edit(actor, r.id, opts, today)
-with janji:
-    rembuk.janji(actor, r, opts, today)
-with aspirasi:
+
+
+def _aspirasi() -> None:
     if actor.boleh("tulis"):
         rembuk.tangkap(actor, r, opts, today)
     else:
         st.caption("Pencatatan aspirasi hanya untuk staf.")
-with brief:
-    rembuk.brief(r, opts, today)
-with kabar:
-    lacak.kabar(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk")
+
+
+components.lazy_tabs(
+    "rembuk_tab",
+    {
+        "Catatan rembuk": _catatan,
+        "Janji": lambda: rembuk.janji(actor, r, opts, today),
+        "Aspirasi": _aspirasi,
+        "Brief tuan rumah": lambda: rembuk.brief(r, opts, today),
+        "Kabar RW": lambda: lacak.kabar(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk"),
+    },
+)

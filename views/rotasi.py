@@ -3,13 +3,10 @@ the status of every kelurahan, and (staff) confirming and changing the plan."""
 
 from __future__ import annotations
 
-from ui import auth, components, data, rotasi
-from ui.format import tanggal
+from ui import rotasi
+from ui.pages import open_page
 
-actor = auth.require("lihat")
-today = data.today()
-components.header("Rotasi Rembuk", f"Kota Malang · {tanggal(today)}", demo=data.demo_info(data.key()))
-rotasi.flash()
+actor, _, today = open_page("rotasi")
 
 plan, df = rotasi.status(rotasi.key(), today)
 rotasi.ringkasan(plan, df)

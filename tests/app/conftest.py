@@ -38,11 +38,16 @@ def login_state(peran: str = "staf", username: str | None = None, kecamatan_kode
     }
 
 
-def run_page(path: str = "app.py", timeout: float = 60, peran: str | None = "staf") -> AppTest:
-    """Run a page (or the whole app) as a logged-in user of role ``peran`` (None: logged out)."""
+def run_page(
+    path: str = "app.py", timeout: float = 60, peran: str | None = "staf", state: dict | None = None
+) -> AppTest:
+    """Run a page (or the whole app) as a logged-in user of role ``peran`` (None: logged out); ``state`` is set in
+    the session first (e.g. which tab is open: tabs run only their open content, ``ui.components.lazy_tabs``)."""
     at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
     if peran:
         at.session_state["auth"] = login_state(peran)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

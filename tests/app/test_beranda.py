@@ -62,3 +62,35 @@ def test_empty_database_shows_a_clear_state(ready_engine, app_env):
     assert _metric(at, "Median hari kerja") == "–"
     assert "Data demo" not in " ".join(m.value for m in at.markdown)
     assert any("Belum ada rembuk yang dijadwalkan" in m.value for m in at.markdown)
+
+
+def _bimtek_reached(engine) -> str:
+    with engine.connect() as conn:
+        reached = conn.execute(text("SELECT COUNT(DISTINCT kelurahan_kode) FROM bimtek_peserta WHERE hadir")).scalar()
+        total = conn.execute(text("SELECT COUNT(*) FROM kelurahan")).scalar()
+    return f"{reached}/{total}"
+
+
+def test_bimtek_headline_follows_an_attendance_import(ready_engine, app_env):
+    """The headline is cached under the one data fingerprint, which covers the bimtek tables: an
+    attendance import shows on the next rerun (it used to wait for the cache's 300 s ttl)."""
+    import datetime as dt
+
+    from db import bimtek
+    from db.auth import Actor
+    from db.impor_peserta import impor_peserta
+
+    staf = Actor("siti.staf", "staf")
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    bid = bimtek.buat_bimtek(ready_engine, staf, bimtek.DataBimtek("Bimtek Uji", dt.date(2026, 11, 12)))
+    header = "Nama;Jabatan;Kelurahan;RW;RT;Hadir\n"
+    assert impor_peserta(ready_engine, staf, bid, (header + "Budi;Ketua RT;Gadingasri;3;2;ya\n").encode(), "a.csv").ok
+    at = run_page()
+    assert _metric(at, "Kelurahan terjangkau bimtek") == _bimtek_reached(ready_engine) == "1/57"
+
+    sheet = header + "Siti;Ketua RW;Tunjungsekar;5;;ya\nAgus;Ketua LPMK;Sukun;;;ya\n"
+    assert impor_peserta(ready_engine, staf, bid, sheet.encode(), "b.csv").ok
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Kelurahan terjangkau bimtek") == _bimtek_reached(ready_engine) == "3/57"
+    assert any("3 kehadiran peserta dalam 1 bimtek" in c.value for c in at.caption)

@@ -110,6 +110,9 @@ def test_default_view_equals_sql(seeded_engine, seeded_url, app_env):
     )
     assert int(roles.loc["RT", "hadir"]) == rt
 
+    at.session_state["bt_tab"] = "Cakupan"  # only the open tab runs
+    at.run()
+    assert not at.exception
     trend = chart(at, "Cakupan kumulatif setelah tiap bimtek")
     assert trend["rw_kum"].is_monotonic_increasing
     assert trend["cakupan_rw_kum"].iloc[-1] == pytest.approx(rw_share_sql(seeded_engine))
@@ -120,7 +123,7 @@ def test_default_view_equals_sql(seeded_engine, seeded_url, app_env):
 
 def test_kecamatan_filter_changes_the_numbers(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE)
+    at = run_page(PAGE, state={"bt_per_kel_buka": True})  # the per-kelurahan expander runs only while open
     before = metric(at, "Peserta hadir")
     at.multiselect(key="bt_kec").set_value([KLOJEN]).run()
     assert not at.exception
@@ -161,7 +164,7 @@ def test_event_and_role_filters(seeded_engine, seeded_url, app_env):
 
 def test_belum_pernah_ikut_for_one_kelurahan(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
-    at = run_page(PAGE)
+    at = run_page(PAGE, state={"bt_tab": "Belum pernah ikut"})
     at.selectbox(key="bt_belum_kel").set_value(GADING_KASRI).run()
     assert not at.exception
     n_rw = scalar(
@@ -191,7 +194,7 @@ def test_names_only_in_management_tab_for_staff(seeded_engine, seeded_url, app_e
     newest = int(scalar(seeded_engine, "SELECT id FROM bimtek ORDER BY tanggal DESC, id DESC LIMIT 1"))
     names = set(sql(seeded_engine, "SELECT nama FROM bimtek_peserta WHERE bimtek_id = :b", b=newest)["nama"])
 
-    at = run_page(PAGE, peran="pimpinan")  # read-only, no names anywhere
+    at = run_page(PAGE, peran="pimpinan", state={"bt_tab": "Acara & peserta"})  # read-only, no names anywhere
     assert any("Masuk sebagai staf" in i.value for i in at.info)
     shown = {str(v) for d in at.dataframe for col in d.value.columns for v in d.value[col]}
     assert not (names & shown)
@@ -208,7 +211,7 @@ def test_staff_creates_an_event_and_adds_a_participant(ready_engine, empty_db_ur
     import datetime as dt
 
     app_env(empty_db_url)
-    at = run_page(PAGE, peran="pimpinan")  # empty database: no events yet
+    at = run_page(PAGE, peran="pimpinan", state={"bt_tab": "Acara & peserta"})  # empty database: no events yet
     assert metric(at, "Bimtek") == "0"
     assert any("Tidak ada bimtek dalam filter" in i.value for i in at.info)
     at.session_state["auth"] = login_state("staf")

@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import Integer, func, select
 from streamlit.testing.v1 import AppTest
 
+from db import bimtek as bimtek_mod
 from db import foto, rembuk
 from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
 from db.auth import SISTEM, Actor
+from db.bimtek import BimtekFilter
 from db.demo import generate_demo
 from db.engine import make_engine
 from db.filters import AspirasiFilter
@@ -18,10 +20,10 @@ from db.migrate import upgrade
 from db.peta import kelurahan_panel
 from db.reference import load_reference
 from db.schema import Aspirasi, Foto, Kategori
+from db.testing import database
 from tests import foto_files as ff
 from tests.app.conftest import ROOT, login_state, run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
 
 STAF = Actor("staf.uji", "staf")
 KEL = "35.73.02.1010"
@@ -52,12 +54,17 @@ def foto_db(backend, tmp_path_factory):
         foto.unggah(
             engine, STAF, Pemilik("rembuk", rid), "dokumentasi", [("r2.jpg", ff.jpeg(color=(200, 1, 1)))], privat=True
         )
+        bid = int(bimtek_mod.daftar_bimtek(engine, BimtekFilter()).iloc[0]["id"])
+        foto.unggah(engine, STAF, Pemilik("bimtek", bid), "dokumentasi", [("b1.jpg", ff.jpeg(color=(1, 1, 200)))])
+        foto.unggah(
+            engine, STAF, Pemilik("bimtek", bid), "dokumentasi", [("b2.jpg", ff.jpeg(color=(90, 1, 90)))], privat=True
+        )
         foto.atur_bukti_wajib(engine, SISTEM, ["jalan_rusak"])
         bukti = create_aspirasi(engine, STAF, AspirasiBaru("Jalan berlubang", "jalan_rusak", KEL), DEMO_TODAY).id
         v = ubah_status(engine, STAF, bukti, 1, "diverifikasi", today=DEMO_TODAY)
         ubah_status(engine, STAF, bukti, v, "dalam_proses", today=DEMO_TODAY)
         engine.dispose()
-        yield {"url": url, "aspirasi": aid, "rembuk": rid, "bukti": bukti}
+        yield {"url": url, "aspirasi": aid, "rembuk": rid, "bukti": bukti, "bimtek": bid}
 
 
 @pytest.fixture
@@ -99,11 +106,37 @@ def test_rembuk_documentation_hides_private_photos_from_pimpinan(env):
             assert not any("jangan di layar" in c for c in docs)
 
 
+def test_bimtek_documentation_reaches_pimpinan_without_private_photos(env):
+    """Pimpinan can't manage bimtek, but sees each event's documentation (issue 15); private ones only staff."""
+    engine = make_engine(env["url"])
+    with engine.connect() as conn:
+        n = conn.execute(
+            select(func.count(), func.sum(func.cast(Foto.privat, Integer))).where(
+                Foto.bimtek_id == env["bimtek"], Foto.dihapus_pada.is_(None)
+            )
+        ).one()
+    engine.dispose()
+    assert n[1] == 1
+    for peran, expected in (("staf", n[0]), ("pimpinan", n[0] - 1)):
+        at = AppTest.from_file(str(ROOT / "views/bimtek.py"), default_timeout=60)
+        at.session_state["auth"] = login_state(peran)
+        at.session_state["bt_kelola_id" if peran == "staf" else "bt_dok_id"] = env["bimtek"]
+        at.session_state["bt_tab"] = "Acara & peserta"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any(m.value == f"**Dokumentasi foto bimtek** ({expected})" for m in at.markdown), peran
+        docs = [c for _, c in images(at) if c.startswith("Dokumentasi")]
+        assert len(docs) == expected, peran
+        if peran == "pimpinan":
+            assert not any("jangan di layar" in c for c in docs)
+            assert not any(b.label == "Simpan" for b in at.button)
+
+
 def test_peta_panel_shows_thumbnails_of_open_aspirations_without_private_ones(env):
     engine = make_engine(env["url"])
     kode = KEL
     panel = kelurahan_panel(engine, AspirasiFilter(), kode, DEMO_TODAY)
-    listed = panel.terbuka["Nomor"].tolist()
+    listed = panel.terbuka["nomor"].tolist()
     with engine.connect() as conn:
         public = set(
             conn.scalars(
@@ -187,7 +220,7 @@ def test_status_form_refuses_selesai_without_a_sesudah_photo(env):
 
 
 def test_admin_sets_the_evidence_rule(env):
-    at = run_page("views/admin.py", peran="admin")
+    at = run_page("views/admin.py", peran="admin", state={"admin_tab": "Data referensi"})
     ms = next(m for m in at.multiselect if m.label == "Kategori")
     assert ms.value == ["jalan_rusak"]
     ms.set_value(["jalan_rusak", "sampah"])

@@ -187,7 +187,10 @@ def test_rembuk_record_compares_opd_yang_perlu_hadir_with_who_came(seeded_engine
         assert f"Tidak hadir: {', '.join(k.tidak_hadir) or '–'}" in text_md
     else:
         assert ", ".join(perlu["opd"]) in text_md
-    # The host brief lists them with their counts.
+    # The host brief lists them with their counts (its tab runs once opened).
+    at.session_state["rembuk_tab"] = "Brief tuan rumah"
+    at.run()
+    text_md = "\n".join(m.value for m in at.markdown)
     b = rembuk.host_brief(seeded_engine, r.tuan_rumah[0], min(r.tanggal, DEMO_TODAY))
     first = b.opd_perlu_hadir.iloc[0]
     assert f"{first['opd']} ({angka(first['terbuka'])} terbuka" in text_md

@@ -41,8 +41,12 @@ def test_the_record_of_todays_rembuk_is_shown(seeded_engine, seeded_url, app_env
     assert len(listed) == len(rembuk.daftar_rembuk(seeded_engine, *_period()))
     # Read-only for the pimpinan: no form at all, no capture.
     assert at.get("form") == []
+    at.session_state["rembuk_tab"] = "Aspirasi"  # only the open tab runs
+    at.run()
     assert any("hanya untuk staf" in c.value for c in at.caption)
     # The host brief: the host's last rembuk before today.
+    at.session_state["rembuk_tab"] = "Brief tuan rumah"
+    at.run()
     brief = rembuk.host_brief(seeded_engine, r.tuan_rumah[0], DEMO_TODAY)
     assert any(f"#### {brief.nama}" in m.value for m in at.markdown)
 
@@ -87,7 +91,7 @@ def test_version_conflict_keeps_the_users_input(writable_url, ready_engine, app_
 
 def test_janji_update_writes_history(writable_url, ready_engine, app_env):
     app_env(writable_url)
-    at = run_page(PAGE, peran="staf")
+    at = run_page(PAGE, peran="staf", state={"rembuk_tab": "Janji"})
     r = todays_rembuk(ready_engine)
     before_janji = len(rembuk.janji_of_rembuk(ready_engine, r.id, DEMO_TODAY))
     # Add one through the form first.
@@ -134,7 +138,7 @@ def test_janji_update_writes_history(writable_url, ready_engine, app_env):
 
 def test_quick_capture_creates_an_aspirasi_of_this_rembuk(writable_url, ready_engine, app_env):
     app_env(writable_url)
-    at = run_page(PAGE, peran="staf")
+    at = run_page(PAGE, peran="staf", state={"rembuk_tab": "Aspirasi"})
     r = todays_rembuk(ready_engine)
     assert at.selectbox(key="cap_kelurahan").value == r.tuan_rumah[0]
 

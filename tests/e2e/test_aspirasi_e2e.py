@@ -10,7 +10,7 @@ from db.schema import Aspirasi
 from geo.boundaries import load_boundaries
 from tests.e2e.conftest import AppServer, login, map_frame, new_page, pick
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tulis, pytest.mark.usefixtures("backend")]
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from db.testing import pg_database, pg_unavailable_reason
 from tests.conftest import DEMO_TODAY, create_test_users
-from tests.dbutil import pg_database, pg_unavailable_reason
 from tests.e2e.conftest import ROOT, AppServer, _free_port, login, metric_value, watch_errors
 
 pytestmark = pytest.mark.e2e

@@ -15,15 +15,21 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, Foto
+from db.testing import database
 from geo.boundaries import load_boundaries
 from tests import foto_files as ff
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
-from tests.e2e.conftest import AppServer, map_frame, new_page, pick
+from tests.e2e import mapcheck
+from tests.e2e.conftest import AppServer, new_page, pick
 
 # The second test closes the aspiration the first one recorded (one database and server per module): the whole
 # module runs on one xdist worker, in order.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("foto_e2e"), pytest.mark.usefixtures("backend")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.tulis,
+    pytest.mark.xdist_group("foto_e2e"),
+    pytest.mark.usefixtures("backend"),
+]
 JUDUL = "Saluran tersumbat sampah dekat musala (uji foto)"
 
 
@@ -47,9 +53,15 @@ def _row(url: str):
     engine = make_engine(url)
     with engine.connect() as conn:
         row = conn.execute(
-            select(Aspirasi.id, Aspirasi.nomor, Aspirasi.kelurahan_kode, Aspirasi.status, Aspirasi.version).where(
-                Aspirasi.judul == JUDUL
-            )
+            select(
+                Aspirasi.id,
+                Aspirasi.nomor,
+                Aspirasi.kelurahan_kode,
+                Aspirasi.status,
+                Aspirasi.version,
+                Aspirasi.lat,
+                Aspirasi.lon,
+            ).where(Aspirasi.judul == JUDUL)
         ).one()
         fotos = conn.execute(select(Foto.jenis, Foto.nama_berkas).where(Foto.aspirasi_id == row.id)).all()
     engine.dispose()
@@ -68,6 +80,10 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
     )
     expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Berkas gambar.jpg bukan foto", exact=False)).to_be_visible()
+    # Mode cepat has no coordinate fields, but still offers the photo's GPS point; staff confirm it.
+    expect(page.get_by_text("memuat lokasi GPS (-7,970000, 112,620000)", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Pakai lokasi foto sebagai lokasi aspirasi").click()
+    expect(page.get_by_text("Lokasi aspirasi: -7,970000, 112,620000 (dari foto).")).to_be_visible(timeout=20_000)
     page.get_by_label("Judul *").fill(JUDUL)
     pick(page, "Kategori *", "Drainase/banjir")
     expect(page.get_by_text("1 foto siap disimpan bersama aspirasi.")).to_be_visible()  # still attached
@@ -77,12 +93,14 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
     row, fotos = _row(url)
     assert saved.inner_text().startswith(row.nomor)
     assert fotos == [("sebelum", "got.jpg")]  # the SVG was refused, nothing of it written
+    assert (round(row.lat, 6), round(row.lon, 6)) == (-7.97, 112.62)
     context.close()
 
     # The Peta panel of its kelurahan shows its thumbnail (bytes through the app, drawn in the browser).
     context, page = new_page(browser, server.url, "pimpinan.uji", "/peta?q=uji+foto")
-    frame = map_frame(page)
-    expect(frame.locator("path.leaflet-interactive")).to_have_count(57, timeout=30_000)
+    frame = mapcheck.map_frame(page)  # waits for the 57 kelurahan polygons
+    # ... and the aspiration's point, placed where the photo was taken (circle markers are drawn with arcs)
+    expect(frame.locator("path.leaflet-interactive[d*='a']")).to_have_count(1, timeout=10_000)
     idx = list(load_boundaries().kelurahan.index).index(row.kelurahan_kode)
     frame.locator("path.leaflet-interactive").nth(idx).dispatch_event("click")
     expect(page.get_by_text("Foto aspirasi terbuka (1)")).to_be_visible(timeout=20_000)

@@ -15,12 +15,12 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, LacakKonfirmasi
+from db.testing import database
 from geo.boundaries import load_boundaries
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
 from tests.e2e.conftest import AppServer, login, map_frame, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tulis, pytest.mark.usefixtures("backend")]
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from db.demo import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
+from db.testing import database
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from tests.dbutil import database
 from tests.e2e.conftest import ROOT, AppServer, map_frame, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tulis, pytest.mark.usefixtures("backend")]
 
 
 def metric_value(page, label: str) -> str:

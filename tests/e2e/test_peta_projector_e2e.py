@@ -74,6 +74,12 @@ def test_rotasi_map_labels_every_kelurahan(browser, app_server, size):
 def test_bimtek_map_in_a_hidden_tab_fits_once_shown(browser, app_server, size):
     context, page = open_at(browser, app_server.url, size, "/bimtek")
     expect(page.get_by_role("tab", name="Cakupan")).to_be_visible(timeout=30_000)
+    # Closed expanders and tabs run only once opened: opening one draws its chart.
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    expect(charts.first).to_be_visible(timeout=30_000)
+    before = charts.count()
+    page.get_by_text("Per kelurahan (57 kelurahan)").click()
+    expect(charts).to_have_count(before + 1, timeout=20_000)
     page.get_by_role("tab", name="Cakupan").click()
     frame = map_frame(page)
     _assert_city_fits(frame)

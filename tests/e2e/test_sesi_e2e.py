@@ -12,6 +12,8 @@ from sqlalchemy import text
 from db.format import angka
 from tests.e2e.conftest import login, metric_value, new_page, watch_errors
 
+pytestmark = pytest.mark.tulis  # login sessions are rows in the database: also on PostgreSQL
+
 COOKIE = "kulakan_sesi"
 
 

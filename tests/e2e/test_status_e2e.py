@@ -13,7 +13,7 @@ from db.schema import AspirasiRiwayat
 from tests.conftest import DEMO_TODAY
 from tests.e2e.conftest import AppServer, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
+pytestmark = [pytest.mark.e2e, pytest.mark.tulis, pytest.mark.usefixtures("backend")]
 
 JUDUL = "Uji status sekali klik"
 

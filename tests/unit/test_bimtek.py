@@ -248,3 +248,29 @@ def test_events_list_and_data_version(events):
     assert b.data_version(e) != before
     with e.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM bimtek_peserta")).scalar() == 14
+
+
+def test_bimtek_page_mode_rembuk_and_rotation_count_the_same_trained_rw(events):
+    """One coverage rule (db.bimtek.cakupan_select) behind the three screens that show it.
+
+    Before, Mode Rembuk and the rotation score dropped an RW numbered above the kelurahan's
+    (indicative) jumlah_rw, while the Bimtek page counted it within the cap: here K2's count is
+    lowered to 2 after RW 3 was trained, so the page said 1 of 2 RW and the others 0 of 2.
+    """
+    from db.rembuk import mode_rembuk_data
+    from db.rotasi_data import load_kelurahan_info
+
+    e, _, _ = events
+    with e.begin() as conn:
+        conn.execute(update(Kelurahan).where(Kelurahan.kode == K2).values(jumlah_rw=2))
+    today = dt.date(2025, 7, 1)
+    for kode, rw_expected, rt_expected in [(K1, 2, 2), (K2, 1, 0), (K3, 0, 0)]:
+        page = b.cakupan(e, BimtekFilter()).loc[kode]
+        projector = mode_rembuk_data(e, kode, today).bimtek
+        rotation = next(i for i in load_kelurahan_info(e, today) if i.kode == kode)
+        jumlah_rw = int(page["jumlah_rw"])
+        assert page["rw_terlatih"] == projector.rw_terlatih == rw_expected, kode
+        assert rotation.bimtek_gap == pytest.approx(1 - rw_expected / jumlah_rw, abs=1e-4), kode
+        assert page["rt_terlatih"] == projector.rt_terlatih == rt_expected, kode
+        assert bool(page["lpmk_terlatih"]) == projector.lpmk, kode
+        assert (projector.rw_total, projector.rt_total) == (jumlah_rw, int(page["jumlah_rt"]))

@@ -24,7 +24,7 @@ from db.auth import Actor
 from db.engine import make_engine
 from db.queries import data_version
 from db.schema import Aspirasi, AspirasiRiwayat
-from tests.dbutil import pg_database, pg_unavailable_reason
+from db.testing import pg_database, pg_unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 20)

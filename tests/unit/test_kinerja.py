@@ -430,7 +430,7 @@ def test_measure_filter_works_in_every_query_that_joins_kategori(seeded_engine):
     n = daftar.jumlah(seeded_engine, f)
     assert n > 0
     page = daftar.halaman(seeded_engine, f, DEMO_TODAY, ukuran=500)
-    assert len(page) == n and set(page["OPD"]) == {"DPUPRPKP"}
+    assert len(page) == n and set(page["opd"]) == {"DPUPRPKP"}
     assert len(peta.filtered_rows(seeded_engine, f)) == n
     assert peta.kelurahan_metrics(seeded_engine, f, DEMO_TODAY)["jumlah"].sum() == n
     assert "Ukuran: Selesai tepat waktu (2026-01-01 s.d. 2026-11-20)" in f.describe()

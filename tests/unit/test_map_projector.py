@@ -59,7 +59,8 @@ def test_fit_on_resize_replaces_the_animated_fit():
 
 
 def test_panel_text_is_plain_markdown_and_tooltip_has_no_duplicate():
-    from ui.peta import plain_markdown, tooltip_extra
+    from ui.format import plain_markdown
+    from ui.peta import tooltip_extra
 
     assert plain_markdown("[a](http://x) ![i](y) :red[z] $m$") == (
         r"\[a\]\(http\:\/\/x\) \!\[i\]\(y\) \:red\[z\] \$m\$"

@@ -110,12 +110,12 @@ def test_panel_of_a_kelurahan(hand_made):
             conn.execute(insert(RembukKelurahan).values(rembuk_id=rid, kelurahan_kode=KASIN))
     p = peta.kelurahan_panel(hand_made, AspirasiFilter(), KASIN, TODAY)
     assert (p.nama, p.kecamatan, p.terbuka_total) == ("Kasin", "Klojen", 3)
-    assert p.terbuka["Umur (hari)"].tolist() == [40, 20, 10]  # oldest first
-    assert dict(zip(p.per_kategori["Kategori"], p.per_kategori["Jumlah"], strict=True)) == {
+    assert p.terbuka["umur_hari"].tolist() == [40, 20, 10]  # oldest first
+    assert dict(zip(p.per_kategori["kategori"], p.per_kategori["jumlah"], strict=True)) == {
         "Sampah": 3,
         "Penerangan jalan (PJU)": 1,
     }
-    assert dict(zip(p.per_status["Status"], p.per_status["Jumlah"], strict=True)) == {"Diterima": 3, "Selesai": 1}
+    assert dict(zip(p.per_status["status_label"], p.per_status["jumlah"], strict=True)) == {"Diterima": 3, "Selesai": 1}
     assert p.rembuk_terakhir == TODAY - dt.timedelta(days=7)
     assert p.rembuk_berikutnya == TODAY + dt.timedelta(days=14)
     assert peta.kelurahan_panel(hand_made, AspirasiFilter(), "35.73.09.9999", TODAY) is None

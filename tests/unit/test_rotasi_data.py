@@ -18,8 +18,8 @@ from db.reference import load_reference
 from db.rembuk import RembukError, get_rembuk
 from db.rotasi import Lewati, RotasiSettings
 from db.schema import LogAudit, Pengaturan, Rembuk, RembukKelurahan, RotasiPerubahan
+from db.testing import database
 from tests.conftest import DEMO_SEED, DEMO_TODAY
-from tests.dbutil import database
 
 D = dt.date
 TODAY = DEMO_TODAY  # Friday 20 Nov 2026; its rembuk is already held in the demo data

@@ -1,4 +1,7 @@
-"""Test databases: a SQLite file always, and a private PostgreSQL database when the server answers."""
+"""Throw-away databases for tests and benchmarks: a SQLite file always, and a private PostgreSQL database
+when the server answers (like geopandas.testing: public helpers in the package, so bench/ does not import tests/).
+
+Imports neither Streamlit nor pytest."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ def pg_unavailable_reason() -> str | None:
 def pg_database(server_url: str | None = None, prefix: str = "kulakan_t_"):
     """A fresh, private database on a PostgreSQL server (default: the test server); dropped afterwards.
 
-    Also used by bench/ for its per-size databases.
+    Used by the tests and by bench/ for its per-size databases.
     """
     admin_url = make_url(server_url or pg_admin_url())
     name = f"{prefix}{uuid.uuid4().hex[:10]}"
