@@ -19,8 +19,8 @@ st.set_page_config(page_title="Kulakan · Kota Malang", page_icon="🏛️", lay
 
 
 def run() -> None:
-    if lacak.diminta():  # /lacak?t=TOKEN: only the tracking page, before (and instead of) the login gate
-        return lacak.navigasi()
+    if lacak.requested():  # /lacak?t=TOKEN: only the tracking page, before (and instead of) the login gate
+        return lacak.navigation()
     actor = auth.current_actor()
     auth.cookie_script()  # after a login or logout: the browser fetches or drops its HttpOnly session cookie
     if actor is None:
@@ -31,9 +31,9 @@ def run() -> None:
     else:
         # Every address exists (a page without the role shows a clear refusal instead of "page not
         # found"), but the menu lists only the pages of the user's role; each page checks again itself.
-        pages = [p.page() if actor.boleh(p.izin) else auth.refusal_page(p) for p in PAGES]
+        pages = [p.page() if actor.can(p.izin) else auth.refusal_page(p) for p in PAGES]
         nav = st.navigation(pages, position="hidden")
-        auth.menu(actor, [page for p, page in zip(PAGES, pages, strict=True) if actor.boleh(p.izin)])
+        auth.menu(actor, [page for p, page in zip(PAGES, pages, strict=True) if actor.can(p.izin)])
         nav.run()
 
 

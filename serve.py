@@ -22,7 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from streamlit.starlette import App
 
-from db import sesi, settings
+from db import settings
+from db.auth import sessions
 
 _LOG = logging.getLogger("kulakan.sesi")
 
@@ -53,12 +54,12 @@ async def masuk_sesi(request: Request) -> Response:
     if not _same_origin(request):
         return Response("asal permintaan ditolak", status_code=403)
     form = await request.form()
-    nilai = await run_in_threadpool(sesi.tukar_nonce, _engine(), str(form.get("nonce") or ""))
+    nilai = await run_in_threadpool(sessions.exchange_nonce, _engine(), str(form.get("nonce") or ""))
     if nilai is None:
         return Response("nonce tidak berlaku", status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.set_cookie(
-        sesi.COOKIE,
+        sessions.COOKIE,
         nilai,
         max_age=settings.session_max_hours() * 3600,
         path="/",
@@ -73,9 +74,9 @@ async def keluar(request: Request) -> Response:
     """POST: revoke the session of this browser's cookie (if still live) and delete the cookie."""
     if not _same_origin(request):
         return Response("asal permintaan ditolak", status_code=403)
-    await run_in_threadpool(sesi.cabut_cookie, _engine(), request.cookies.get(sesi.COOKIE))
+    await run_in_threadpool(sessions.revoke_cookie, _engine(), request.cookies.get(sessions.COOKIE))
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    response.delete_cookie(sesi.COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
     return response
 
 

@@ -87,13 +87,13 @@ def app_server(db_url: str, log_dir: Path):
 
 
 def create_staff(db_url: str) -> tuple[str, str]:
-    from db.auth import SISTEM
+    from db.auth.roles import SYSTEM
+    from db.auth.users import create_user
     from db.engine import make_engine
-    from db.users import buat_pengguna
 
     username, sandi = f"bench.{secrets.token_hex(3)}", secrets.token_urlsafe(16)
     engine = make_engine(db_url)
-    buat_pengguna(engine, SISTEM, username, "staf", sandi, nama="Bench peramban (sementara)")
+    create_user(engine, SYSTEM, username, "staf", sandi, nama="Bench peramban (sementara)")
     engine.dispose()
     return username, sandi
 

@@ -54,9 +54,9 @@ def database(server_url: str | None, tmp: Path) -> Iterator[str]:
 
 
 def seed(url: str, n: int) -> float:
-    """Migrate, load reference data and the deterministic demo data (bulk inserts in db.demo); then ANALYZE
+    """Migrate, load reference data and the deterministic demo data (bulk inserts in db.demo.generate); then ANALYZE
     (PostgreSQL: autovacuum may be off, and fresh tables have no statistics). Returns seconds."""
-    from db.demo import generate_demo
+    from db.demo.generate import generate_demo
     from db.engine import make_engine
     from db.migrate import upgrade
     from db.reference import load_reference
@@ -74,7 +74,7 @@ def seed(url: str, n: int) -> float:
 # Seeded SQLite files are kept here between runs (keyed by what decides their content) and copied per run, so
 # `make bench` seeds 100,000 aspirations once, and every bench starts from the same untouched data.
 SEED_CACHE = ROOT / ".build" / "bench"
-_SEED_INPUTS = ("db/demo.py", "db/reference.py", "db/schema.py", "db/migrations/versions")
+_SEED_INPUTS = ("db/demo/generate.py", "db/reference.py", "db/schema.py", "db/migrations/versions")
 
 
 def _seed_fingerprint(n: int) -> str:
@@ -226,12 +226,12 @@ def use_database(url: str) -> None:
 
 def change_data(engine, i: int) -> None:
     """A data change through the app's own write function (the data fingerprint moves): one new aspiration."""
-    from db.aspirasi import AspirasiBaru, create_aspirasi
-    from db.auth import Actor
+    from db.aspirasi.services import NewAspirasi, create_aspirasi
+    from db.auth.roles import Actor
 
     create_aspirasi(
         engine, Actor("admin.bench", "admin"),
-        AspirasiBaru(judul=f"[bench] perubahan data {i}", kategori="pju", kelurahan="Sukun"), today=TODAY,
+        NewAspirasi(judul=f"[bench] perubahan data {i}", kategori="pju", kelurahan="Sukun"), today=TODAY,
     )  # fmt: skip
 
 

@@ -65,9 +65,9 @@ def _pairs_app(kode: str, today, with_component: bool) -> None:
     st.markdown("**Mode Rembuk**")
     cpu = time.thread_time()
     if with_component:
-        from ui.foto import sebelum_sesudah
+        from ui.foto import before_after
 
-        sebelum_sesudah(kode, today, key=key)
+        before_after(kode, today, key=key)
     st.session_state["cpu_ms"] = (time.thread_time() - cpu) * 1000
 
 
@@ -86,12 +86,13 @@ def _camera_jpeg(i: int) -> bytes:
 
 
 def seed(url: str, n: int) -> tuple[list[str], int]:
-    from db import foto
-    from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-    from db.auth import Actor
-    from db.demo import generate_demo
+    from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+    from db.auth.roles import Actor
+    from db.demo.generate import generate_demo
     from db.engine import make_engine
-    from db.foto import Pemilik
+    from db.foto import queries as foto_queries
+    from db.foto import services as foto_services
+    from db.foto.services import Owner
     from db.migrate import upgrade
     from db.reference import load_reference
 
@@ -102,18 +103,18 @@ def seed(url: str, n: int) -> tuple[list[str], int]:
     generate_demo(engine, n_aspirasi=n, seed=7, today=TODAY)
     nomor = []
     for i in range(20):
-        h = create_aspirasi(engine, staf, AspirasiBaru(f"Bench terbuka {i}", "jalan_rusak", KEL), TODAY)
-        foto.unggah(engine, staf, Pemilik("aspirasi", h.id), "sebelum", [(f"s{i}.jpg", _camera_jpeg(i))])
+        h = create_aspirasi(engine, staf, NewAspirasi(f"Bench terbuka {i}", "jalan_rusak", KEL), TODAY)
+        foto_services.upload(engine, staf, Owner("aspirasi", h.id), "sebelum", [(f"s{i}.jpg", _camera_jpeg(i))])
         nomor.append(h.nomor)
     for i in range(10):
-        h = create_aspirasi(engine, staf, AspirasiBaru(f"Bench selesai {i}", "jalan_rusak", KEL), TODAY)
-        p = Pemilik("aspirasi", h.id)
-        foto.unggah(engine, staf, p, "sebelum", [(f"b{i}.jpg", _camera_jpeg(100 + i))])
-        foto.unggah(engine, staf, p, "sesudah", [(f"a{i}.jpg", _camera_jpeg(200 + i))])
-        v = ubah_status(engine, staf, h.id, 1, "diverifikasi", today=TODAY)
-        v = ubah_status(engine, staf, h.id, v, "dalam_proses", today=TODAY)
-        ubah_status(engine, staf, h.id, v, "selesai", today=TODAY)
-    pairs = len(foto.sebelum_sesudah(engine, KEL, TODAY))
+        h = create_aspirasi(engine, staf, NewAspirasi(f"Bench selesai {i}", "jalan_rusak", KEL), TODAY)
+        p = Owner("aspirasi", h.id)
+        foto_services.upload(engine, staf, p, "sebelum", [(f"b{i}.jpg", _camera_jpeg(100 + i))])
+        foto_services.upload(engine, staf, p, "sesudah", [(f"a{i}.jpg", _camera_jpeg(200 + i))])
+        v = update_status(engine, staf, h.id, 1, "diverifikasi", today=TODAY)
+        v = update_status(engine, staf, h.id, v, "dalam_proses", today=TODAY)
+        update_status(engine, staf, h.id, v, "selesai", today=TODAY)
+    pairs = len(foto_queries.before_after(engine, KEL, TODAY))
     engine.dispose()
     return nomor, pairs
 
@@ -146,7 +147,7 @@ def measure(url: str, n: int, repeat: int) -> dict:
         warm_ms(_pairs_app, (KEL, TODAY, True), repeat),
         warm_ms(_pairs_app, (KEL, TODAY, False), repeat),
     )
-    from db import foto
+    from db.foto import images as foto_images
 
     store = Path(os.environ["KULAKAN_FOTO_DIR"])
     files = [p for p in store.rglob("*.jpg")]
@@ -159,7 +160,7 @@ def measure(url: str, n: int, repeat: int) -> dict:
         "files": len(files),
         "bytes": sum(p.stat().st_size for p in files),
         "thumb_median": statistics.median(thumbs) if thumbs else 0,
-        "display_px": foto.DISPLAY_PX,
+        "display_px": foto_images.DISPLAY_PX,
     }
 
 

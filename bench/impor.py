@@ -34,18 +34,18 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select, text
 
-from db.auth import Actor
+from db.aspirasi.importer import import_aspirasi
+from db.auth.roles import Actor
 from db.engine import make_engine
-from db.impor_aspirasi import import_aspirasi
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Kategori, Lembaga
-from geo.boundaries import read_wilayah
+from geo.boundaries import read_areas
 
 TODAY = dt.date(2026, 11, 20)
 
 
-def contoh_csv(engine, n: int, seed: int = 1, prefix: str = "B") -> bytes:
+def example_csv(engine, n: int, seed: int = 1, prefix: str = "B") -> bytes:
     """``n`` valid rows (any spelling of the kelurahan, Indonesian dates, RW/RT that exist), as CSV bytes."""
     rng = np.random.default_rng(seed)
     with engine.connect() as conn:
@@ -53,7 +53,7 @@ def contoh_csv(engine, n: int, seed: int = 1, prefix: str = "B") -> bytes:
         units = conn.execute(
             select(Lembaga.kelurahan_kode, Lembaga.rw, Lembaga.rt).where(Lembaga.jenis == "RT").order_by(Lembaga.id)
         ).all()
-    nama = read_wilayah()["kelurahan"].to_dict()
+    nama = read_areas()["kelurahan"].to_dict()
     bulan = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
              "November", "Desember"]  # fmt: skip
     out = io.StringIO()
@@ -103,7 +103,7 @@ def run(url: str, n: int) -> dict:
     engine = make_engine(url)
     upgrade(engine)
     load_reference(engine)
-    data = contoh_csv(engine, n)
+    data = example_csv(engine, n)
     probe = Probe(url)
     probe.start()
     time.sleep(0.2)

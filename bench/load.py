@@ -1,7 +1,7 @@
 """Load test of Kulakan (one process, or several behind nginx), loopback only (issue 14, target 4).
 
 N sessions log in and then work, while a writer thread saves one new aspiration per second city-wide through
-``db.aspirasi.create_aspirasi``. Two modes:
+``db.aspirasi.services.create_aspirasi``. Two modes:
 
 - ``--mode mix`` (default): what staff do. Each session waits a think time (``--think 2 5``: uniform seconds),
   then either changes the Kecamatan filter of the page it is on (Peta, Aspirasi, Bimtek, Kinerja OPD) or
@@ -69,7 +69,7 @@ CHROMIUM_ARGS = [
     "--disable-renderer-backgrounding",
     "--disable-background-timer-throttling",
 ]
-JUDUL = "[uji beban]"
+TITLES = "[uji beban]"
 # Browser client: (sidebar link, heading shown).
 PAGES = [("Bimtek", "Bimtek RT, RW dan LPMK"), ("Beranda", "Beranda")]
 # WebSocket client: the pages a session works on (st.navigation titles) and the label of their Kecamatan filter.
@@ -297,8 +297,8 @@ async def ws_session(url: str, username: str, sandi: str, deadline: float, stats
 
 def writer(database_url: str, stop: threading.Event, stats: Stats, interval: float) -> None:
     """One new aspiration every ``interval`` seconds, city-wide, through the app's write function."""
-    from db.aspirasi import AspirasiBaru, create_aspirasi
-    from db.auth import Actor
+    from db.aspirasi.services import NewAspirasi, create_aspirasi
+    from db.auth.roles import Actor
     from db.engine import make_engine
 
     engine = make_engine(database_url)
@@ -308,7 +308,7 @@ def writer(database_url: str, stop: threading.Event, stats: Stats, interval: flo
         i += 1
         try:
             kel = KELURAHAN[i % len(KELURAHAN)]
-            create_aspirasi(engine, actor, AspirasiBaru(judul=f"{JUDUL} {i}", kategori="pju", kelurahan=kel))
+            create_aspirasi(engine, actor, NewAspirasi(judul=f"{TITLES} {i}", kategori="pju", kelurahan=kel))
             stats.writes += 1
         except Exception as exc:  # reported, not fatal
             stats.write_errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
@@ -316,13 +316,13 @@ def writer(database_url: str, stop: threading.Event, stats: Stats, interval: flo
 
 
 def create_user(database_url: str) -> tuple[str, str]:
-    from db.auth import SISTEM
+    from db.auth.roles import SYSTEM
+    from db.auth.users import create_user
     from db.engine import make_engine
-    from db.users import buat_pengguna
 
     username, sandi = f"beban.{secrets.token_hex(3)}", secrets.token_urlsafe(16)
     engine = make_engine(database_url)
-    buat_pengguna(engine, SISTEM, username, "pimpinan", sandi, nama="Uji beban (sementara)")
+    create_user(engine, SYSTEM, username, "pimpinan", sandi, nama="Uji beban (sementara)")
     engine.dispose()
     return username, sandi
 
@@ -338,9 +338,9 @@ def cleanup(database_url: str, username: str | None, keep: bool) -> None:
         if username:
             conn.execute(delete(Pengguna).where(Pengguna.username == username))
         if not keep:
-            ids = select(Aspirasi.id).where(Aspirasi.judul.like(f"{JUDUL}%"))
+            ids = select(Aspirasi.id).where(Aspirasi.judul.like(f"{TITLES}%"))
             conn.execute(delete(AspirasiRiwayat).where(AspirasiRiwayat.aspirasi_id.in_(ids)))
-            conn.execute(delete(Aspirasi).where(Aspirasi.judul.like(f"{JUDUL}%")))
+            conn.execute(delete(Aspirasi).where(Aspirasi.judul.like(f"{TITLES}%")))
     engine.dispose()
 
 

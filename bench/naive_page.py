@@ -11,13 +11,13 @@ import streamlit as st
 
 from bench.naive import naive_map
 from ui import components, data
-from ui.format import angka
+from ui.format import format_number
 
 today = data.today()
 st.title("Peta Aspirasi (naif)")
 kpi, m = naive_map(data.engine(), today)
 summary = st.container(horizontal=True)
-summary.metric("Cocok dengan filter", angka(kpi["jumlah"]))
-summary.metric("Terbuka", angka(kpi["terbuka"]))
-summary.metric("Lewat tenggat", angka(kpi["lewat_tenggat"]))
+summary.metric("Cocok dengan filter", format_number(kpi["jumlah"]))
+summary.metric("Terbuka", format_number(kpi["terbuka"]))
+summary.metric("Lewat tenggat", format_number(kpi["lewat_tenggat"]))
 components.folium_map(m, key="peta_naif", viewport_height=components.VIEWPORT_HEIGHT)

@@ -9,7 +9,7 @@ PostgreSQL: a private database seeded now, ANALYZEd, dropped afterwards). Per pa
 a logged-in admin (every page is open to that role), switched to the page, run once untimed (imports), then,
 median of --repeat runs each:
 
-- cold: one new aspiration saved through ``db.aspirasi.create_aspirasi`` (a data change: the fingerprint
+- cold: one new aspiration saved through ``db.aspirasi.services.create_aspirasi`` (a data change: the fingerprint
   moves) and every ``st.cache_data`` cleared, then one run: the first view after a change;
 - warm: the same run again with nothing changed;
 - widget (seen): a rerun after a filter widget changed to a value the page has already shown (a click that

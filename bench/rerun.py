@@ -38,7 +38,7 @@ import streamlit as st  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from db.demo import generate_demo  # noqa: E402
+from db.demo.generate import generate_demo  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.reference import load_reference  # noqa: E402

@@ -29,11 +29,13 @@ from pathlib import Path
 
 from sqlalchemy import func, literal, select, text, union_all
 
-from db import admin, peta, queries, rollups
-from db.auth import Actor
-from db.demo import generate_demo
+from db import admin
+from db.aspirasi import map_data as aspirasi_map_data
+from db.aspirasi import queries, rollups
+from db.aspirasi.filters import AspirasiFilter
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from db.engine import make_engine
-from db.filters import AspirasiFilter
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, AspirasiRiwayat, LogAudit
@@ -72,7 +74,7 @@ def _timed(fn) -> float:
 def measure(url: str, runs: int) -> dict[str, list[float]]:
     cases = {
         "beranda": lambda e: (queries.kpi(e, TODAY), queries.counts_per_kelurahan(e, TODAY)),
-        "peta": lambda e: peta.kelurahan_metrics(e, AspirasiFilter(), TODAY),
+        "peta": lambda e: aspirasi_map_data.kelurahan_metrics(e, AspirasiFilter(), TODAY),
     }
     engine = make_engine(url)
     timed = {

@@ -40,13 +40,13 @@ def cmd_init(_args) -> int:
 def cmd_seed_demo(args) -> int:
     import datetime as dt
 
-    from db.demo import generate_demo
-    from db.demo_hapus import DemoDirujuk
+    from db.demo.clear import DemoReferenced
+    from db.demo.generate import generate_demo
 
     engine = _engine()
     today = dt.date.fromisoformat(args.today) if args.today else None
     terkait = bool(getattr(args, "termasuk_terkait", False))
-    if terkait and not _tampilkan_rujukan(engine, "Dengan --termasuk-terkait"):
+    if terkait and not _show_references(engine, "Dengan --termasuk-terkait"):
         return 1
     started = time.perf_counter()
     try:
@@ -58,7 +58,7 @@ def cmd_seed_demo(args) -> int:
             progress=lambda m: print(f"- {m}"),
             termasuk_terkait=terkait,
         )
-    except DemoDirujuk as exc:
+    except DemoReferenced as exc:
         print(f"Data demo TIDAK diganti (tidak ada yang diubah). {exc}", file=sys.stderr)
         print(
             "Pilihan:\n"
@@ -68,27 +68,27 @@ def cmd_seed_demo(args) -> int:
         )
         return 1
     except SQLAlchemyError as exc:
-        return _gagal_db(exc)
+        return _db_failed(exc)
     print(f"Data demo dimuat dalam {time.perf_counter() - started:.1f} dtk: {result}")
     return 0
 
 
-def _tampilkan_rujukan(engine, judul: str) -> bool:
+def _show_references(engine, judul: str) -> bool:
     """Print the real records that refer to demo records and what will happen to them; False on a DB error."""
-    from db.demo_hapus import pesan_rujukan, rujukan_ke_demo
+    from db.demo.clear import reference_message, references_to_demo
 
     try:
         with engine.connect() as conn:
-            rujukan, _links = rujukan_ke_demo(conn)
+            rujukan, _links = references_to_demo(conn)
     except SQLAlchemyError as exc:
-        _gagal_db(exc)
+        _db_failed(exc)
         return False
     if rujukan:
-        print(f"{judul}: {pesan_rujukan(rujukan, batas=10_000)}")
+        print(f"{judul}: {reference_message(rujukan, batas=10_000)}")
     return True
 
 
-def _gagal_db(exc: Exception) -> int:
+def _db_failed(exc: Exception) -> int:
     print(
         f"Basis data menolak perubahan ({type(exc).__name__}); tidak ada yang diubah. "
         f"Rincian: {str(getattr(exc, 'orig', exc)).splitlines()[0][:300]}",
@@ -99,13 +99,13 @@ def _gagal_db(exc: Exception) -> int:
 
 def cmd_ensure_ready(args) -> int:
     """Migrate, load reference data, and load demo data when the database has no aspirations."""
+    from db.auth.users import create_first_admin
     from db.schema import Aspirasi
-    from db.users import buat_admin_pertama
 
     if cmd_init(args):
         return 1
     engine = _engine()
-    sandi = buat_admin_pertama(engine)
+    sandi = create_first_admin(engine)
     if sandi:
         line = "=" * 72
         print(
@@ -136,13 +136,13 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_create_user(args) -> int:
-    from db.auth import SISTEM
-    from db.users import PenggunaError, buat_pengguna
+    from db.auth.roles import SYSTEM
+    from db.auth.users import UserError, create_user
 
     sandi = _read_password(args.password_stdin)
     try:
-        buat_pengguna(_engine(), SISTEM, args.username, args.peran, sandi, args.nama, args.kecamatan)
-    except PenggunaError as exc:
+        create_user(_engine(), SYSTEM, args.username, args.peran, sandi, args.nama, args.kecamatan)
+    except UserError as exc:
         print(f"Gagal: {exc}", file=sys.stderr)
         return 1
     print(f"Pengguna '{args.username.strip().lower()}' ({args.peran}) dibuat.")
@@ -152,20 +152,20 @@ def cmd_create_user(args) -> int:
 def _cli_actor():
     import getpass
 
-    from db.auth import Actor
+    from db.auth.roles import Actor
 
     # The command line acts with full rights; the OS user is recorded in the audit trail.
     return Actor(f"cli:{getpass.getuser()}", "admin")
 
 
 def cmd_import_aspirasi(args) -> int:
-    from db.impor_aspirasi import cli_import_aspirasi
+    from db.aspirasi.importer import cli_import_aspirasi
 
     return cli_import_aspirasi(_engine(), _cli_actor(), args.file)
 
 
 def cmd_import_peserta(args) -> int:
-    from db.impor_peserta import cli_import_peserta
+    from db.bimtek.importer import cli_import_peserta
 
     return cli_import_peserta(args.file, args.bimtek, _engine())
 
@@ -183,38 +183,38 @@ def cmd_restore(args) -> int:
 
 
 def cmd_postgis(_args) -> int:
-    from db.postgis import aspirasi_di_luar_kelurahan, postgis_tersedia, siapkan_postgis
+    from db.postgis import aspirasi_outside_kelurahan, postgis_available, prepare_postgis
 
     engine = _engine()
-    if not postgis_tersedia(engine):
+    if not postgis_available(engine):
         print("PostGIS tidak tersedia: perlu PostgreSQL dengan paket postgis (mis. postgresql-15-postgis-3).")
         return 1
-    n = siapkan_postgis(engine)
+    n = prepare_postgis(engine)
     print(f"PostGIS siap: {n} poligon kelurahan di tabel kelurahan_geom.")
-    print(f"Aspirasi berlokasi di luar kelurahan tercatatnya: {aspirasi_di_luar_kelurahan(engine)}")
+    print(f"Aspirasi berlokasi di luar kelurahan tercatatnya: {aspirasi_outside_kelurahan(engine)}")
     return 0
 
 
 def cmd_clear_demo(args) -> int:
-    from db.demo import clear_demo
+    from db.demo.generate import clear_demo
 
     terkait = bool(getattr(args, "termasuk_terkait", False))
     engine = _engine()
-    if terkait and not _tampilkan_rujukan(engine, "Dengan --termasuk-terkait"):
+    if terkait and not _show_references(engine, "Dengan --termasuk-terkait"):
         return 1
     try:
         with engine.begin() as conn:
             hasil = clear_demo(conn, termasuk_terkait=terkait)
     except SQLAlchemyError as exc:
-        return _gagal_db(exc)
+        return _db_failed(exc)
     gone = ", ".join(f"{n} {k}" for k, n in hasil.dihapus.items() if n) or "tidak ada"
     print(f"Data demo dihapus: {gone}.")
     if hasil.ada_yang_disimpan:
-        from db.demo_hapus import pesan_rujukan
+        from db.demo.clear import reference_message
 
         kept = ", ".join(f"{n} {k}" for k, n in hasil.disimpan.items() if n)
         print(
-            f"Baris demo yang DISIMPAN karena dirujuk data asli: {kept}.\n{pesan_rujukan(hasil.rujukan)}\n"
+            f"Baris demo yang DISIMPAN karena dirujuk data asli: {kept}.\n{reference_message(hasil.rujukan)}\n"
             "Untuk melepas/menghapus rujukan itu lalu menghapus semua data demo: "
             "python -m db clear-demo --termasuk-terkait"
         )
@@ -222,9 +222,9 @@ def cmd_clear_demo(args) -> int:
 
 
 def cmd_check_foto(args) -> int:
-    from db.foto import periksa_foto
+    from db.foto.storage import check_foto
 
-    rep = periksa_foto(_engine(), hapus=not args.dry_run, umur_min_detik=args.umur_menit * 60)
+    rep = check_foto(_engine(), hapus=not args.dry_run, umur_min_detik=args.umur_menit * 60)
     print(f"Penyimpanan foto: {rep.ringkasan()}.")
     for name in rep.yatim[:50]:
         print(f"  berkas tanpa baris: {name}")
@@ -232,7 +232,7 @@ def cmd_check_foto(args) -> int:
 
 
 def cmd_stats(_args) -> int:
-    from db.queries import table_counts
+    from db.demo.generate import table_counts
 
     engine = _engine()
     counts = table_counts(engine)
@@ -244,7 +244,7 @@ def cmd_stats(_args) -> int:
 
 
 def cmd_check_rollups(args) -> int:
-    from db import rollups
+    from db.aspirasi import rollups
 
     engine = _engine()
     if args.rebuild:
@@ -263,7 +263,7 @@ def cmd_check_rollups(args) -> int:
     return 1
 
 
-TERKAIT_HELP = (
+RELATED_HELP = (
     "juga lepas/hapus data asli yang merujuk ke data demo (janji pada rembuk demo, peserta pada bimtek demo, ...); "
     "daftarnya ditampilkan dulu"
 )
@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="ganti data demo (sintetis) dengan set baru")
     seed_args(seed)
     seed.add_argument("--today", help="tanggal 'hari ini' untuk data demo (YYYY-MM-DD; bawaan: hari ini WIB)")
-    seed.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
+    seed.add_argument("--termasuk-terkait", action="store_true", help=RELATED_HELP)
     seed.set_defaults(func=cmd_seed_demo)
     ready = sub.add_parser(
         "ensure-ready", help="init, lalu muat data demo bila belum ada aspirasi (dipakai `make run`)"
@@ -294,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     clear = sub.add_parser(
         "clear-demo", help="hapus data demo (data asli tidak disentuh; baris demo yang dirujuk data asli disimpan)"
     )
-    clear.add_argument("--termasuk-terkait", action="store_true", help=TERKAIT_HELP)
+    clear.add_argument("--termasuk-terkait", action="store_true", help=RELATED_HELP)
     clear.set_defaults(func=cmd_clear_demo)
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
     cr = sub.add_parser(

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, literal, select, tuple_, update
 
-from db.auth import PERAN, Actor
-from db.domain import STATUS_LABELS
-from db.format import batas_hari, waktu
+from db.aspirasi.status import STATUS_LABELS
+from db.auth.roles import ROLES, Actor
+from db.auth.users import UserError, hash_password, log
+from db.format import day_bounds, format_time
 from db.schema import Aspirasi, AspirasiRiwayat, CutiBersama, Kategori, Kecamatan, LogAudit, Opd, Pengguna
-from db.users import PenggunaError, hash_sandi, log
 
 
-def daftar_pengguna(engine: Engine, actor: Actor) -> pd.DataFrame:
+def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
     actor.wajib("admin")
     with engine.connect() as conn:
         rows = conn.execute(
@@ -39,25 +39,25 @@ def daftar_pengguna(engine: Engine, actor: Actor) -> pd.DataFrame:
     df = pd.DataFrame(
         rows, columns=["Nama pengguna", "Nama", "Peran", "Kecamatan", "Aktif", "Wajib ganti sandi", "Dibuat"]
     )
-    df["Dibuat"] = df["Dibuat"].map(waktu).astype(object)  # stored UTC, shown in WIB
+    df["Dibuat"] = df["Dibuat"].map(format_time).astype(object)  # stored UTC, shown in WIB
     return df
 
 
-def ubah_pengguna(
+def update_user(
     engine: Engine, actor: Actor, username: str, *, peran: str, aktif: bool, kecamatan_kode: str | None
 ) -> None:
     """Change a user's role, scope or active flag (an admin cannot lock themselves out)."""
     actor.wajib("admin")
-    if peran not in PERAN:
-        raise PenggunaError("Peran tidak dikenal.")
+    if peran not in ROLES:
+        raise UserError("Peran tidak dikenal.")
     if username == actor.username and (peran != "admin" or not aktif):
-        raise PenggunaError("Anda tidak dapat mencabut hak admin atau menonaktifkan akun Anda sendiri.")
+        raise UserError("Anda tidak dapat mencabut hak admin atau menonaktifkan akun Anda sendiri.")
     with engine.begin() as conn:
         old = conn.execute(
             select(Pengguna.peran, Pengguna.aktif, Pengguna.kecamatan_kode).where(Pengguna.username == username)
         ).first()
         if old is None:
-            raise PenggunaError(f"Pengguna '{username}' tidak ada.")
+            raise UserError(f"Pengguna '{username}' tidak ada.")
         conn.execute(
             update(Pengguna)
             .where(Pengguna.username == username)
@@ -66,7 +66,7 @@ def ubah_pengguna(
     log(engine, "pengguna_diubah", actor.username, username=username, dari=list(old), ke=[peran, aktif, kecamatan_kode])
 
 
-def reset_sandi(engine: Engine, actor: Actor, username: str) -> str:
+def reset_password(engine: Engine, actor: Actor, username: str) -> str:
     """Give a user a new one-time password (shown once to the admin); they must change it at login."""
     actor.wajib("admin")
     sandi = secrets.token_urlsafe(12)
@@ -74,45 +74,45 @@ def reset_sandi(engine: Engine, actor: Actor, username: str) -> str:
         done = conn.execute(
             update(Pengguna)
             .where(Pengguna.username == username)
-            .values(password_hash=hash_sandi(sandi), wajib_ganti_sandi=True)
+            .values(password_hash=hash_password(sandi), wajib_ganti_sandi=True)
         ).rowcount
     if not done:
-        raise PenggunaError(f"Pengguna '{username}' tidak ada.")
-    from db.sesi import cabut_semua
+        raise UserError(f"Pengguna '{username}' tidak ada.")
+    from db.auth.sessions import revoke_all
 
-    log(engine, "sandi_direset", actor.username, username=username, sesi_dicabut=cabut_semua(engine, username))
+    log(engine, "sandi_direset", actor.username, username=username, sesi_dicabut=revoke_all(engine, username))
     return sandi
 
 
 # --- reference data ------------------------------------------------------------------------------
 
 
-def daftar_cuti(engine: Engine) -> pd.DataFrame:
+def list_cuti_bersama(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(select(CutiBersama.tanggal, CutiBersama.keterangan).order_by(CutiBersama.tanggal)).all()
     return pd.DataFrame(rows, columns=["Tanggal", "Keterangan"])
 
 
-def tambah_cuti(engine: Engine, actor: Actor, tanggal: dt.date, keterangan: str) -> None:
+def add_cuti_bersama(engine: Engine, actor: Actor, tanggal: dt.date, keterangan: str) -> None:
     actor.wajib("admin")
     keterangan = " ".join((keterangan or "").split())
     if not keterangan:
-        raise PenggunaError("Keterangan cuti bersama wajib diisi.")
+        raise UserError("Keterangan cuti bersama wajib diisi.")
     with engine.begin() as conn:
         if conn.scalar(select(CutiBersama.tanggal).where(CutiBersama.tanggal == tanggal)) is not None:
-            raise PenggunaError(f"{tanggal.isoformat()} sudah ada dalam daftar.")
+            raise UserError(f"{tanggal.isoformat()} sudah ada dalam daftar.")
         conn.execute(insert(CutiBersama).values(tanggal=tanggal, keterangan=keterangan[:160]))
     log(engine, "cuti_ditambah", actor.username, tanggal=tanggal, keterangan=keterangan)
 
 
-def hapus_cuti(engine: Engine, actor: Actor, tanggal: dt.date) -> None:
+def delete_cuti_bersama(engine: Engine, actor: Actor, tanggal: dt.date) -> None:
     actor.wajib("admin")
     with engine.begin() as conn:
         conn.execute(delete(CutiBersama).where(CutiBersama.tanggal == tanggal))
     log(engine, "cuti_dihapus", actor.username, tanggal=tanggal)
 
 
-def daftar_kategori(engine: Engine) -> pd.DataFrame:
+def list_kategori(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             select(Kategori.kode, Kategori.nama, Opd.kode, Kategori.sla_hari_kerja)
@@ -122,26 +122,26 @@ def daftar_kategori(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Kode", "Kategori", "OPD bawaan", "Target (hari kerja)"])
 
 
-def ubah_kategori(engine: Engine, actor: Actor, kode: str, *, opd_kode: str | None, sla_hari_kerja: int) -> None:
+def update_kategori(engine: Engine, actor: Actor, kode: str, *, opd_kode: str | None, sla_hari_kerja: int) -> None:
     """Default OPD and service-level target of a category (applies to aspirations recorded afterwards)."""
     actor.wajib("admin")
     if not 1 <= int(sla_hari_kerja) <= 365:
-        raise PenggunaError("Target layanan 1–365 hari kerja.")
+        raise UserError("Target layanan 1–365 hari kerja.")
     with engine.begin() as conn:
         opd_id = conn.scalar(select(Opd.id).where(Opd.kode == opd_kode)) if opd_kode else None
         if opd_kode and opd_id is None:
-            raise PenggunaError(f"OPD '{opd_kode}' tidak dikenal.")
+            raise UserError(f"OPD '{opd_kode}' tidak dikenal.")
         done = conn.execute(
             update(Kategori).where(Kategori.kode == kode).values(opd_id=opd_id, sla_hari_kerja=int(sla_hari_kerja))
         ).rowcount
     if not done:
-        raise PenggunaError(f"Kategori '{kode}' tidak ada.")
+        raise UserError(f"Kategori '{kode}' tidak ada.")
     log(engine, "kategori_diubah", actor.username, kode=kode, opd=opd_kode, sla=int(sla_hari_kerja))
 
 
 # --- audit ---------------------------------------------------------------------------------------
 
-JENIS_AUDIT = {
+AUDIT_KINDS = {
     "login": (
         "login_ok",
         "login_gagal",
@@ -189,7 +189,7 @@ def list_audit(
     (waktu, id) index, older than ``after``, and only those are merged, so a page costs the same at
     any size of the archive (no OFFSET, no sort of the whole history)."""
     actor.wajib("admin")
-    mulai, akhir = batas_hari(dari, sampai)  # the days are WIB days
+    mulai, akhir = day_bounds(dari, sampai)  # the days are WIB days
 
     def bounded(waktu_col, id_col, oleh_col, source: int) -> list:
         conds = []
@@ -209,11 +209,11 @@ def list_audit(
 
     rows: list[tuple] = []
     with engine.connect() as conn:
-        if jenis is None or jenis in JENIS_AUDIT:
+        if jenis is None or jenis in AUDIT_KINDS:
             q = select(LogAudit.waktu, literal(_LOG), LogAudit.id, LogAudit.oleh, LogAudit.aksi, LogAudit.rincian)
             conds = bounded(LogAudit.waktu, LogAudit.id, LogAudit.oleh, _LOG)
             if jenis:
-                conds.append(LogAudit.aksi.in_(JENIS_AUDIT[jenis]))
+                conds.append(LogAudit.aksi.in_(AUDIT_KINDS[jenis]))
             q = q.where(*conds).order_by(LogAudit.waktu.desc(), LogAudit.id.desc()).limit(size + 1)
             rows += conn.execute(q).tuples().all()
         if jenis in (None, "status"):
@@ -277,7 +277,9 @@ def _audit_frame(rows: list[tuple]) -> pd.DataFrame:
     # and back, which costs more than the queries of a page.
     return pd.DataFrame(
         {
-            "Waktu": pd.Series([waktu(w, detik=True) for w, *_ in rows], dtype=object),  # stored UTC, shown in WIB
+            "Waktu": pd.Series(
+                [format_time(w, detik=True) for w, *_ in rows], dtype=object
+            ),  # stored UTC, shown in WIB
             "Oleh": pd.Series([o for _, o, _, _ in rows], dtype=object),
             "Aksi": pd.Series([a for _, _, a, _ in rows], dtype=object),
             "Rincian": pd.Series([tidy(x) for *_, x in rows], dtype=object),

@@ -308,13 +308,13 @@ def restore(src_path: str | os.PathLike, url: str) -> Path | None:
 
 
 def _rebuild_rollups(url: str) -> None:
-    """Recount the rollups of the restored database (db/rollups.py). A backup is one snapshot, so they
+    """Recount the rollups of the restored database (db/aspirasi/rollups.py). A backup is one snapshot, so they
     should already match; one pass over the archive makes sure a file produced some other way cannot leave
     the pages counting something else. A backup from before migration 0010 has no rollup tables yet:
     `python -m db init` creates and fills them."""
     from sqlalchemy import inspect
 
-    from db import rollups
+    from db.aspirasi import rollups
     from db.engine import make_engine
 
     engine = make_engine(url)
@@ -328,24 +328,24 @@ def _rebuild_rollups(url: str) -> None:
 def _backup_foto(dest: Path) -> int:
     """Photos (issue 15) into ``FILE.foto.tar`` beside the database backup, taken *after* the database
     snapshot: every row in the snapshot had its file written before it committed, so it is in the tar."""
-    from db.foto import arsip_path, cadangkan_foto
+    from db.foto.storage import archive_path, backup_foto
 
-    return cadangkan_foto(arsip_path(dest))
+    return backup_foto(archive_path(dest))
 
 
 def _restore_foto(src: str | os.PathLike) -> int:
     """Put back the photos of ``FILE.foto.tar`` when it exists (files are content-addressed: adding never
     overwrites another photo)."""
-    from db.foto import arsip_path, pulihkan_foto
+    from db.foto.storage import archive_path, restore_foto
 
-    tar = arsip_path(src)
-    return pulihkan_foto(tar) if tar.exists() else 0
+    tar = archive_path(src)
+    return restore_foto(tar) if tar.exists() else 0
 
 
-def _arsip(db_file: Path) -> str:
-    from db.foto import arsip_path
+def _archive(db_file: Path) -> str:
+    from db.foto.storage import archive_path
 
-    tar = arsip_path(db_file)
+    tar = archive_path(db_file)
     return f"{tar} ({tar.stat().st_size / 1e6:.1f} MB)" if tar.exists() else "tidak ada arsip foto"
 
 
@@ -363,7 +363,7 @@ def cli_backup(args) -> int:
         return 1
     size = dest.stat().st_size / 1e6
     print(f"Cadangan {make_url(url).render_as_string(hide_password=True)} -> {dest} ({size:.1f} MB).")
-    print(f"Foto: {_arsip(dest)}")
+    print(f"Foto: {_archive(dest)}")
     return 0
 
 
@@ -376,7 +376,7 @@ def cli_restore(args) -> int:
         print(f"Gagal: {exc}")
         return 1
     print(f"Dipulihkan dari {args.file} ke {make_url(url).render_as_string(hide_password=True)}.")
-    print(f"Foto: {_arsip(Path(args.file))}")
+    print(f"Foto: {_archive(Path(args.file))}")
     if safety:
         print(f"Salinan basis data sebelum pemulihan: {safety}")
     print("Jalankan `python -m db init` bila cadangan berasal dari versi lama (migrasi skema).")

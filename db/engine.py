@@ -48,7 +48,7 @@ def write_lock(conn) -> None:
     SQLite: a no-op UPDATE acquires the RESERVED lock (waiting up to busy_timeout), so what this
     transaction then reads is not already stale for its own insert (e.g. the next ticket number).
     PostgreSQL: readers never block; writers that number tickets serialise on an advisory lock
-    (see db.aspirasi._next_nomor), so nothing is needed here.
+    (see db.aspirasi.services._next_nomor), so nothing is needed here.
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("UPDATE app_meta SET nilai = nilai WHERE 0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class KonflikVersi(RuntimeError):
+class VersionConflict(RuntimeError):
     """The record was changed by someone else since it was loaded; nothing was written.
 
     ``apa`` names the record in the message ("Data rembuk", "Janji"); ``pesan`` replaces the whole

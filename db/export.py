@@ -17,10 +17,10 @@ def neutralise_cell(value):
 
 # RW and RT numbers are labels, written as on screen ("RW 09", "RT 02"): zero-padded text, never 9.0
 # (a column with an empty RW is read from SQL as float).
-NOMOR_WILAYAH = ("rw", "rt")
+AREA_NOMOR = ("rw", "rt")
 
 
-def nomor_wilayah(value) -> str:
+def area_nomor(value) -> str:
     """9 / 9.0 / '9' -> '09'; empty -> ''."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value == "":
         return ""
@@ -36,8 +36,8 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     columns as zero-padded text."""
     out = df.copy()
     for col in out.columns:
-        if str(col).strip().lower() in NOMOR_WILAYAH:
-            out[col] = out[col].map(nomor_wilayah).astype(object)
+        if str(col).strip().lower() in AREA_NOMOR:
+            out[col] = out[col].map(area_nomor).astype(object)
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(neutralise_cell)

@@ -39,7 +39,7 @@ from db.schema import (
     RotasiPerubahan,
 )
 
-# Audit entries that record no change of the data pages show (db.admin.JENIS_AUDIT "login" and "ekspor",
+# Audit entries that record no change of the data pages show (db.admin.AUDIT_KINDS "login" and "ekspor",
 # plus the single sign-on outcomes).
 AUDIT_WITHOUT_DATA = (
     "login_ok", "login_gagal", "login_ditahan", "login_dijeda", "login_sibuk", "logout", "sesi_berakhir",
@@ -59,7 +59,9 @@ def _fingerprint_query():
         .scalar_subquery()
     )
     return select(
-        scalar(func.max(Aspirasi.id)),  # first: db.queries.data_version callers read [0] as the newest aspirasi
+        scalar(
+            func.max(Aspirasi.id)
+        ),  # first: db.aspirasi.queries.data_version callers read [0] as the newest aspirasi
         scalar(func.max(Aspirasi.diubah_pada)),
         scalar(func.max(AspirasiRiwayat.id)),
         scalar(func.count(Rembuk.id)),

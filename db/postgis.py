@@ -17,7 +17,7 @@ from geo.boundaries import load_boundaries
 TABLE = "kelurahan_geom"
 
 
-def postgis_tersedia(engine: Engine) -> bool:
+def postgis_available(engine: Engine) -> bool:
     """True when this is PostgreSQL and the postgis extension can be (or is) installed."""
     if engine.dialect.name != "postgresql":
         return False
@@ -25,9 +25,9 @@ def postgis_tersedia(engine: Engine) -> bool:
         return bool(conn.scalar(text("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")))
 
 
-def siapkan_postgis(engine: Engine) -> int:
+def prepare_postgis(engine: Engine) -> int:
     """Create the extension and the geometry table, and (re)load the 57 polygons. Idempotent."""
-    if not postgis_tersedia(engine):
+    if not postgis_available(engine):
         raise RuntimeError("PostGIS tidak tersedia di basis data ini (butuh PostgreSQL dengan ekstensi postgis).")
     kel = load_boundaries().kelurahan
     rows = [
@@ -54,7 +54,7 @@ def siapkan_postgis(engine: Engine) -> int:
     return len(rows)
 
 
-def postgis_aktif(engine: Engine) -> bool:
+def postgis_active(engine: Engine) -> bool:
     """True when the geometry table has been set up in this database."""
     if engine.dialect.name != "postgresql":
         return False
@@ -62,7 +62,7 @@ def postgis_aktif(engine: Engine) -> bool:
         return conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": TABLE})
 
 
-def kelurahan_di_titik(engine: Engine, lon: float, lat: float) -> str | None:
+def kelurahan_at_point(engine: Engine, lon: float, lat: float) -> str | None:
     """Kelurahan code containing the point (ST_Contains), or None outside Kota Malang."""
     with engine.connect() as conn:
         return conn.scalar(
@@ -74,7 +74,7 @@ def kelurahan_di_titik(engine: Engine, lon: float, lat: float) -> str | None:
         )
 
 
-def aspirasi_di_luar_kelurahan(engine: Engine) -> int:
+def aspirasi_outside_kelurahan(engine: Engine) -> int:
     """How many located aspirations lie outside their recorded kelurahan (a data-quality check in SQL)."""
     with engine.connect() as conn:
         return conn.scalar(

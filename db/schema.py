@@ -271,7 +271,7 @@ class Aspirasi(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     dibuat_oleh: Mapped[str | None] = mapped_column(String(64))
     dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Indexed: the newest change is the cheap data fingerprint of the caches (db.queries.data_version).
+    # Indexed: the newest change is the cheap data fingerprint of the caches (db.aspirasi.queries.data_version).
     diubah_pada: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
     )
@@ -306,7 +306,7 @@ class AspirasiRiwayat(Base):
     aspirasi: Mapped[Aspirasi] = relationship(back_populates="riwayat")
 
 
-# --- rollups of aspirasi (db/rollups.py keeps them current in every write transaction) -------------
+# --- rollups of aspirasi (db/aspirasi/rollups.py keeps them current in every write transaction) -------------
 # Derived data: what the default views of Beranda and Peta count, so a first view reads a few thousand
 # small rows instead of the archive. `python -m db check-rollups` recounts them from scratch.
 
@@ -348,7 +348,7 @@ class RekapTerbukaBulan(Base):
 
 class RekapSelesai(Base):
     """Aspirations with status 'selesai' per month of closing × working days taken. A missing date or
-    duration is stored as TANPA_BULAN / TANPA_HARI_KERJA (db/rollups.py) so the key stays unique."""
+    duration is stored as TANPA_BULAN / TANPA_HARI_KERJA (db/aspirasi/rollups.py) so the key stays unique."""
 
     __tablename__ = "rekap_selesai"
 
@@ -561,7 +561,7 @@ class ThrottleLogin(Base):
 
 
 class Foto(Base):
-    """A photo (issue 15): metadata here, the bytes in the photo store (db/foto.py, content-addressed).
+    """A photo (issue 15): metadata here, the bytes in the photo store (db/foto/, content-addressed).
 
     Owned by exactly one record: an aspirasi, a janji progress entry, a rembuk or a bimtek. The stored
     image is always Pillow's re-encoding (display copy and thumbnail), never the uploaded bytes, and

@@ -48,7 +48,7 @@ def db_max_overflow() -> int:
     return int(os.environ.get("KULAKAN_DB_MAX_OVERFLOW", "5"))
 
 
-def lacak_aktif() -> bool:
+def lacak_enabled() -> bool:
     """The tracking page without login (``/lacak``); ``KULAKAN_LACAK=0`` turns the route off entirely."""
     return os.environ.get("KULAKAN_LACAK", "1").strip().lower() not in ("0", "false", "tidak", "off")
 

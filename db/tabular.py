@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_BARIS = 100_000
+MAX_ROWS = 100_000
 DELIMITERS = {",": "koma", ";": "titik koma", "\t": "tab"}
-SARAN_CSV = 'Simpan ulang dari Excel dengan "Save As" -> "CSV UTF-8 (Comma delimited)", atau unggah berkas .xlsx.'
+CSV_HINT = 'Simpan ulang dari Excel dengan "Save As" -> "CSV UTF-8 (Comma delimited)", atau unggah berkas .xlsx.'
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class ImportProblem:
 
 
 @dataclass
-class Tabel:
+class Table:
     """The result of reading an uploaded table.
 
     ``data``: every cell as a trimmed string ("" for empty), columns normalised, index = row number.
@@ -99,12 +99,12 @@ def read_table(
     filename: str,
     *,
     max_bytes: int = MAX_BYTES,
-    max_rows: int = MAX_BARIS,
+    max_rows: int = MAX_ROWS,
     synonyms: Mapping[str, str] | None = None,
     required: Iterable[str] = (),
-) -> Tabel:
+) -> Table:
     """Read an uploaded CSV or XLSX file (see the module docstring). Never raises on bad input."""
-    empty = Tabel(pd.DataFrame())
+    empty = Table(pd.DataFrame())
     name = (filename or "").strip().lower()
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
     if len(data) > max_bytes:
@@ -138,7 +138,7 @@ def read_table(
         empty.problems.append(ImportProblem(0, None, f"Jenis berkas .{ext} tidak didukung; unggah .csv atau .xlsx."))
         return empty
     if problems and not cells:
-        return Tabel(pd.DataFrame(), problems, warnings, format=fmt)
+        return Table(pd.DataFrame(), problems, warnings, format=fmt)
     tabel = _to_table(cells, synonyms, set(required), problems)
     tabel.warnings = warnings + tabel.warnings
     tabel.format = fmt
@@ -158,7 +158,7 @@ def _decode(data: bytes) -> tuple[str | None, list[str], list[ImportProblem]]:
     if b"\x00" in data:
         reason = (
             "Berkas berisi karakter NUL: kemungkinan disimpan sebagai 'Unicode Text' (UTF-16) tanpa penanda "
-            f"atau bukan berkas teks. {SARAN_CSV}"
+            f"atau bukan berkas teks. {CSV_HINT}"
         )
         return None, [], [ImportProblem(0, None, reason)]
     try:
@@ -168,10 +168,10 @@ def _decode(data: bytes) -> tuple[str | None, list[str], list[ImportProblem]]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return None, [], [ImportProblem(0, None, f"Berkas bukan teks UTF-8 (baris {line} tidak terbaca). {SARAN_CSV}")]
+        return None, [], [ImportProblem(0, None, f"Berkas bukan teks UTF-8 (baris {line} tidak terbaca). {CSV_HINT}")]
     warning = (
         f"Berkas bukan UTF-8 (mulai baris {line}); dibaca sebagai Windows-1252 (ANSI, bawaan Excel). "
-        f"Periksa huruf beraksen pada hasilnya. {SARAN_CSV}"
+        f"Periksa huruf beraksen pada hasilnya. {CSV_HINT}"
     )
     return text, [warning], []
 
@@ -210,7 +210,7 @@ def _csv_rows(data: bytes, max_rows: int) -> tuple[Rows, list[ImportProblem], li
                 return [], problems, warnings
             rows.append((number, list(cells)))
     except csv.Error as exc:
-        problems.append(ImportProblem(0, None, f"CSV tidak dapat dibaca: {exc}. {SARAN_CSV}"))
+        problems.append(ImportProblem(0, None, f"CSV tidak dapat dibaca: {exc}. {CSV_HINT}"))
         return [], problems, warnings
     return rows, problems, warnings
 
@@ -286,11 +286,11 @@ def _xlsx_rows(data: bytes, max_rows: int) -> tuple[Rows, list[ImportProblem], l
 
 def _to_table(
     rows: Rows, synonyms: Mapping[str, str] | None, required: set[str], problems: list[ImportProblem]
-) -> Tabel:
+) -> Table:
     cleaned = [(n, ["" if c is None else str(c).strip() for c in cells]) for n, cells in rows]
     content = [(n, cells) for n, cells in cleaned if any(cells)]
     if not content:
-        return Tabel(pd.DataFrame(), [*problems, ImportProblem(0, None, "Berkas kosong.")])
+        return Table(pd.DataFrame(), [*problems, ImportProblem(0, None, "Berkas kosong.")])
     header_no, header = content[0]
     body = content[1:]
     width = len(header)
@@ -346,10 +346,10 @@ def _to_table(
     frame = pd.DataFrame(records, columns=names, index=pd.Index(index, name="baris"), dtype=object)
     if not records and not problems:
         problems.append(ImportProblem(0, None, "Berkas hanya berisi baris judul kolom; belum ada data."))
-    return Tabel(frame, problems, [], original)
+    return Table(frame, problems, [], original)
 
 
-def iter_rows(tabel: Tabel) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_rows(tabel: Table) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) for every data row."""
     columns = list(tabel.data.columns)
     for number, values in zip(tabel.data.index, tabel.data.itertuples(index=False, name=None), strict=True):
@@ -358,7 +358,7 @@ def iter_rows(tabel: Tabel) -> Iterator[tuple[int, dict[str, str]]]:
 
 # --------------------------------------------------------------------------- dates
 
-BULAN: dict[str, int] = {}
+MONTHS: dict[str, int] = {}
 for _i, _names in enumerate(
     [
         ("januari", "jan", "january"),
@@ -377,23 +377,23 @@ for _i, _names in enumerate(
     start=1,
 ):
     for _name in _names:
-        BULAN[_name] = _i
+        MONTHS[_name] = _i
 
-HARI: dict[str, int] = {
+DAYS: dict[str, int] = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6, "ahad": 6,
 }  # fmt: skip
-_HARI_LABEL = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+_DAY_LABEL = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
 _WORDS = re.compile(r"^(\d{1,2})[\s.-]+([a-z]+)\.?[\s.-]+(\d{2,4})$")
 
 
-class TanggalTidakValid(ValueError):
+class InvalidDate(ValueError):
     """A date that cannot be read; the message says why, in Indonesian."""
 
 
-def parse_tanggal(text: object) -> dt.date | None:
+def parse_date(text: object) -> dt.date | None:
     """Read a date as people write it in Kota Malang; None for an empty cell.
 
     Accepted: ``2025-11-28``, ``28/11/2025``, ``28-11-2025``, ``28.11.2025`` (day first),
@@ -411,43 +411,43 @@ def parse_tanggal(text: object) -> dt.date | None:
     value = raw.lower().replace("jum'at", "jumat").replace("’", "").replace("'", "")
     weekday: int | None = None
     first, _, rest = value.partition(",")
-    if rest and first.strip() in HARI:
-        weekday, value = HARI[first.strip()], rest.strip()
+    if rest and first.strip() in DAYS:
+        weekday, value = DAYS[first.strip()], rest.strip()
     else:
         head, _, tail = value.partition(" ")
-        if head in HARI and tail:
-            weekday, value = HARI[head], tail.strip()
+        if head in DAYS and tail:
+            weekday, value = DAYS[head], tail.strip()
 
     if m := _ISO.match(value):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif m := _NUMERIC.match(value):
         day, month, year = int(m[1]), int(m[2]), _year(m[3], raw)
         if month > 12 and day <= 12:
-            raise TanggalTidakValid(
+            raise InvalidDate(
                 f"Tanggal '{raw}': bulan {month} tidak ada. Gunakan urutan hari/bulan/tahun, mis. 28/11/2025."
             )
     elif m := _WORDS.match(value):
         day, year = int(m[1]), _year(m[3], raw)
-        month = BULAN.get(m[2])
+        month = MONTHS.get(m[2])
         if month is None:
-            raise TanggalTidakValid(f"Tanggal '{raw}': nama bulan '{m[2]}' tidak dikenali.")
+            raise InvalidDate(f"Tanggal '{raw}': nama bulan '{m[2]}' tidak dikenali.")
     else:
-        raise TanggalTidakValid(
+        raise InvalidDate(
             f"Tanggal '{raw}' tidak dapat dibaca. Tulis seperti 28/11/2025, 2025-11-28 atau 28 November 2025."
         )
     try:
         result = dt.date(year, month, day)
     except ValueError:
-        raise TanggalTidakValid(f"Tanggal '{raw}' tidak ada di kalender.") from None
+        raise InvalidDate(f"Tanggal '{raw}' tidak ada di kalender.") from None
     if weekday is not None and result.weekday() != weekday:
-        raise TanggalTidakValid(
+        raise InvalidDate(
             f"Tanggal '{raw}': {result.day}/{result.month}/{result.year} jatuh pada hari "
-            f"{_HARI_LABEL[result.weekday()]}, bukan {_HARI_LABEL[weekday]}."
+            f"{_DAY_LABEL[result.weekday()]}, bukan {_DAY_LABEL[weekday]}."
         )
     return result
 
 
 def _year(text: str, raw: str) -> int:
     if len(text) != 4:
-        raise TanggalTidakValid(f"Tanggal '{raw}': tulis tahun dengan empat angka, mis. 2025.")
+        raise InvalidDate(f"Tanggal '{raw}': tulis tahun dengan empat angka, mis. 2025.")
     return int(text)

@@ -12,7 +12,7 @@ import atheris
 
 atheris.enabled_hooks.add("str")
 with atheris.instrument_imports(include=["db.tabular"]):
-    from db.tabular import Tabel, iter_rows, read_table
+    from db.tabular import Table, iter_rows, read_table
 
 EXT = ["data.csv", "data.xlsx", "data.txt", "data.tsv", "data", "data.xls", "data.xlsm", "data.pdf"]
 
@@ -22,7 +22,7 @@ def test_one_input(raw: bytes) -> None:
         return
     name = EXT[raw[0] % len(EXT)]
     tabel = read_table(raw[1:], name, max_rows=2_000)
-    assert isinstance(tabel, Tabel)
+    assert isinstance(tabel, Table)
     for p in tabel.problems:
         assert isinstance(p.alasan, str) and p.alasan
     if tabel.ok:

@@ -10,20 +10,20 @@ import atheris
 
 atheris.enabled_hooks.add("str")
 with atheris.instrument_imports(include=["db.tabular"]):
-    from db.tabular import TanggalTidakValid, parse_tanggal
+    from db.tabular import InvalidDate, parse_date
 
 
 def test_one_input(raw: bytes) -> None:
     text = raw[:400].decode("utf-8", "replace")
     try:
-        result = parse_tanggal(text)
-    except TanggalTidakValid as exc:
+        result = parse_date(text)
+    except InvalidDate as exc:
         assert str(exc)
         return
     assert result is None or type(result) is dt.date
     if result is not None:
         # Round trip: the ISO form of what was read reads back as the same day.
-        assert parse_tanggal(result.isoformat()) == result
+        assert parse_date(result.isoformat()) == result
 
 
 def main() -> None:

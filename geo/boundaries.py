@@ -13,9 +13,9 @@ import geopandas as gpd
 import pandas as pd
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-KODE_KOTA = "35.73"
-JUMLAH_KECAMATAN = 5
-JUMLAH_KELURAHAN = 57
+CITY_CODE = "35.73"
+KECAMATAN_COUNT = 5
+KELURAHAN_COUNT = 57
 
 
 class BoundaryError(ValueError):
@@ -39,7 +39,7 @@ def _read_geojson(name: str) -> gpd.GeoDataFrame:
     return gpd.read_file(DATA_DIR / name)
 
 
-def read_wilayah() -> pd.DataFrame:
+def read_areas() -> pd.DataFrame:
     """Per-kelurahan reference facts, joined with the indicative RT/RW series of rt_rw.csv."""
     wilayah = pd.read_csv(DATA_DIR / "wilayah.csv", dtype=str, keep_default_na=False)
     rt_rw = pd.read_csv(DATA_DIR / "rt_rw.csv", dtype={"kode": str})
@@ -55,10 +55,10 @@ def validate(b: Boundaries) -> None:
     """Raise BoundaryError with every problem found; return quietly when the data is sound."""
     problems: list[str] = []
     kel, kec = b.kelurahan, b.kecamatan
-    if len(kel) != JUMLAH_KELURAHAN:
-        problems.append(f"{len(kel)} kelurahan, diharapkan {JUMLAH_KELURAHAN}")
-    if len(kec) != JUMLAH_KECAMATAN:
-        problems.append(f"{len(kec)} kecamatan, diharapkan {JUMLAH_KECAMATAN}")
+    if len(kel) != KELURAHAN_COUNT:
+        problems.append(f"{len(kel)} kelurahan, diharapkan {KELURAHAN_COUNT}")
+    if len(kec) != KECAMATAN_COUNT:
+        problems.append(f"{len(kec)} kecamatan, diharapkan {KECAMATAN_COUNT}")
     if not kel.index.is_unique:
         problems.append("kode kelurahan ganda")
     if not kel.index.str.match(r"^35\.73\.0[1-5]\.1\d{3}$").all():
@@ -87,7 +87,7 @@ def load_boundaries() -> Boundaries:
     kec = _read_geojson("kecamatan.geojson").rename(columns={"kecamatan": "nama"})
     kec = kec.set_index("kode").sort_index()
     kota = _read_geojson("kota_malang.geojson")
-    b = Boundaries(kelurahan=kel, kecamatan=kec, kota=kota, wilayah=read_wilayah())
+    b = Boundaries(kelurahan=kel, kecamatan=kec, kota=kota, wilayah=read_areas())
     validate(b)
     return b
 

@@ -31,7 +31,7 @@ from jinja2 import Template
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.ops import polylabel
 
-from db.format import angka_ringkas
+from db.format import format_compact
 from geo.assets import PluginAssets, use_local_assets
 from geo.boundaries import load_boundaries
 
@@ -47,7 +47,7 @@ CLUSTER_RING = "rgba(106, 81, 163, 0.35)"
 CLUSTER_FILL = "rgba(63, 0, 125, 0.85)"
 HEAT_GRADIENT = {0.2: "#c6dbef", 0.45: "#6baed6", 0.7: "#2171b5", 0.85: "#54278f", 1.0: "#3f007d"}
 
-# Colour of an aspirasi point by status code (db/domain.py STATUS_ASPIRASI): open = warm.
+# Colour of an aspirasi point by status code (db/aspirasi/status.py STATUS_ASPIRASI): open = warm.
 STATUS_COLORS: dict[str, str] = {
     "diterima": "#d7301f",
     "diverifikasi": "#e34a33",
@@ -144,9 +144,9 @@ def _escape(value: Any) -> Any:
     return value
 
 
-def format_angka(value: float) -> str:
+def format_legend_number(value: float) -> str:
     """Indonesian number format: 1.234 for whole numbers, 1.234,5 otherwise (as on screen)."""
-    return angka_ringkas(value)
+    return format_compact(value)
 
 
 def _format(value: Any, fmt: Formatter) -> str:
@@ -211,7 +211,7 @@ def color_for(value: float, bins: list[Bin]) -> str:
     return bins[-1][2]
 
 
-def legend_entries(values: pd.Series, fmt: Formatter = format_angka) -> list[tuple[str, str]]:
+def legend_entries(values: pd.Series, fmt: Formatter = format_legend_number) -> list[tuple[str, str]]:
     """(label, colour) rows for drawing the legend in Streamlit, e.g. ("0-4", "#ffffb2")."""
     bins = legend_bins(values)
     v = kelurahan_values(values)
@@ -301,7 +301,7 @@ def choropleth_layer(
     values: pd.Series,
     *,
     label: str,
-    fmt: Formatter = format_angka,
+    fmt: Formatter = format_legend_number,
     extra: Mapping[str, pd.Series] | None = None,
     colors: tuple[str, ...] = PALETTE,
     name: str = "Kelurahan",

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from geo.boundaries import read_wilayah
+from geo.boundaries import read_areas
 
 _PREFIX = re.compile(r"^\s*(kelurahan|kel\.?|desa|ds\.?)\s+", re.IGNORECASE)
 _CODE = re.compile(r"^35\.?73\.?0[1-5]\.?1\d{3}$")
@@ -55,7 +55,7 @@ class _Index:
 
 @functools.lru_cache(maxsize=1)
 def _index() -> _Index:
-    wilayah = read_wilayah()
+    wilayah = read_areas()
     by_key: dict[str, str] = {}
     official: dict[str, str] = {}
     kecamatan: dict[str, str] = {}

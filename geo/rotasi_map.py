@@ -13,23 +13,23 @@ from collections.abc import Mapping
 import folium
 import pandas as pd
 
-from db.rotasi import STATUS_ROTASI
+from db.rotasi.planner import ROTASI_STATUSES
 from geo.boundaries import load_boundaries
 from geo.maps import BORDER, MISSING, OUTLINE, _geometries, safe_props
 
 # State -> fill colour: done = green, next = strong red, scheduled = orange, not yet = light grey.
-WARNA_ROTASI: dict[str, str] = {
+ROTASI_COLORS: dict[str, str] = {
     "sudah": "#1a9850",
     "berikutnya": "#d7301f",
     "dijadwalkan": "#fdae61",
     "belum": "#ced4da",
 }
-URUTAN = ("berikutnya", "dijadwalkan", "belum", "sudah")  # legend order
+ORDER = ("berikutnya", "dijadwalkan", "belum", "sudah")  # legend order
 DEFAULT_STATE = "belum"
 
 
 def _state(value) -> str:
-    return value if isinstance(value, str) and value in WARNA_ROTASI else DEFAULT_STATE
+    return value if isinstance(value, str) and value in ROTASI_COLORS else DEFAULT_STATE
 
 
 def rotasi_layer(
@@ -52,13 +52,13 @@ def rotasi_layer(
     features = []
     for kode, row in kel.iterrows():
         state = _state(status.get(kode))
-        fill[kode] = WARNA_ROTASI[state]
+        fill[kode] = ROTASI_COLORS[state]
         date = dates.get(kode)
         props = {
             "kode": kode,
             "nama": row["nama"],
             "kecamatan": row["kecamatan"],
-            "status": STATUS_ROTASI[state],
+            "status": ROTASI_STATUSES[state],
             "tanggal": str(date) if date not in (None, "") and not pd.isna(date) else MISSING,
         }
         features.append({"type": "Feature", "id": kode, "properties": safe_props(props), "geometry": geometries[kode]})
@@ -77,18 +77,18 @@ def rotasi_layer(
     )
 
 
-def legend_rotasi(status: pd.Series) -> list[tuple[str, str]]:
+def rotasi_legend(status: pd.Series) -> list[tuple[str, str]]:
     """(label with count, colour) per state, for ui.components.legend; counts over the 57 kelurahan."""
     codes = load_boundaries().kelurahan.index
     counts = pd.Series([_state(status.get(k)) for k in codes]).value_counts()
-    return [(f"{STATUS_ROTASI[s]} ({int(counts.get(s, 0))})", WARNA_ROTASI[s]) for s in URUTAN]
+    return [(f"{ROTASI_STATUSES[s]} ({int(counts.get(s, 0))})", ROTASI_COLORS[s]) for s in ORDER]
 
 
 # --------------------------------------------------------------------------- Mode Rembuk (one kelurahan)
 
-# Colour of an RW point by the state of its aspirations (db.rembuk.mode_rembuk_data titik_rw.status).
-WARNA_TITIK_RW: dict[str, str] = {"lewat_tenggat": "#bd0026", "terbuka": "#fd8d3c", "selesai": "#1a9850"}
-LABEL_TITIK_RW: dict[str, str] = {
+# Colour of an RW point by the state of its aspirations (db.rembuk.mode.mode_rembuk_data titik_rw.status).
+RW_POINT_COLORS: dict[str, str] = {"lewat_tenggat": "#bd0026", "terbuka": "#fd8d3c", "selesai": "#1a9850"}
+RW_POINT_LABELS: dict[str, str] = {
     "lewat_tenggat": "Ada yang lewat tenggat",
     "terbuka": "Ada yang terbuka",
     "selesai": "Semua selesai",
@@ -101,7 +101,7 @@ def kelurahan_bounds(kode: str, pad: float = 0.002) -> tuple[float, float, float
     return (min_lon - pad, min_lat - pad, max_lon + pad, max_lat + pad)
 
 
-def fokus_layer(kode: str) -> folium.GeoJson:
+def focus_layer(kode: str) -> folium.GeoJson:
     """The chosen kelurahan as one outlined polygon (no fill), non-interactive."""
     row = load_boundaries().kelurahan.loc[kode]
     feature = {
@@ -119,17 +119,17 @@ def fokus_layer(kode: str) -> folium.GeoJson:
     )
 
 
-def titik_rw_layer(titik: pd.DataFrame) -> folium.GeoJson:
+def rw_points_layer(titik: pd.DataFrame) -> folium.GeoJson:
     """RW-level points (one per RW, averaged position) as circle markers coloured by status.
 
     Only numbers and the RW go into the tooltip, never text written by citizens. Expects columns
-    rw, lat, lon, jumlah, terbuka, status (see ``db.rembuk.ModeRembuk.titik_rw``).
+    rw, lat, lon, jumlah, terbuka, status (see ``db.rembuk.mode.ModeRembuk.titik_rw``).
     """
     features = []
     for r in titik.itertuples(index=False):
         if pd.isna(r.lat) or pd.isna(r.lon):
             continue
-        state = r.status if r.status in WARNA_TITIK_RW else "terbuka"
+        state = r.status if r.status in RW_POINT_COLORS else "terbuka"
         features.append(
             {
                 "type": "Feature",
@@ -139,8 +139,8 @@ def titik_rw_layer(titik: pd.DataFrame) -> folium.GeoJson:
                         "rw": f"RW {int(r.rw):02d}",
                         "jumlah": int(r.jumlah),
                         "terbuka": int(r.terbuka),
-                        "keadaan": LABEL_TITIK_RW[state],
-                        "warna": WARNA_TITIK_RW[state],
+                        "keadaan": RW_POINT_LABELS[state],
+                        "warna": RW_POINT_COLORS[state],
                         "radius": 8 + min(int(r.jumlah), 30) // 2,
                     }
                 ),

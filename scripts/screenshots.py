@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from db.auth import IZIN, PERAN, SISTEM  # noqa: E402
-from db.demo import generate_demo  # noqa: E402
+from db.auth.roles import PERMISSIONS, ROLES, SYSTEM  # noqa: E402
+from db.auth.users import create_user  # noqa: E402
+from db.demo.generate import generate_demo  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.reference import load_reference  # noqa: E402
-from db.users import buat_pengguna  # noqa: E402
 from ui.pages import PAGES  # noqa: E402
 
 SIZES = [(1280, 720), (1920, 1080)]
@@ -71,8 +71,8 @@ def seed(url: str, today: dt.date, sandi: str) -> None:
     upgrade(engine)
     load_reference(engine)
     generate_demo(engine, n_aspirasi=1500, seed=7, today=today)
-    for peran in PERAN:
-        buat_pengguna(engine, SISTEM, f"{peran}.layar", peran, sandi, nama=f"Layar {peran.title()}")
+    for peran in ROLES:
+        create_user(engine, SYSTEM, f"{peran}.layar", peran, sandi, nama=f"Layar {peran.title()}")
     engine.dispose()
 
 
@@ -135,7 +135,7 @@ def shoot(browser, base: str, peran: str, spec, sandi: str, out: Path) -> list[P
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 20), help="tanggal 'hari ini'")
-    ap.add_argument("--roles", nargs="*", default=list(PERAN), choices=PERAN)
+    ap.add_argument("--roles", nargs="*", default=list(ROLES), choices=ROLES)
     ap.add_argument("--pages", nargs="*", default=[p.url_path for p in PAGES])
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots")
     args = ap.parse_args(argv)
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for peran in args.roles:
                     for spec in PAGES:
-                        if spec.url_path not in args.pages or spec.izin not in IZIN[peran]:
+                        if spec.url_path not in args.pages or spec.izin not in PERMISSIONS[peran]:
                             continue  # a page the role cannot open shows only a refusal
                         for path in shoot(browser, base, peran, spec, sandi, args.out):
                             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path, flush=True)

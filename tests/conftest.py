@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from db.demo import generate_demo
+from db.demo.generate import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
@@ -52,11 +52,11 @@ TEST_USERS = {"staf.uji": "staf", "pimpinan.uji": "pimpinan", "admin.uji": "admi
 
 
 def create_test_users(engine) -> None:
-    from db.auth import SISTEM
-    from db.users import buat_pengguna
+    from db.auth.roles import SYSTEM
+    from db.auth.users import create_user
 
     for username, peran in TEST_USERS.items():
-        buat_pengguna(engine, SISTEM, username, peran, TEST_SANDI, nama=f"Uji {peran.title()}")
+        create_user(engine, SYSTEM, username, peran, TEST_SANDI, nama=f"Uji {peran.title()}")
 
 
 @functools.cache
@@ -119,7 +119,7 @@ def insert_hostile(engine) -> list[str]:
     """Open aspirations with hostile titles/descriptions in Gading Kasri, returned as stored."""
     from sqlalchemy import insert, select
 
-    from db import rollups
+    from db.aspirasi import rollups
     from db.schema import Aspirasi, Kategori
     from geo.boundaries import load_boundaries
     from tests.hostile import HOSTILE
@@ -160,18 +160,21 @@ HOSTILE_JUDUL_BIMTEK = "Bimtek <script>alert('xss-bimtek')</script> ${1+1}"
 
 def insert_hostile_records(engine) -> dict:
     """Hostile text in every other free-text field, written through the real services."""
-    from db.auth import SISTEM
-    from db.bimtek import DataBimtek, DataPeserta, buat_bimtek, tambah_peserta
-    from db.rembuk import add_janji, record_rembuk
+    from db.auth.roles import SYSTEM
+    from db.bimtek.services import BimtekData, PesertaData, add_peserta, create_bimtek
+    from db.rembuk.janji import add_janji
+    from db.rembuk.records import record_rembuk
     from tests.hostile import HOSTILE
 
     rid = record_rembuk(
-        engine, SISTEM, DEMO_TODAY - dt.timedelta(days=3 * 7), [HOSTILE_KELURAHAN], "terlaksana",
+        engine, SYSTEM, DEMO_TODAY - dt.timedelta(days=3 * 7), [HOSTILE_KELURAHAN], "terlaksana",
         hadir_rt=3, hadir_rw=1, hadir_lpmk=1, hadir_warga=10, catatan="\n".join(HOSTILE), today=DEMO_TODAY,
     )  # fmt: skip
-    jid = add_janji(engine, SISTEM, rid, HOSTILE_KELURAHAN, HOSTILE[0] + " " + HOSTILE[4], "DLH", DEMO_TODAY)
-    bid = buat_bimtek(engine, SISTEM, DataBimtek(HOSTILE_JUDUL_BIMTEK, DEMO_TODAY - dt.timedelta(days=10), HOSTILE[1]))
-    pid = tambah_peserta(engine, SISTEM, bid, DataPeserta(HOSTILE[2], "ketua_lpmk", HOSTILE_KELURAHAN))
+    jid = add_janji(engine, SYSTEM, rid, HOSTILE_KELURAHAN, HOSTILE[0] + " " + HOSTILE[4], "DLH", DEMO_TODAY)
+    bid = create_bimtek(
+        engine, SYSTEM, BimtekData(HOSTILE_JUDUL_BIMTEK, DEMO_TODAY - dt.timedelta(days=10), HOSTILE[1])
+    )
+    pid = add_peserta(engine, SYSTEM, bid, PesertaData(HOSTILE[2], "ketua_lpmk", HOSTILE_KELURAHAN))
     return {"rembuk": rid, "janji": jid, "bimtek": bid, "peserta": pid}
 
 

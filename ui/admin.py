@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from db import admin
-from db.auth import PERAN, Actor
+from db.auth.roles import ROLES, Actor
+from db.auth.users import UserError, create_user
 from db.export import to_csv_bytes
-from db.users import PenggunaError, buat_pengguna
 from ui import data, tabel
 from ui.filters import pick_many
 
@@ -17,7 +17,7 @@ def _run(fn, *args, ok: str | None = None, **kwargs):
     """Call a service; show its Indonesian error instead of a traceback."""
     try:
         result = fn(*args, **kwargs)
-    except PenggunaError as exc:
+    except UserError as exc:
         st.error(str(exc))
         return None
     if ok:
@@ -25,47 +25,47 @@ def _run(fn, *args, ok: str | None = None, **kwargs):
     return result if result is not None else True
 
 
-def pengguna(actor: Actor) -> None:
+def users(actor: Actor) -> None:
     engine = data.engine()
     options = data.filter_options(data.key())
-    users = admin.daftar_pengguna(engine, actor).fillna({"Nama": "–", "Kecamatan": "Semua kecamatan"})
+    users = admin.list_users(engine, actor).fillna({"Nama": "–", "Kecamatan": "Semua kecamatan"})
     st.dataframe(users, hide_index=True, width="stretch")
     left, right = st.columns(2, gap="large")
     with left, st.form("pengguna_baru", clear_on_submit=True):
         st.markdown("**Pengguna baru**")
         username = st.text_input("Nama pengguna", max_chars=64)
         nama = st.text_input("Nama lengkap", max_chars=120)
-        peran = st.selectbox("Peran", PERAN, index=1)
+        peran = st.selectbox("Peran", ROLES, index=1)
         kec = st.selectbox("Hanya kecamatan (opsional)", [None, *options.kecamatan],
                            format_func=lambda k: options.kecamatan.get(k, "Semua kecamatan"))  # fmt: skip
         sandi = st.text_input("Kata sandi awal (min. 10 karakter; wajib diganti saat masuk)", type="password")
         if st.form_submit_button("Buat pengguna", type="primary"):
-            _run(buat_pengguna, engine, actor, username, peran, sandi, nama or None, kec, sekali_pakai=True,
+            _run(create_user, engine, actor, username, peran, sandi, nama or None, kec, sekali_pakai=True,
                  ok=f"Pengguna '{username.strip().lower()}' dibuat.")  # fmt: skip
     with right:
-        users = admin.daftar_pengguna(engine, actor)["Nama pengguna"].tolist()
+        users = admin.list_users(engine, actor)["Nama pengguna"].tolist()
         pilih = st.selectbox("Ubah pengguna", users, index=None, placeholder="Pilih pengguna", key="adm_pilih")
         if pilih:
             with st.form("ubah_pengguna"):
-                peran = st.selectbox("Peran", PERAN, key="adm_peran")
+                peran = st.selectbox("Peran", ROLES, key="adm_peran")
                 aktif = st.checkbox("Aktif", value=True, key="adm_aktif")
                 kec = st.selectbox("Hanya kecamatan", [None, *options.kecamatan], key="adm_kec",
                                    format_func=lambda k: options.kecamatan.get(k, "Semua kecamatan"))  # fmt: skip
                 if st.form_submit_button("Simpan perubahan"):
-                    _run(admin.ubah_pengguna, engine, actor, pilih, peran=peran, aktif=aktif, kecamatan_kode=kec,
+                    _run(admin.update_user, engine, actor, pilih, peran=peran, aktif=aktif, kecamatan_kode=kec,
                          ok="Perubahan disimpan.")  # fmt: skip
             if st.button("Atur ulang kata sandi", key="adm_reset"):
-                sandi = _run(admin.reset_sandi, engine, actor, pilih)
+                sandi = _run(admin.reset_password, engine, actor, pilih)
                 if sandi:
                     st.warning(f"Kata sandi sekali pakai untuk **{pilih}**: `{sandi}` — sampaikan secara pribadi; "
                                "tidak akan ditampilkan lagi.")  # fmt: skip
-    sesi_dan_pembatasan(actor)
+    sessions_and_limits(actor)
 
 
-def referensi(actor: Actor) -> None:
+def reference(actor: Actor) -> None:
     engine = data.engine()
     st.markdown("**Cuti bersama** (hari kerja dan jadwal rembuk melewatinya; libur nasional dari paket `holidays`)")
-    cuti = admin.daftar_cuti(engine)
+    cuti = admin.list_cuti_bersama(engine)
     c1, c2 = st.columns([3, 2], gap="large")
     c1.dataframe(cuti, hide_index=True, height=300, width="stretch")
     with c2:
@@ -73,13 +73,13 @@ def referensi(actor: Actor) -> None:
             tanggal = st.date_input("Tanggal", value=None, format="DD/MM/YYYY")
             ket = st.text_input("Keterangan", max_chars=160)
             if st.form_submit_button("Tambah") and tanggal:
-                _run(admin.tambah_cuti, engine, actor, tanggal, ket, ok="Ditambahkan.")
+                _run(admin.add_cuti_bersama, engine, actor, tanggal, ket, ok="Ditambahkan.")
         hapus = st.selectbox("Hapus tanggal", cuti["Tanggal"].tolist()[::-1], index=None, placeholder="Pilih tanggal")
         if hapus and st.button("Hapus dari daftar"):
-            _run(admin.hapus_cuti, engine, actor, hapus, ok="Dihapus.")
+            _run(admin.delete_cuti_bersama, engine, actor, hapus, ok="Dihapus.")
     st.divider()
     st.markdown("**Kategori**: OPD bawaan dan target layanan (berlaku untuk aspirasi yang dicatat sesudahnya)")
-    kat = admin.daftar_kategori(engine)
+    kat = admin.list_kategori(engine)
     st.dataframe(kat, hide_index=True, width="stretch")
     options = data.filter_options(data.key())
     names = dict(zip(kat["Kode"], kat["Kategori"], strict=True))
@@ -92,14 +92,20 @@ def referensi(actor: Actor) -> None:
         sla = st.number_input("Target (hari kerja)", 1, 365, int(current["Target (hari kerja)"]), key=f"adm_sla_{kode}")
         if st.form_submit_button("Simpan kategori"):
             _run(
-                admin.ubah_kategori, engine, actor, kode, opd_kode=opd, sla_hari_kerja=int(sla), ok="Kategori disimpan."
+                admin.update_kategori,
+                engine,
+                actor,
+                kode,
+                opd_kode=opd,
+                sla_hari_kerja=int(sla),
+                ok="Kategori disimpan.",
             )
-    from ui.foto import admin_bukti
+    from ui.foto import admin_evidence
 
-    admin_bukti(actor)  # issue 15
+    admin_evidence(actor)  # issue 15
 
 
-def log_audit(actor: Actor) -> None:
+def audit_log(actor: Actor) -> None:
     jenis_label = {None: "Semua", "login": "Masuk/keluar", "ekspor": "Ekspor", "pengguna": "Pengguna",
                    "impor": "Impor", "status": "Perubahan status"}  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
@@ -133,31 +139,31 @@ def _wib(ts) -> str:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from db.format import tanggal
+    from db.format import format_date
     from db.settings import timezone_name
 
     if not isinstance(ts, dt.datetime) or pd.isna(ts):
         return "—"
     local = ts.astimezone(ZoneInfo(timezone_name()))
-    return f"{tanggal(local.date())} {local:%H.%M} {local.tzname() or ''}".strip()
+    return f"{format_date(local.date())} {local:%H.%M} {local.tzname() or ''}".strip()
 
 
-_JENIS_THROTTLE = {"pasangan": "Nama pengguna dari alamat", "alamat": "Alamat (semua nama)", "nama": "Nama pengguna"}
+_THROTTLE_KINDS = {"pasangan": "Nama pengguna dari alamat", "alamat": "Alamat (semua nama)", "nama": "Nama pengguna"}
 
 
-def sesi_dan_pembatasan(actor: Actor) -> None:
+def sessions_and_limits(actor: Actor) -> None:
     """Live login sessions (revoke) and login throttles (clear); every action lands in the audit log."""
-    from db import sesi
+    from db.auth import sessions, throttle
 
     engine = data.engine()
 
     def cabut() -> None:
-        n = sesi.cabut_oleh_admin(engine, actor, st.session_state.get("adm_sesi") or [])
+        n = sessions.revoke_by_admin(engine, actor, st.session_state.get("adm_sesi") or [])
         st.session_state["adm_sesi_pesan"] = f"{n} sesi dicabut; peramban itu akan melihat formulir masuk."
         st.session_state["adm_sesi"] = []
 
     def hapus() -> None:
-        n = sesi.hapus_throttle_oleh_admin(engine, actor, st.session_state.get("adm_thr") or [])
+        n = throttle.delete_throttle_by_admin(engine, actor, st.session_state.get("adm_thr") or [])
         st.session_state["adm_sesi_pesan"] = f"{n} pembatasan dihapus."
         st.session_state["adm_thr"] = []
 
@@ -165,7 +171,7 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
     if pesan := st.session_state.pop("adm_sesi_pesan", None):
         st.success(pesan)
     st.subheader("Sesi masuk aktif")
-    df = sesi.daftar_sesi(engine, actor)
+    df = sessions.list_sessions(engine, actor)
     if df.empty:
         st.caption("Tidak ada sesi aktif.")
     else:
@@ -188,13 +194,13 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
         "Percobaan masuk dihitung per nama pengguna dari satu alamat, per alamat dan per nama pengguna; "
         "kegagalan menambah jeda yang makin panjang. Alamat hanya disimpan tersamar."
     )
-    tf = sesi.daftar_throttle(engine, actor)
+    tf = throttle.list_throttle(engine, actor)
     if tf.empty:
         st.caption("Tidak ada pembatasan yang berjalan.")
         return
     tabel.frame(
         {
-            "Jenis": [_JENIS_THROTTLE.get(j, j) for j in tf["jenis"]],
+            "Jenis": [_THROTTLE_KINDS.get(j, j) for j in tf["jenis"]],
             "Siapa": tf["label"],
             "Percobaan": tf["percobaan"].astype(int),
             "Ditahan sampai": [_wib(v) for v in tf["tahan_sampai"]],
@@ -202,6 +208,6 @@ def sesi_dan_pembatasan(actor: Actor) -> None:
         },
         width="stretch",
     )
-    labels = {r.kunci: f"{_JENIS_THROTTLE.get(r.jenis, r.jenis)}: {r.label}" for r in tf.itertuples()}
+    labels = {r.kunci: f"{_THROTTLE_KINDS.get(r.jenis, r.jenis)}: {r.label}" for r in tf.itertuples()}
     pilih = pick_many("Pembatasan yang akan dihapus", labels, key="adm_thr", placeholder="Pilih pembatasan")
     st.button("Hapus pembatasan terpilih", key="adm_thr_hapus", disabled=not pilih, on_click=hapus)

@@ -8,32 +8,32 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from db import daftar
-from db.aspirasi import (
-    AspirasiBaru,
-    ValidasiGagal,
+from db.aspirasi import listing as aspirasi_listing
+from db.aspirasi.filters import AspirasiFilter
+from db.aspirasi.importer import import_aspirasi, template_csv, template_xlsx
+from db.aspirasi.queries import FilterOptions
+from db.aspirasi.services import (
+    NewAspirasi,
+    ValidationError,
     create_aspirasi,
-    kemungkinan_duplikat,
-    ubah_penugasan,
-    ubah_status,
+    possible_duplicates,
+    update_assignment,
+    update_status,
 )
-from db.auth import Actor, AksesDitolak
-from db.domain import KANAL, PRIORITAS, SUMBER, status_label
-from db.errors import KonflikVersi
-from db.filters import AspirasiFilter
-from db.format import waktu
-from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
-from db.privasi import boleh_lihat, samarkan_nama, samarkan_telepon
-from db.queries import FilterOptions
-from db.workflow import TransisiDitolak, boleh_ke, butuh_alasan
+from db.aspirasi.status import CHANNELS, PRIORITIES, SOURCES, status_label
+from db.aspirasi.workflow import TransitionRejected, can_move_to, needs_reason
+from db.auth.roles import AccessDenied, Actor
+from db.errors import VersionConflict
+from db.format import format_time
+from db.privacy import can_see, mask_name, mask_phone
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, labels, lacak
 from ui import foto as foto_ui
 from ui.components import content_key, folium_map
-from ui.format import angka
+from ui.format import format_number
 
-UKURAN = [25, 50, 100]
+MEASURES = [25, 50, 100]
 SELECTED = "aspirasi_terpilih"
 
 
@@ -41,13 +41,13 @@ SELECTED = "aspirasi_terpilih"
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def _jumlah(key: tuple, f: AspirasiFilter) -> int:
-    return daftar.jumlah(data.engine(), f)
+def _count(key: tuple, f: AspirasiFilter) -> int:
+    return aspirasi_listing.count(data.engine(), f)
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def _halaman(key: tuple, f: AspirasiFilter, day: dt.date, urut: str, turun: bool, nomor: int, ukuran: int):
-    return daftar.halaman(data.engine(), f, day, urut, turun, nomor, ukuran)
+def _page(key: tuple, f: AspirasiFilter, day: dt.date, urut: str, turun: bool, nomor: int, ukuran: int):
+    return aspirasi_listing.page(data.engine(), f, day, urut, turun, nomor, ukuran)
 
 
 def kelurahan_labels(options: FilterOptions) -> dict[str, str]:
@@ -66,21 +66,27 @@ def kelurahan_labels(options: FilterOptions) -> dict[str, str]:
 # --- table -------------------------------------------------------------------------------------
 
 
-def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
+def table(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
     """The paged table; returns the id of the selected row (or None)."""
-    total = _jumlah(key, f)
+    total = _count(key, f)
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-    c1.metric("Hasil", angka(total))
-    urut = c2.selectbox("Urutkan", list(daftar.URUTAN), format_func=labels.URUTAN.get, key="urut", bind="query-params")
+    c1.metric("Hasil", format_number(total))
+    urut = c2.selectbox(
+        "Urutkan",
+        list(aspirasi_listing.SORT_ORDER),
+        format_func=labels.SORT_LABELS.get,
+        key="urut",
+        bind="query-params",
+    )
     turun = c3.toggle("Terbaru dulu", value=True, key="turun", bind="query-params")
-    ukuran = c4.selectbox("Per halaman", UKURAN, index=1, key="ukuran")
+    ukuran = c4.selectbox("Per halaman", MEASURES, index=1, key="ukuran")
     pages = max(1, -(-total // ukuran))
-    nomor = st.number_input(f"Halaman (dari {angka(pages)})", 1, pages, 1, key="hal") if pages > 1 else 1
+    nomor = st.number_input(f"Halaman (dari {format_number(pages)})", 1, pages, 1, key="hal") if pages > 1 else 1
     if total == 0:
         st.info("Tidak ada aspirasi yang cocok dengan filter. Ubah atau hapus filter di samping.")
         return None
-    df = _halaman(key, f, today, urut, turun, int(nomor), ukuran)
-    lacak.lencana_daftar(f, key)
+    df = _page(key, f, today, urut, turun, int(nomor), ukuran)
+    lacak.list_badge(f, key)
     event = st.dataframe(
         labels.shown(df, labels.ASPIRASI_TABLE),
         hide_index=True,
@@ -99,18 +105,18 @@ def tabel(f: AspirasiFilter, today: dt.date, key: tuple) -> int | None:
     return st.session_state.get(SELECTED)
 
 
-def ekspor(f: AspirasiFilter, actor: Actor, describe: str) -> None:
+def export(f: AspirasiFilter, actor: Actor, describe: str) -> None:
     """CSV/XLSX of exactly the filtered rows; personal data only on an explicit choice by an allowed role."""
     engine = data.engine()
     pribadi = False
-    if boleh_lihat(actor):
+    if can_see(actor):
         pribadi = st.checkbox(
             "Sertakan data pribadi pelapor (nama, telepon)",
             help="Hanya bila benar-benar diperlukan. Setiap ekspor dicatat.",
         )
 
     def build(kind: str):
-        return lambda: daftar.ekspor(engine, actor, f, kind, pribadi, describe)
+        return lambda: aspirasi_listing.export(engine, actor, f, kind, pribadi, describe)
 
     name = f"aspirasi-{data.today().isoformat()}{'-dengan-data-pribadi' if pribadi else ''}"
     c1, c2 = st.columns(2)
@@ -128,14 +134,14 @@ def ekspor(f: AspirasiFilter, actor: Actor, describe: str) -> None:
 
 
 def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.date) -> None:
-    d = daftar.detail(data.engine(), aspirasi_id, today)
+    d = aspirasi_listing.detail(data.engine(), aspirasi_id, today)
     if d is None:
         st.warning("Aspirasi tidak ditemukan (mungkin sudah dihapus).")
         return
     info = dict(d.info)
-    if not boleh_lihat(actor):
-        info["pelapor"] = samarkan_nama(info["pelapor"]) if info["pelapor"] != "–" else "–"
-        info["telepon"] = samarkan_telepon(info["telepon"]) if info["telepon"] != "–" else "–"
+    if not can_see(actor):
+        info["pelapor"] = mask_name(info["pelapor"]) if info["pelapor"] != "–" else "–"
+        info["telepon"] = mask_phone(info["telepon"]) if info["telepon"] != "–" else "–"
     st.subheader(f"{info['nomor']}")
     # The version this user is working from: kept until they save or reload, so a change saved by
     # someone else meanwhile is detected instead of silently overwritten.
@@ -153,12 +159,12 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
         st.dataframe(table, hide_index=True, width="stretch")
         st.markdown("**Riwayat status** (WIB)")
         riwayat = d.riwayat.copy()
-        riwayat["waktu"] = riwayat["waktu"].map(waktu).astype(object)  # stored UTC, shown in the city's zone
-        st.dataframe(labels.shown(riwayat, labels.RIWAYAT_STATUS), hide_index=True, width="stretch")
+        riwayat["waktu"] = riwayat["waktu"].map(format_time).astype(object)  # stored UTC, shown in the city's zone
+        st.dataframe(labels.shown(riwayat, labels.STATUS_HISTORY), hide_index=True, width="stretch")
         if not d.janji.empty:
             st.markdown("**Janji rembuk terkait**")
             st.dataframe(labels.shown(d.janji, labels.JANJI_ASPIRASI), hide_index=True, width="stretch")
-        foto_ui.bagian_aspirasi(d.id, actor, d.status)  # issue 15: gallery, upload, evidence
+        foto_ui.aspirasi_section(d.id, actor, d.status)  # issue 15: gallery, upload, evidence
     with right:
         if d.lat is not None:
             point = pd.DataFrame(
@@ -174,13 +180,13 @@ def detail(aspirasi_id: int, actor: Actor, options: FilterOptions, today: dt.dat
             folium_map(build, key=f"peta_detail_{d.id}", height=300, cache_key=shown)
         else:
             st.caption("Aspirasi ini tidak memiliki titik lokasi.")
-        lacak.kelola_tautan(d.id, actor)
-        if actor.boleh("tulis"):
+        lacak.manage_links(d.id, actor)
+        if actor.can("tulis"):
             _form_status(d, actor, today)
-            _form_penugasan(d, actor, options)
+            _form_assignment(d, actor, options)
 
 
-def _form_status(d: daftar.Detail, actor: Actor, today: dt.date) -> None:
+def _form_status(d: aspirasi_listing.Detail, actor: Actor, today: dt.date) -> None:
     # A save runs in the button's callback (before the widgets are drawn again): the note can be cleared
     # there, and the confirmation is a message kept in session_state, so it survives the rerun that shows
     # the new status (st.success followed by st.rerun() was never seen, and the stale note invited a second
@@ -198,24 +204,24 @@ def _form_status(d: daftar.Detail, actor: Actor, today: dt.date) -> None:
                      help="Wajib untuk penutupan tanpa penyelesaian dan untuk membuka kembali.")  # fmt: skip
         st.text_input("Duplikat dari (nomor aspirasi)", key=f"dup_{d.id}", help="Hanya bila status baru Duplikat.")
         st.form_submit_button("Simpan status", type="primary", disabled=not d.boleh_ke,
-                              on_click=_simpan_status, args=(d.id, d.status, d.version, actor, today))  # fmt: skip
+                              on_click=_save_status, args=(d.id, d.status, d.version, actor, today))  # fmt: skip
 
 
-def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.date) -> None:
+def _save_status(aid: int, status: str, version: int, actor: Actor, today: dt.date) -> None:
     state = st.session_state
     ke = state.get(f"ke_{aid}")
     catatan = state.get(f"catatan_{aid}") or ""
-    if ke and butuh_alasan(status, ke) and not catatan.strip():
+    if ke and needs_reason(status, ke) and not catatan.strip():
         state[f"status_err_{aid}"] = ["Perubahan ini wajib disertai alasan."]
         return
     dup_id = _id_of(state.get(f"dup_{aid}") or "") if ke == "duplikat" else None
     try:
-        ubah_status(data.engine(), actor, aid, state.get(f"versi_{aid}", version), ke, catatan, today,
+        update_status(data.engine(), actor, aid, state.get(f"versi_{aid}", version), ke, catatan, today,
                     duplikat_dari=dup_id)  # fmt: skip
-    except (KonflikVersi, TransisiDitolak, AksesDitolak) as exc:
+    except (VersionConflict, TransitionRejected, AccessDenied) as exc:
         state[f"status_err_{aid}"] = [str(exc)]  # the user's input stays in the form
         return
-    except ValidasiGagal as exc:
+    except ValidationError as exc:
         state[f"status_err_{aid}"] = list(exc.errors.values())
         return
     except OperationalError:
@@ -228,7 +234,7 @@ def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.
     state[f"catatan_{aid}"] = ""
     state[f"dup_{aid}"] = ""
     # The next choice is a step of the new status (the browser would otherwise keep showing the old choice).
-    nxt = boleh_ke(ke)
+    nxt = can_move_to(ke)
     if nxt:
         state[f"ke_{aid}"] = nxt[0]
     else:
@@ -238,29 +244,31 @@ def _simpan_status(aid: int, status: str, version: int, actor: Actor, today: dt.
     st.toast(f"Status diubah ke {label}.", icon=":material/check_circle:")
 
 
-def _versi(d: daftar.Detail) -> int:
+def _version(d: aspirasi_listing.Detail) -> int:
     return st.session_state.get(f"versi_{d.id}", d.version)
 
 
 def _id_of(nomor: str) -> int | None:
-    return daftar.id_dari_nomor(data.engine(), nomor)
+    return aspirasi_listing.id_from_nomor(data.engine(), nomor)
 
 
-def _form_penugasan(d: daftar.Detail, actor: Actor, options: FilterOptions) -> None:
+def _form_assignment(d: aspirasi_listing.Detail, actor: Actor, options: FilterOptions) -> None:
     with st.form(f"tugas_{d.id}"):
         st.markdown("**Penugasan**")
         opd_list = [None, *options.opd]
         opd = st.selectbox("OPD", opd_list, index=opd_list.index(d.opd_kode) if d.opd_kode in opd_list else 0,
                            format_func=lambda o: o or "–", key=f"opd_{d.id}")  # fmt: skip
-        prio = st.selectbox("Prioritas", list(PRIORITAS), index=list(PRIORITAS).index(d.prioritas),
-                            format_func=PRIORITAS.get, key=f"prio_{d.id}")  # fmt: skip
+        prio = st.selectbox("Prioritas", list(PRIORITIES), index=list(PRIORITIES).index(d.prioritas),
+                            format_func=PRIORITIES.get, key=f"prio_{d.id}")  # fmt: skip
         tenggat = st.date_input("Tenggat", value=d.tenggat, format="DD/MM/YYYY", key=f"tenggat_{d.id}")
         if st.form_submit_button("Simpan penugasan"):
             try:
-                ubah_penugasan(data.engine(), actor, d.id, _versi(d), opd_kode=opd, prioritas=prio, tenggat=tenggat)
-            except (KonflikVersi, AksesDitolak) as exc:
+                update_assignment(
+                    data.engine(), actor, d.id, _version(d), opd_kode=opd, prioritas=prio, tenggat=tenggat
+                )
+            except (VersionConflict, AccessDenied) as exc:
                 st.error(str(exc))
-            except ValidasiGagal as exc:
+            except ValidationError as exc:
                 for msg in exc.errors.values():
                     st.error(msg)
             else:
@@ -277,7 +285,7 @@ def _field_error(errors: dict[str, str], name: str) -> None:
         st.error(errors[name], icon=":material/error:")
 
 
-def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
+def form_new(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
     """Create form; ``cepat`` = quick capture during a rembuk (only the essential fields)."""
     errors: dict[str, str] = st.session_state.get("f_errors", {})
     if msg := st.session_state.pop("f_ok", None):
@@ -300,7 +308,7 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
     c3, c4, c5 = st.columns(3)
     rw = c3.selectbox("RW", list(rw_rt), index=None, key="f_rw", format_func=lambda r: f"RW {r:02d}", placeholder="–")
     c4.selectbox("RT", rw_rt.get(rw, []), index=None, key="f_rt", format_func=lambda r: f"RT {r:02d}", placeholder="–")
-    c5.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="f_sumber")
+    c5.selectbox("Sumber", list(SOURCES), format_func=SOURCES.get, key="f_sumber")
     with c3:
         _field_error(errors, "rw")
     with c4:
@@ -308,7 +316,7 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
     if not cepat:
         st.text_area("Deskripsi", max_chars=5000, key="f_deskripsi")
         c6, c7 = st.columns(2)
-        c6.selectbox("Kanal", list(KANAL), format_func=KANAL.get, key="f_kanal", index=1)
+        c6.selectbox("Kanal", list(CHANNELS), format_func=CHANNELS.get, key="f_kanal", index=1)
         c7.date_input("Tanggal diterima", value=today, max_value=today, format="DD/MM/YYYY", key="f_tanggal")
         with c7:
             _field_error(errors, "tanggal_diterima")
@@ -326,25 +334,25 @@ def form_baru(actor: Actor, options: FilterOptions, today: dt.date, cepat: bool,
             placeholder="Tidak dari rembuk",
         )
         _field_error(errors, "rembuk_id")
-        _lokasi(kel)
+        _location(kel)
         _field_error(errors, "lokasi")
-    foto_ui.lampiran_baru(kel, cepat)  # issue 15: photos attached while recording
+    foto_ui.new_attachment(kel, cepat)  # issue 15: photos attached while recording
     item = _item(today, cepat, rembuk_id)
     if judul and kel:
-        _duplikat(item, today)
+        _duplicates(item, today)
     if err := st.session_state.pop("f_akses", None):
         st.error(err)
     # Saved in a callback: it runs before the widgets are drawn again, so they can be cleared there.
-    st.button("Simpan aspirasi", type="primary", icon=":material/save:", on_click=_simpan,
+    st.button("Simpan aspirasi", type="primary", icon=":material/save:", on_click=_save,
               args=(actor, today, cepat, rembuk_id))  # fmt: skip
 
 
-def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> AspirasiBaru:
+def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> NewAspirasi:
     """The form's current values, read from the widgets' state (also inside the save callback, where
     values typed just before the click are already there but the last run's variables are not)."""
     state = st.session_state
     full = not cepat
-    return AspirasiBaru(
+    return NewAspirasi(
         judul=state.get("f_judul") or "",
         kategori=state.get("f_kategori") or "",
         kelurahan=state.get("f_kelurahan") or "",
@@ -363,7 +371,7 @@ def _item(today: dt.date, cepat: bool, rembuk_id: int | None) -> AspirasiBaru:
     )
 
 
-def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
+def _save(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) -> None:
     engine = data.engine()
     if cepat:
         rembuk_id = st.session_state.get("rembuk_cepat", rembuk_id)
@@ -372,11 +380,11 @@ def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) ->
     try:
         hasil = create_aspirasi(engine, actor, item, today)
         if dup_of:
-            ubah_status(engine, actor, hasil.id, 1, "duplikat", "Ditautkan saat dicatat", today, duplikat_dari=dup_of)
-    except ValidasiGagal as exc:
+            update_status(engine, actor, hasil.id, 1, "duplikat", "Ditautkan saat dicatat", today, duplikat_dari=dup_of)
+    except ValidationError as exc:
         st.session_state["f_errors"] = exc.errors  # shown beside the fields; the input stays
         return
-    except AksesDitolak as exc:
+    except AccessDenied as exc:
         st.session_state["f_akses"] = str(exc)
         return
     except OperationalError:
@@ -389,7 +397,7 @@ def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) ->
     note = " (ditautkan sebagai duplikat)" if dup_of else ""
     warn = (" " + " ".join(hasil.peringatan)) if hasil.peringatan else ""
     st.session_state["f_ok"] = f"{hasil.nomor} tersimpan{note}.{warn}"
-    st.session_state["f_ok"] += foto_ui.simpan_lampiran(actor, hasil.id)  # issue 15
+    st.session_state["f_ok"] += foto_ui.save_attachment(actor, hasil.id)  # issue 15
     # Ready for the next entry: clear what differs per aspiration; quick mode keeps kelurahan and category.
     for k in ("f_judul", "f_deskripsi", "f_pelapor", "f_telepon"):
         st.session_state[k] = ""
@@ -399,12 +407,12 @@ def _simpan(actor: Actor, today: dt.date, cepat: bool, rembuk_id: int | None) ->
 
 
 def _hosts(rembuk_id: int) -> list[str]:
-    return daftar.tuan_rumah(data.engine(), rembuk_id)
+    return aspirasi_listing.hosts(data.engine(), rembuk_id)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def _rw_rt_cached(url: str, kode: str) -> dict[int, list[int]]:
-    return daftar.rw_rt(data.engine(), kode)
+    return aspirasi_listing.rw_rt(data.engine(), kode)
 
 
 def _rw_rt(kode: str | None) -> dict[int, list[int]]:
@@ -412,7 +420,7 @@ def _rw_rt(kode: str | None) -> dict[int, list[int]]:
     return _rw_rt_cached(data.key()[0], kode) if kode else {}
 
 
-def _lokasi(kode: str | None) -> None:
+def _location(kode: str | None) -> None:
     """Optional location (widgets f_lat/f_lon): typed coordinates or a click on a small map of the kelurahan."""
     with st.expander("Lokasi (opsional): ketik koordinat atau klik peta", expanded=False):
         c1, c2 = st.columns(2)
@@ -436,9 +444,9 @@ def _lokasi(kode: str | None) -> None:
                 st.warning("Titik ini berada di luar kelurahan yang dipilih.", icon=":material/warning:")
 
 
-def _duplikat(item: AspirasiBaru, today: dt.date) -> None:
+def _duplicates(item: NewAspirasi, today: dt.date) -> None:
     """Show possible duplicates before saving; the choice to link one is the widget f_dup."""
-    hints = kemungkinan_duplikat(data.engine(), item, today)
+    hints = possible_duplicates(data.engine(), item, today)
     if hints.empty:
         return
     st.warning(f"Mungkin duplikat: {len(hints)} aspirasi serupa ditemukan.", icon=":material/content_copy:")
@@ -453,7 +461,7 @@ def _duplikat(item: AspirasiBaru, today: dt.date) -> None:
 # --- import ------------------------------------------------------------------------------------
 
 
-def impor(actor: Actor, today: dt.date) -> None:
+def import_section(actor: Actor, today: dt.date) -> None:
     st.markdown(
         "Unggah CSV atau XLSX dengan kolom templat. Setiap baris diperiksa; **bila ada satu baris bermasalah, "
         "tidak ada yang disimpan** dan Anda mendapat daftar baris beserta alasannya. Impor ulang berkas yang "
@@ -470,7 +478,7 @@ def impor(actor: Actor, today: dt.date) -> None:
 
         def progress(done: int, total: int) -> None:
             # Checking is the long part; saving afterwards is one short batch (other saves are not blocked).
-            text = f"Memeriksa {angka(done)} dari {angka(total)} baris…"
+            text = f"Memeriksa {format_number(done)} dari {format_number(total)} baris…"
             bar.progress(done / total if total else 1.0, text=text if done < total else f"{text} Menyimpan…")
 
         report = import_aspirasi(data.engine(), actor, upload.getvalue(), upload.name, today, progress=progress)

@@ -4,7 +4,7 @@ The role is checked again inside every write function in db/ (Actor.wajib); this
 decides what a page shows.
 
 A login lives in two places: ``st.session_state`` (this browser tab's connection) and a session record in the
-database (db/sesi.py) that a signed HttpOnly cookie refers to, so a reload (F5) or a reconnect after a network
+database (db/auth/sessions.py) that a signed HttpOnly cookie refers to, so a reload (F5) or a reconnect after a network
 drop finds the login again. Every full rerun checks the record (revoked by an admin, expired, account
 deactivated: logged out at once). AppTest sessions, which have no cookies, keep a login without a record.
 """
@@ -16,14 +16,14 @@ import time
 
 import streamlit as st
 
-from db import sesi, users
-from db.auth import Actor
+from db.auth import sessions, users
+from db.auth.roles import Actor
 from db.settings import session_minutes, sso_requested, trusted_proxies
 from ui import data
 
 STATE_KEY = "auth"
 _NONCE_KEY = "auth_nonce"  # a fresh login's one-time nonce, traded for the cookie by the page (serve.py)
-_HAPUS_KEY = "auth_hapus_cookie"  # after logout: ask the browser to drop the cookie
+_DELETE_KEY = "auth_hapus_cookie"  # after logout: ask the browser to drop the cookie
 _COOKIE_DICOBA = "auth_cookie_dicoba"  # the cookie value of this connection already looked at
 
 
@@ -34,12 +34,12 @@ def client_address() -> str | None:
         remote = st.context.ip_address or "127.0.0.1"  # Streamlit reports a loopback connection as None
     except Exception:  # no browser connection (AppTest, bare mode)
         return None
-    return sesi.alamat_klien(remote, list(forwarded), trusted_proxies())
+    return sessions.client_address(remote, list(forwarded), trusted_proxies())
 
 
 def _cookie() -> str | None:
     try:
-        return st.context.cookies.get(sesi.COOKIE)
+        return st.context.cookies.get(sessions.COOKIE)
     except Exception:  # AppTest has no cookies
         return None
 
@@ -50,7 +50,7 @@ def _from_cookie() -> Actor | None:
     if not nilai or st.session_state.get(_COOKIE_DICOBA) == nilai:
         return None
     st.session_state[_COOKIE_DICOBA] = nilai
-    info = sesi.periksa_cookie(data.engine(), nilai)
+    info = sessions.check_cookie(data.engine(), nilai)
     if info is None:
         return None
     sign_in(info.actor, info.nama, info.wajib_ganti_sandi, sesi_id=info.id)
@@ -68,12 +68,12 @@ def current_actor() -> Actor | None:
     if now - auth.get("terakhir", now) > session_minutes() * 60:
         st.session_state.pop(STATE_KEY, None)
         if auth.get("sesi_id"):
-            sesi.cabut(data.engine(), auth["sesi_id"])
+            sessions.revoke(data.engine(), auth["sesi_id"])
         st.session_state["auth_pesan"] = "Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi."
         users.log(data.engine(), "sesi_berakhir", auth.get("username"))
         return None
     if auth.get("sesi_id"):
-        info = sesi.periksa_id(data.engine(), auth["sesi_id"])
+        info = sessions.check_id(data.engine(), auth["sesi_id"])
         if info is None:  # revoked (logout elsewhere, password changed, admin), expired, or account deactivated
             st.session_state.pop(STATE_KEY, None)
             st.session_state["auth_pesan"] = "Sesi Anda telah berakhir. Silakan masuk lagi."
@@ -97,7 +97,7 @@ def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool, sesi_id: int | No
 
 def start_session(actor: Actor, nama: str | None, wajib_ganti: bool) -> None:
     """After a password check: a session record, and the nonce the page trades for its cookie on the next run."""
-    baru = sesi.buat_sesi(data.engine(), actor.username, client_address())
+    baru = sessions.create_session(data.engine(), actor.username, client_address())
     sign_in(actor, nama, wajib_ganti, sesi_id=baru.id)
     st.session_state[_NONCE_KEY] = baru.nonce
 
@@ -119,7 +119,7 @@ def cookie_script() -> None:
             unsafe_allow_javascript=True,
             width="content",
         )
-    elif st.session_state.pop(_HAPUS_KEY, False):
+    elif st.session_state.pop(_DELETE_KEY, False):
         slot.html(
             "<script>fetch('/auth/keluar',{method:'POST',credentials:'same-origin'});</script>",
             unsafe_allow_javascript=True,
@@ -131,8 +131,8 @@ def sign_out() -> None:
     auth = st.session_state.pop(STATE_KEY, None)
     if auth:
         if auth.get("sesi_id"):
-            sesi.cabut(data.engine(), auth["sesi_id"])
-            st.session_state[_HAPUS_KEY] = True
+            sessions.revoke(data.engine(), auth["sesi_id"])
+            st.session_state[_DELETE_KEY] = True
         users.log(data.engine(), "logout", auth.get("username"))
     if sso_enabled() and st.user.is_logged_in:
         st.logout()
@@ -144,7 +144,7 @@ def require(izin: str = "lihat") -> Actor:
     if actor is None:
         st.warning("Silakan masuk terlebih dahulu.", icon=":material/lock:")
         st.stop()
-    if not actor.boleh(izin):
+    if not actor.can(izin):
         st.error(
             f"Halaman ini tidak tersedia untuk peran **{actor.peran}**. Hubungi admin bila Anda memerlukannya.",
             icon=":material/block:",
@@ -168,7 +168,7 @@ def _sso_sign_in() -> None:
     """After the identity provider's redirect: map st.user to a Kulakan account (once per session)."""
     if STATE_KEY in st.session_state or not st.user.is_logged_in:
         return
-    hasil = users.masuk_sso(data.engine(), st.user.get("email"))
+    hasil = users.sign_in_sso(data.engine(), st.user.get("email"))
     if hasil.actor is None:
         st.session_state["auth_pesan"] = hasil.pesan
         st.logout()
@@ -188,7 +188,7 @@ def login_page() -> None:
         username = st.text_input("Nama pengguna", max_chars=64, autocomplete="username")
         sandi = st.text_input("Kata sandi", type="password", max_chars=256, autocomplete="current-password")
         if st.form_submit_button("Masuk", type="primary", width="stretch"):
-            hasil = users.masuk(data.engine(), username, sandi, alamat=client_address())
+            hasil = users.sign_in(data.engine(), username, sandi, alamat=client_address())
             if hasil.actor is None:
                 st.error(hasil.pesan)
             else:
@@ -208,8 +208,8 @@ def change_password_page(actor: Actor) -> None:
                 st.error("Kata sandi baru tidak sama.")
             else:
                 try:
-                    users.ganti_sandi(data.engine(), actor, lama, baru, alamat=client_address())
-                except users.PenggunaError as exc:
+                    users.change_password(data.engine(), actor, lama, baru, alamat=client_address())
+                except users.UserError as exc:
                     st.error(str(exc))
                 else:  # every session of the account has ended: this browser gets a new one
                     nama = st.session_state.get(STATE_KEY, {}).get("nama")

@@ -15,10 +15,11 @@ import pandas as pd
 import streamlit as st
 import streamlit_folium as stf
 
-from db.queries import BimtekHeadline, RembukInfo
+from db.bimtek.reports import BimtekHeadline
+from db.rembuk.records import RembukInfo
 from geo import maps
 from geo.assets import assets_installed
-from ui.format import angka, persen, plain_markdown, tanggal
+from ui.format import format_date, format_number, format_percent, plain_markdown
 
 MAP_HEIGHT = 560
 # Projector rule (DESIGN.md 4b): the big maps take at least 65 % of the viewport height.
@@ -287,8 +288,8 @@ def choropleth(counts: pd.DataFrame, *, column: str, label: str, key: str, note:
         if clicked and clicked in counts.index:
             row = counts.loc[clicked]
             st.markdown(f"**{row['nama']}**  \nKec. {row['kecamatan']}")
-            st.metric(label, angka(row[column]))
-            st.caption(f"Total {angka(row['total'])} · lewat tenggat {angka(row['lewat_tenggat'])}")
+            st.metric(label, format_number(row[column]))
+            st.caption(f"Total {format_number(row['total'])} · lewat tenggat {format_number(row['lewat_tenggat'])}")
         else:
             st.caption("Klik sebuah kelurahan untuk melihat angkanya.")
 
@@ -299,7 +300,7 @@ def rembuk_card(title: str, info: RembukInfo | None, empty: str) -> None:
         if info is None:
             st.write(empty)
             return
-        st.markdown(f"**{tanggal(info.tanggal)}**")
+        st.markdown(f"**{format_date(info.tanggal)}**")
         st.write("Kelurahan " + ", ".join(info.kelurahan))
 
 
@@ -314,7 +315,7 @@ def bimtek_headline(h: BimtekHeadline) -> None:
             help="Kelurahan dengan sedikitnya satu peserta hadir dari RT, RW atau LPMK-nya, di semua bimtek.",
         )
         st.caption(
-            f"{angka(h.peserta_hadir)} kehadiran peserta dalam {angka(h.events)} bimtek "
-            f"({persen(h.kelurahan_terjangkau / h.kelurahan_total if h.kelurahan_total else None)} kelurahan); "
-            f"terakhir {tanggal(h.terakhir, with_weekday=False)}."
+            f"{format_number(h.peserta_hadir)} kehadiran peserta dalam {format_number(h.events)} bimtek "
+            f"({format_percent(h.kelurahan_terjangkau / h.kelurahan_total if h.kelurahan_total else None)} kelurahan); "
+            f"terakhir {format_date(h.terakhir, with_weekday=False)}."
         )

@@ -14,11 +14,14 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from db import queries
+from db.aspirasi import queries as aspirasi_queries
+from db.bimtek import reports as bimtek_reports
+from db.demo import generate as demo_generate
 from db.engine import make_engine
 from db.fingerprint import get_fingerprint
-from db.kalender import today as city_today
+from db.rembuk import records as rembuk_records
 from db.settings import database_url
+from db.workdays import today as city_today
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,35 +62,35 @@ def key() -> tuple:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def kpi(key: tuple, day: dt.date) -> queries.Kpi:
-    return queries.kpi(engine(), day)
+def kpi(key: tuple, day: dt.date) -> aspirasi_queries.Kpi:
+    return aspirasi_queries.kpi(engine(), day)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
 def counts_per_kelurahan(key: tuple, day: dt.date) -> pd.DataFrame:
-    return queries.counts_per_kelurahan(engine(), day)
+    return aspirasi_queries.counts_per_kelurahan(engine(), day)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def rembuk_next_last(key: tuple, day: dt.date):
-    return queries.next_rembuk(engine(), day), queries.last_rembuk(engine(), day)
+    return rembuk_records.next_rembuk(engine(), day), rembuk_records.last_rembuk(engine(), day)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def bimtek_headline(key: tuple) -> queries.BimtekHeadline:
-    return queries.bimtek_headline(engine())
+def bimtek_headline(key: tuple) -> bimtek_reports.BimtekHeadline:
+    return bimtek_reports.bimtek_headline(engine())
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def demo_info(key: tuple) -> dict | None:
-    return queries.demo_info(engine())
+    return demo_generate.demo_info(engine())
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def filter_options(key: tuple) -> queries.FilterOptions:
-    return queries.filter_options(engine())
+def filter_options(key: tuple) -> aspirasi_queries.FilterOptions:
+    return aspirasi_queries.filter_options(engine())
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def rembuk_untuk_dicatat(key: tuple, day: dt.date) -> dict[int, str]:
-    return queries.rembuk_untuk_dicatat(engine(), day)
+def rembuk_to_record(key: tuple, day: dt.date) -> dict[int, str]:
+    return rembuk_records.rembuk_to_record(engine(), day)

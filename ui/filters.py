@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from db.domain import KANAL, STATUS_LABELS, SUMBER
-from db.filters import KEADAAN, AspirasiFilter
-from db.kalender import today as city_today
-from db.queries import FilterOptions
-from db.ukuran import UKURAN
+from db.aspirasi.filters import CONDITIONS, AspirasiFilter
+from db.aspirasi.measures import MEASURES
+from db.aspirasi.queries import FilterOptions
+from db.aspirasi.status import CHANNELS, SOURCES, STATUS_LABELS
+from db.workdays import today as city_today
 
 # Query-parameter names (also the widget keys); shared by every page that filters aspirations.
 KEYS = ("kec", "kel", "kat", "keadaan", "status", "sumber", "opd", "kanal", "dari", "sampai", "rembuk", "q")
@@ -66,7 +66,7 @@ def sidebar_heading(title: str, options: FilterOptions, scope: str | None) -> No
         st.caption(f"Akun Anda dibatasi ke Kecamatan {options.kecamatan[scope]}.")
 
 
-def wilayah(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel", bind=None) -> tuple[list, list]:
+def area(options: FilterOptions, *, kec_key: str = "kec", kel_key: str = "kel", bind=None) -> tuple[list, list]:
     """Kecamatan and kelurahan pickers (shared by every filter); the kelurahan list follows the kecamatan."""
     kec = pick_many("Kecamatan", options.kecamatan, key=kec_key, bind=bind, placeholder="Semua kecamatan")
     kel_choices = {k: options.kelurahan[k] for k, kc in options.kelurahan_kecamatan.items() if not kec or kc in kec}
@@ -86,12 +86,12 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
         q = st.text_input(
             "Cari di judul/deskripsi", key="q", bind="query-params", max_chars=200, placeholder="mis. lampu"
         )
-        kec, kel = wilayah(options, bind="query-params")
+        kec, kel = area(options, bind="query-params")
         kat = pick_many("Kategori", options.kategori, key="kat", bind="query-params", placeholder="Semua kategori")
         keadaan = st.segmented_control(
             "Keadaan",
-            list(KEADAAN),
-            format_func=KEADAAN.get,
+            list(CONDITIONS),
+            format_func=CONDITIONS.get,
             key="keadaan",
             bind="query-params",
             help="Terbuka = belum ditutup; tertutup = selesai atau ditutup dengan alasan.",
@@ -101,10 +101,10 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             placeholder="Semua status",
         )  # fmt: skip
         sumber = st.pills(
-            "Sumber", list(SUMBER), format_func=SUMBER.get, selection_mode="multi", key="sumber", bind="query-params"
+            "Sumber", list(SOURCES), format_func=SOURCES.get, selection_mode="multi", key="sumber", bind="query-params"
         )
         opd = pick_many("OPD", options.opd, key="opd", bind="query-params", placeholder="Semua OPD")
-        kanal = pick_many("Kanal", KANAL, key="kanal", bind="query-params", placeholder="Semua kanal")
+        kanal = pick_many("Kanal", CHANNELS, key="kanal", bind="query-params", placeholder="Semua kanal")
         # One under the other: side by side in the sidebar the placeholder was cut to "dd/mm/y".
         dari = st.date_input("Diterima dari", value=None, key="dari", bind="query-params", format="DD/MM/YYYY")
         sampai = st.date_input("Diterima sampai", value=None, key="sampai", bind="query-params", format="DD/MM/YYYY")
@@ -117,7 +117,7 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
             bind="query-params",
             placeholder="Semua (termasuk di luar rembuk)",
         )
-        ukur, ukur_dari, ukur_sampai = ukuran_widgets()
+        ukur, ukur_dari, ukur_sampai = measure_widgets()
         st.button("Hapus semua filter", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return AspirasiFilter(
         kecamatan=(scope,) if scope else tuple(kec),
@@ -139,13 +139,13 @@ def aspirasi_filter(options: FilterOptions, *, container=None, scope: str | None
     )
 
 
-def ukuran_widgets() -> tuple[str | None, dt.date | None, dt.date | None]:
-    """The OPD performance measure (db/ukuran.py) and, for a period measure, its period."""
+def measure_widgets() -> tuple[str | None, dt.date | None, dt.date | None]:
+    """The OPD performance measure (db/aspirasi/measures.py) and, for a period measure, its period."""
     ukur = st.selectbox(
         "Ukuran kinerja OPD",
-        list(UKURAN),
+        list(MEASURES),
         index=None,
-        format_func=lambda k: UKURAN[k].label,
+        format_func=lambda k: MEASURES[k].label,
         key="ukur",
         bind="query-params",
         placeholder="Tidak dipakai",
@@ -153,8 +153,8 @@ def ukuran_widgets() -> tuple[str | None, dt.date | None, dt.date | None]:
     )
     if not ukur:
         return None, None, None
-    st.caption(UKURAN[ukur].definisi)
-    if not UKURAN[ukur].periode:
+    st.caption(MEASURES[ukur].definisi)
+    if not MEASURES[ukur].periode:
         return ukur, None, None
     dari = st.date_input("Periode dari", value=None, key="pdari", bind="query-params", format="DD/MM/YYYY")
     sampai = st.date_input("Periode sampai", value=None, key="psampai", bind="query-params", format="DD/MM/YYYY")

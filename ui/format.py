@@ -3,9 +3,18 @@ PDF brief and the map tooltips format exactly like the screen. Plus the one mark
 
 import re
 
-from db.format import BULAN, HARI, angka, angka_ringkas, persen, tanggal, waktu
+from db.format import DAYS, MONTHS, format_compact, format_date, format_number, format_percent, format_time
 
-__all__ = ["BULAN", "HARI", "angka", "angka_ringkas", "persen", "plain_markdown", "tanggal", "waktu"]
+__all__ = [
+    "DAYS",
+    "MONTHS",
+    "format_compact",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "format_time",
+    "plain_markdown",
+]
 
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 

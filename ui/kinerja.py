@@ -11,14 +11,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from db import kinerja
-from db.auth import Actor
-from db.domain import KANAL, STATUS_LABELS, SUMBER
-from db.filters import KEADAAN, AspirasiFilter
-from db.format import angka, angka_ringkas
-from db.kinerja import KOLOM, Periode
-from db.queries import FilterOptions
-from db.ukuran import UKURAN
+from db.aspirasi.filters import CONDITIONS, AspirasiFilter
+from db.aspirasi.measures import MEASURES
+from db.aspirasi.queries import FilterOptions
+from db.aspirasi.status import CHANNELS, SOURCES, STATUS_LABELS
+from db.auth.roles import Actor
+from db.format import format_compact, format_number
+from db.kinerja import periods as kinerja_periods
+from db.kinerja import scorecard as kinerja_scorecard
+from db.kinerja.periods import Period
+from db.kinerja.scorecard import COLUMNS
 from ui import data
 from ui.tabel import frame
 
@@ -29,34 +31,34 @@ ERRORS = (ValueError, PermissionError)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def scorecard(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, min_sampel: int) -> pd.DataFrame:
-    return kinerja.scorecard(data.engine(), base, p, day, min_sampel)
+def scorecard(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, min_sampel: int) -> pd.DataFrame:
+    return kinerja_scorecard.scorecard(data.engine(), base, p, day, min_sampel)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=32)
-def tren(key: tuple, base: AspirasiFilter, day: dt.date) -> pd.DataFrame:
-    return kinerja.tren(data.engine(), base, day)
+def trend(key: tuple, base: AspirasiFilter, day: dt.date) -> pd.DataFrame:
+    return kinerja_scorecard.trend(data.engine(), base, day)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def tertua(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
-    return kinerja.terbuka_tertua(data.engine(), base, opd, day)
+def oldest(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
+    return kinerja_scorecard.oldest_open(data.engine(), base, opd, day)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def janji_lewat(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
-    return kinerja.janji_lewat_tenggat(data.engine(), base, opd, day)
+def opd_overdue_janji(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
+    return kinerja_scorecard.opd_overdue_janji(data.engine(), base, opd, day)
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def perlu_hadir(key: tuple, kelurahan: tuple[str, ...], day: dt.date) -> pd.DataFrame:
+def needed_at_rembuk(key: tuple, kelurahan: tuple[str, ...], day: dt.date) -> pd.DataFrame:
     """OPDs with open or overdue items in the host kelurahan(s) (the Mode Rembuk page may call this too)."""
-    return kinerja.opd_perlu_hadir(data.engine(), kelurahan, day)
+    return kinerja_scorecard.opd_needed_at_rembuk(data.engine(), kelurahan, day)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def min_sampel(key: tuple) -> int:
-    return kinerja.min_sampel(data.engine())
+def min_sample(key: tuple) -> int:
+    return kinerja_periods.min_sample(data.engine())
 
 
 # --- controls -------------------------------------------------------------------------------------
@@ -69,23 +71,23 @@ def filter_kinerja(options: FilterOptions, scope: str | None) -> AspirasiFilter:
     then opens those pages with exactly the link's filter (a widget key shared across pages would
     carry this page's value over the link's).
     """
-    from ui.filters import pick_many, scoped_options, sidebar_heading, wilayah
+    from ui.filters import area, pick_many, scoped_options, sidebar_heading
 
     options = scoped_options(options, scope)
     with st.sidebar:
         sidebar_heading("Filter kinerja", options, scope)
-        kec, kel = wilayah(options, kec_key="kkec", kel_key="kkel", bind="query-params")
+        kec, kel = area(options, kec_key="kkec", kel_key="kkel", bind="query-params")
         kat = pick_many("Kategori", options.kategori, key="kkat", bind="query-params", placeholder="Semua kategori")
     return AspirasiFilter(kecamatan=(scope,) if scope else tuple(kec), kelurahan=tuple(kel), kategori=tuple(kat))
 
 
-def periode(today: dt.date) -> Periode:
+def period(today: dt.date) -> Period:
     """The period picker (in the address bar: ?periode=...&mulai=...&akhir=...)."""
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     jenis = c1.segmented_control(
         "Periode",
-        list(kinerja.JENIS_PERIODE),
-        format_func=kinerja.JENIS_PERIODE.get,
+        list(kinerja_periods.PERIOD_KINDS),
+        format_func=kinerja_periods.PERIOD_KINDS.get,
         default="bulan_ini",
         key="periode",
         bind="query-params",
@@ -94,12 +96,12 @@ def periode(today: dt.date) -> Periode:
     if jenis == "pilih":
         dari = c2.date_input("Dari", value=today.replace(day=1), key="mulai", bind="query-params", format="DD/MM/YYYY")
         sampai = c3.date_input("Sampai", value=today, key="akhir", bind="query-params", format="DD/MM/YYYY")
-    return kinerja.periode(jenis or "bulan_ini", today, dari, sampai)
+    return kinerja_periods.period(jenis or "bulan_ini", today, dari, sampai)
 
 
-def pengaturan(actor: Actor, current: int) -> None:
+def settings_section(actor: Actor, current: int) -> None:
     """Admin: the minimum sample for a rank (stored in the settings table, audited)."""
-    if not actor.boleh("admin"):
+    if not actor.can("admin"):
         return
     with st.expander("Pengaturan kinerja (admin)", icon=":material/settings:"), st.form("kinerja_pengaturan"):
         n = st.number_input(
@@ -107,11 +109,11 @@ def pengaturan(actor: Actor, current: int) -> None:
         )
         if st.form_submit_button("Simpan", key="set_min_kirim"):
             try:
-                kinerja.simpan_min_sampel(data.engine(), actor, int(n))
+                kinerja_periods.save_min_sample(data.engine(), actor, int(n))
             except ERRORS as exc:
                 st.error(str(exc))
             else:
-                min_sampel.clear()
+                min_sample.clear()
                 st.success("Pengaturan disimpan.")
 
 
@@ -130,11 +132,11 @@ def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[st
     put("kel", f.kelurahan, options.kelurahan)
     put("kat", f.kategori, options.kategori)
     if f.keadaan:
-        q["keadaan"] = KEADAAN[f.keadaan]
+        q["keadaan"] = CONDITIONS[f.keadaan]
     put("status", f.status, STATUS_LABELS)
-    put("sumber", f.sumber, SUMBER)
+    put("sumber", f.sumber, SOURCES)
     put("opd", f.opd, options.opd)
-    put("kanal", f.kanal, KANAL)
+    put("kanal", f.kanal, CHANNELS)
     if f.dari:
         q["dari"] = f.dari.isoformat()
     if f.sampai:
@@ -144,7 +146,7 @@ def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[st
     if f.teks:
         q["q"] = f.teks
     if f.ukuran:
-        q["ukur"] = UKURAN[f.ukuran].label
+        q["ukur"] = MEASURES[f.ukuran].label
         if f.ukuran_dari:
             q["pdari"] = f.ukuran_dari.isoformat()
         if f.ukuran_sampai:
@@ -152,13 +154,13 @@ def query_params(f: AspirasiFilter, options: FilterOptions) -> dict[str, list[st
     return q
 
 
-def halaman_daftar(actor: Actor) -> str:
+def list_page(actor: Actor) -> str:
     """Staff follow a number to the Aspirasi table; pimpinan (no access to it) to Peta Aspirasi."""
-    return "aspirasi" if actor.boleh("tulis") else "peta"
+    return "aspirasi" if actor.can("tulis") else "peta"
 
 
 def url(f: AspirasiFilter, options: FilterOptions, actor: Actor) -> str:
-    return f"{halaman_daftar(actor)}?{urlencode(query_params(f, options), doseq=True)}"
+    return f"{list_page(actor)}?{urlencode(query_params(f, options), doseq=True)}"
 
 
 def link(label: str, f: AspirasiFilter, options: FilterOptions, actor: Actor) -> None:
@@ -168,7 +170,7 @@ def link(label: str, f: AspirasiFilter, options: FilterOptions, actor: Actor) ->
 
     try:
         st.page_link(
-            f"views/{halaman_daftar(actor)}.py",
+            f"views/{list_page(actor)}.py",
             label=label,
             query_params=query_params(f, options),
             icon=":material/arrow_forward:",
@@ -181,22 +183,22 @@ def link(label: str, f: AspirasiFilter, options: FilterOptions, actor: Actor) ->
 
 
 def _pct(v) -> str:
-    return "–" if v is None or pd.isna(v) else f"{angka(float(v) * 100, 1)}%"
+    return "–" if v is None or pd.isna(v) else f"{format_number(float(v) * 100, 1)}%"
 
 
 def _num(v) -> str:
-    return "–" if v is None or pd.isna(v) else angka(int(v))
+    return "–" if v is None or pd.isna(v) else format_number(int(v))
 
 
 def _med(v) -> str:
-    return "–" if v is None or pd.isna(v) else angka_ringkas(float(v))
+    return "–" if v is None or pd.isna(v) else format_compact(float(v))
 
 
 def rank_text(row) -> str:
     return "sampel kecil" if bool(row["sampel_kecil"]) else _num(row["peringkat"])
 
 
-def tabel(score: pd.DataFrame) -> pd.DataFrame:
+def table(score: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as shown: Indonesian number formats, rank or 'sampel kecil'."""
     out = pd.DataFrame(
         {
@@ -221,29 +223,29 @@ def tabel(score: pd.DataFrame) -> pd.DataFrame:
 
 
 COLUMN_HELP = {
-    "Peringkat": KOLOM["peringkat"][1],
-    "Diterima": KOLOM["diterima"][1],
-    "Terbuka": KOLOM["terbuka"][1],
-    "Lewat tenggat": KOLOM["lewat_tenggat"][1],
-    "Selesai": KOLOM["selesai"][1],
-    "Tepat waktu %": KOLOM["tepat_waktu_pct"][1],
-    "Median hari kerja": KOLOM["median_hk"][1],
-    "Terbuka tertua (hari kerja)": KOLOM["tertua_hk"][1],
-    "Janji dibuat": KOLOM["janji_dibuat"][1],
-    "Janji ditepati tepat waktu": KOLOM["janji_ditepati"][1],
-    "Janji lewat tenggat": KOLOM["janji_lewat"][1],
-    "Dibuka kembali": KOLOM["dibuka_kembali"][1],
-    "Bukan kewenangan kota": KOLOM["bukan_kewenangan"][1],
+    "Peringkat": COLUMNS["peringkat"][1],
+    "Diterima": COLUMNS["diterima"][1],
+    "Terbuka": COLUMNS["terbuka"][1],
+    "Lewat tenggat": COLUMNS["lewat_tenggat"][1],
+    "Selesai": COLUMNS["selesai"][1],
+    "Tepat waktu %": COLUMNS["tepat_waktu_pct"][1],
+    "Median hari kerja": COLUMNS["median_hk"][1],
+    "Terbuka tertua (hari kerja)": COLUMNS["tertua_hk"][1],
+    "Janji dibuat": COLUMNS["janji_dibuat"][1],
+    "Janji ditepati tepat waktu": COLUMNS["janji_ditepati"][1],
+    "Janji lewat tenggat": COLUMNS["janji_lewat"][1],
+    "Dibuka kembali": COLUMNS["dibuka_kembali"][1],
+    "Bukan kewenangan kota": COLUMNS["bukan_kewenangan"][1],
 }
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def _tabel(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, minimum: int) -> pd.DataFrame:
-    return tabel(scorecard(key, base, p, day, minimum))
+def _table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, minimum: int) -> pd.DataFrame:
+    return table(scorecard(key, base, p, day, minimum))
 
 
-def scorecard_table(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, minimum: int) -> None:
-    shown = _tabel(key, base, p, day, minimum)
+def scorecard_table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, minimum: int) -> None:
+    shown = _table(key, base, p, day, minimum)
     st.dataframe(
         shown,
         hide_index=True,
@@ -253,7 +255,7 @@ def scorecard_table(key: tuple, base: AspirasiFilter, p: Periode, day: dt.date, 
     )
     st.caption(
         f"Periode {p.label()}, dibandingkan dengan {p.sebelumnya().label()} (panjang sama). Peringkat hanya untuk "
-        f"OPD dengan sedikitnya {angka(minimum)} aspirasi Selesai dalam periode; di bawah itu: **sampel kecil**. "
+        f"OPD dengan sedikitnya {format_number(minimum)} aspirasi Selesai dalam periode; di bawah itu: **sampel kecil**. "  # noqa: E501
         "Arahkan kursor ke judul kolom untuk definisinya."
     )
 
@@ -264,32 +266,32 @@ def _delta(cur, prev, pct: bool = False) -> str | None:
     d = (float(cur) - float(prev)) * (100 if pct else 1)
     if d == 0:
         return "sama dengan periode lalu"
-    text = angka(abs(d), 1) if pct or not float(d).is_integer() else angka(abs(d))
+    text = format_number(abs(d), 1) if pct or not float(d).is_integer() else format_number(abs(d))
     return f"{'+' if d > 0 else '-'}{text}{' poin' if pct else ''} dari periode lalu"
 
 
 def detail(
-    row: dict, base: AspirasiFilter, p: Periode, today: dt.date, options: FilterOptions, actor: Actor, key: tuple
+    row: dict, base: AspirasiFilter, p: Period, today: dt.date, options: FilterOptions, actor: Actor, key: tuple
 ) -> None:
     """One OPD's numbers as cards, each with its definition and a link to exactly what it counts."""
     opd = row["opd"]
     st.subheader(f"{opd} · {row['nama']}")
     if row["sampel_kecil"]:
         st.info(
-            f"Sampel kecil: {angka(int(row['selesai']))} aspirasi Selesai dalam periode, tanpa peringkat.",
+            f"Sampel kecil: {format_number(int(row['selesai']))} aspirasi Selesai dalam periode, tanpa peringkat.",
             icon=":material/info:",
         )
     else:
-        st.caption(f"Peringkat {angka(int(row['peringkat']))} dalam periode ini.")
-    target = "Aspirasi" if actor.boleh("tulis") else "Peta Aspirasi"
+        st.caption(f"Peringkat {format_number(int(row['peringkat']))} dalam periode ini.")
+    target = "Aspirasi" if actor.can("tulis") else "Peta Aspirasi"
 
     def card(col, kolom: str, value: str, *, link_kolom: str | None = None, count=None, delta=None, inverse=False):
-        label, definisi = KOLOM[kolom]
+        label, definisi = COLUMNS[kolom]
         with col.container(border=True):
             st.metric(label, value, delta=delta, delta_color="inverse" if inverse else "normal", help=definisi)
-            f = kinerja.tautan_filter(base, opd, link_kolom or kolom, p, today)
+            f = kinerja_scorecard.filter_link(base, opd, link_kolom or kolom, p, today)
             if f is not None and count is not None:
-                link(f"Lihat {angka(int(count))} aspirasi di {target}", f, options, actor)
+                link(f"Lihat {format_number(int(count))} aspirasi di {target}", f, options, actor)
 
     r1 = st.columns(4)
     card(r1[0], "diterima", _num(row["diterima"]), count=row["diterima"],
@@ -302,21 +304,21 @@ def detail(
         r2[0], "selesai", _num(row["selesai"]), count=row["selesai"], delta=_delta(row["selesai"], row["selesai_lalu"])
     )
     with r2[1].container(border=True):
-        label, definisi = KOLOM["tepat_waktu_pct"]
+        label, definisi = COLUMNS["tepat_waktu_pct"]
         st.metric(label, _pct(row["tepat_waktu_pct"]), delta=_delta(row["tepat_waktu_pct"],
                   row["tepat_waktu_pct_lalu"], pct=True), help=definisi)  # fmt: skip
-        f_ok = kinerja.tautan_filter(base, opd, "tepat_waktu", p, today)
-        f_late = kinerja.tautan_filter(base, opd, "terlambat", p, today)
+        f_ok = kinerja_scorecard.filter_link(base, opd, "tepat_waktu", p, today)
+        f_late = kinerja_scorecard.filter_link(base, opd, "terlambat", p, today)
         late = int(row["selesai"]) - int(row["tepat_waktu"])
-        link(f"Lihat {angka(int(row['tepat_waktu']))} tepat waktu", f_ok, options, actor)
-        link(f"Lihat {angka(late)} terlambat", f_late, options, actor)
+        link(f"Lihat {format_number(int(row['tepat_waktu']))} tepat waktu", f_ok, options, actor)
+        link(f"Lihat {format_number(late)} terlambat", f_late, options, actor)
     card(r2[2], "median_hk", _med(row["median_hk"]), count=row["selesai"], inverse=True,
          delta=_delta(row["median_hk"], row["median_hk_lalu"]))  # fmt: skip
     card(r2[3], "dibuka_kembali", _num(row["dibuka_kembali"]), count=row["dibuka_kembali"], inverse=True,
          delta=_delta(row["dibuka_kembali"], row["dibuka_kembali_lalu"]))  # fmt: skip
     r3 = st.columns(4)
     for col, kolom in zip(r3[:3], ("janji_dibuat", "janji_ditepati", "janji_lewat"), strict=True):
-        label, definisi = KOLOM[kolom]
+        label, definisi = COLUMNS[kolom]
         with col.container(border=True):
             lalu = row.get(f"{kolom}_lalu")
             st.metric(label, _num(row[kolom]), delta=_delta(row[kolom], lalu) if lalu is not None else None,
@@ -329,16 +331,25 @@ def detail(
 
     left, right = st.columns(2, gap="medium")
     with left:
-        _titled_table("10 aspirasi terbuka tertua", tertua(key, base, opd, today), "Tidak ada aspirasi terbuka.",
+        _titled_table("10 aspirasi terbuka tertua", oldest(key, base, opd, today), "Tidak ada aspirasi terbuka.",
                       lambda old: {"Nomor": old["nomor"], "Judul": old["judul"], "Kelurahan": old["kelurahan"],
                                    "Umur (hari kerja)": old["umur_hk"].map(_num),
                                    "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"})},
                       key="kinerja_tertua")  # fmt: skip
     with right:
-        _titled_table("Janji lewat tenggat", janji_lewat(key, base, opd, today), "Tidak ada janji yang lewat tenggat.",
-                      lambda jl: {"Janji": jl["teks"], "Kelurahan": jl["kelurahan"], "Tenggat": jl["tenggat"],
-                                  "Progres": jl["progres"].map(lambda v: f"{int(v)}%")},
-                      dates=("Tenggat",), key="kinerja_janji")  # fmt: skip
+        _titled_table(
+            "Janji lewat tenggat",
+            opd_overdue_janji(key, base, opd, today),
+            "Tidak ada janji yang lewat tenggat.",
+            lambda jl: {
+                "Janji": jl["teks"],
+                "Kelurahan": jl["kelurahan"],
+                "Tenggat": jl["tenggat"],
+                "Progres": jl["progres"].map(lambda v: f"{int(v)}%"),
+            },
+            dates=("Tenggat",),
+            key="kinerja_janji",
+        )
 
 
 def _titled_table(title: str, df: pd.DataFrame, empty: str, columns, **kwargs) -> None:
@@ -353,7 +364,7 @@ def _titled_table(title: str, df: pd.DataFrame, empty: str, columns, **kwargs) -
 # --- trend ----------------------------------------------------------------------------------------
 
 # Numbers on the axes in Indonesian (thousands with a dot), whatever the browser's locale.
-_AXIS_ANGKA = "replace(format(datum.value, ',d'), ',', '.')"
+_AXIS_NUMBER = "replace(format(datum.value, ',d'), ',', '.')"
 
 
 def trend_chart(t: pd.DataFrame, opd: str) -> alt.Chart:
@@ -364,14 +375,14 @@ def trend_chart(t: pd.DataFrame, opd: str) -> alt.Chart:
     )
     names = {"diterima": "Diterima", "selesai": "Selesai", "lewat_tenggat": "Lewat tenggat"}
     long["Ukuran"] = long["ukuran"].map(names)
-    long["Jumlah"] = long["jumlah"].map(angka)
+    long["Jumlah"] = long["jumlah"].map(format_number)
     order = rows["label"].tolist()
     return (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X("label:O", sort=order, title="Bulan", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("jumlah:Q", title="Aspirasi", axis=alt.Axis(labelExpr=_AXIS_ANGKA, tickMinStep=1)),
+            y=alt.Y("jumlah:Q", title="Aspirasi", axis=alt.Axis(labelExpr=_AXIS_NUMBER, tickMinStep=1)),
             color=alt.Color(
                 "Ukuran:N",
                 sort=["Diterima", "Selesai", "Lewat tenggat"],
@@ -384,14 +395,14 @@ def trend_chart(t: pd.DataFrame, opd: str) -> alt.Chart:
     )
 
 
-def tepat_waktu_kota(t: pd.DataFrame) -> pd.DataFrame:
-    return kinerja.tepat_waktu_kota(t)
+def city_on_time(t: pd.DataFrame) -> pd.DataFrame:
+    return kinerja_scorecard.city_on_time(t)
 
 
 def city_chart(kota: pd.DataFrame) -> alt.Chart:
     df = kota.copy()
-    df["Tepat waktu"] = [f"{angka(v, 1)}%" if v is not None and not pd.isna(v) else "–" for v in df["persen"]]
-    df["Selesai (n)"] = df["selesai"].map(angka)
+    df["Tepat waktu"] = [f"{format_number(v, 1)}%" if v is not None and not pd.isna(v) else "–" for v in df["persen"]]
+    df["Selesai (n)"] = df["selesai"].map(format_number)
     return (
         alt.Chart(df)
         .mark_bar(color="#0b3d91")
@@ -401,7 +412,7 @@ def city_chart(kota: pd.DataFrame) -> alt.Chart:
                 "persen:Q",
                 title="Tepat waktu (%)",
                 scale=alt.Scale(domain=[0, 100]),
-                axis=alt.Axis(labelExpr=_AXIS_ANGKA),
+                axis=alt.Axis(labelExpr=_AXIS_NUMBER),
             ),
             tooltip=[alt.Tooltip("label:N", title="Bulan"), "Tepat waktu:N", "Selesai (n):N"],
         )
@@ -412,27 +423,28 @@ def city_chart(kota: pd.DataFrame) -> alt.Chart:
 # --- downloads ------------------------------------------------------------------------------------
 
 
-def unduhan(
-    score: pd.DataFrame, base: AspirasiFilter, p: Periode, today: dt.date, filter_text: str, minimum: int,
+def downloads(
+    score: pd.DataFrame, base: AspirasiFilter, p: Period, today: dt.date, filter_text: str, minimum: int,
     actor: Actor, key: tuple,
 ) -> None:  # fmt: skip
     """Rapor OPD as PDF (one page per OPD) and the table as XLSX, built on click, logged as exports."""
-    from db import rapor_pdf
-    from db.users import log
+    from db.auth.users import log
+    from report import rapor
 
     engine = data.engine()
 
     def pdf() -> bytes:
-        t = tren(key, base, today)
+        t = trend(key, base, today)
         detail_of = {
-            o: rapor_pdf.RaporOpd(tertua(key, base, o, today), janji_lewat(key, base, o, today)) for o in score["opd"]
+            o: rapor.OpdReportCard(oldest(key, base, o, today), opd_overdue_janji(key, base, o, today))
+            for o in score["opd"]
         }
         log(engine, "ekspor", actor.username, format="pdf", laporan="rapor_opd", filter=filter_text, periode=p.label())
-        return rapor_pdf.build_rapor_pdf(score, t, detail_of, p, today, filter_text, minimum, dibuat=_now_wib())
+        return rapor.build_report_card_pdf(score, t, detail_of, p, today, filter_text, minimum, dibuat=_now_wib())
 
     def xlsx() -> bytes:
         log(engine, "ekspor", actor.username, format="xlsx", laporan="rapor_opd", filter=filter_text, periode=p.label())
-        return rapor_pdf.build_rapor_xlsx(score, p, today, filter_text)
+        return rapor.build_report_card_xlsx(score, p, today, filter_text)
 
     c1, c2 = st.columns(2)
     c1.download_button(
@@ -455,6 +467,6 @@ def _now_wib() -> dt.datetime:
     return dt.datetime.now(ZoneInfo(timezone_name()))
 
 
-def peta_opd(base: AspirasiFilter, opd: str) -> AspirasiFilter:
+def opd_map(base: AspirasiFilter, opd: str) -> AspirasiFilter:
     """The shared filter narrowed to one OPD (what the Peta map component draws)."""
     return replace(base, opd=(opd,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-# Aspirasi table (db.daftar.halaman) and its sort choices (db.daftar.URUTAN keys).
+# Aspirasi table (db.aspirasi.listing.page) and its sort choices (db.aspirasi.listing.SORT_ORDER keys).
 ASPIRASI_TABLE = {
     "nomor": "Nomor",
     "diterima": "Diterima",
@@ -20,7 +20,7 @@ ASPIRASI_TABLE = {
     "lewat_tenggat": "Lewat tenggat",
     "konfirmasi": "Konfirmasi RT/RW",
 }
-URUTAN = {
+SORT_LABELS = {
     "diterima": "Diterima",
     "tenggat": "Tenggat",
     "nomor": "Nomor",
@@ -29,7 +29,7 @@ URUTAN = {
     "prioritas": "Prioritas",
 }
 
-# One aspirasi (db.daftar.detail): its fields, status history and linked janji.
+# One aspirasi (db.aspirasi.listing.detail): its fields, status history and linked janji.
 ASPIRASI_DETAIL = {
     "nomor": "Nomor",
     "judul": "Judul",
@@ -50,10 +50,10 @@ ASPIRASI_DETAIL = {
     "telepon": "Telepon",
     "duplikat_dari": "Duplikat dari",
 }
-RIWAYAT_STATUS = {"waktu": "Waktu", "oleh": "Oleh", "dari": "Dari", "ke": "Ke", "catatan": "Catatan"}
+STATUS_HISTORY = {"waktu": "Waktu", "oleh": "Oleh", "dari": "Dari", "ke": "Ke", "catatan": "Catatan"}
 JANJI_ASPIRASI = {"teks": "Janji", "opd": "OPD", "tenggat": "Tenggat", "progres": "Progres (%)", "status": "Status"}
 
-# The kelurahan panel beside the map (db.peta.kelurahan_panel).
+# The kelurahan panel beside the map (db.aspirasi.map_data.kelurahan_panel).
 PANEL_KATEGORI = {"kategori": "Kategori", "jumlah": "Jumlah", "terbuka": "Terbuka"}
 PANEL_STATUS = {"status_label": "Status", "jumlah": "Jumlah"}
 

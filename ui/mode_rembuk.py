@@ -3,7 +3,7 @@ kelurahan's map, its four numbers, open aspirations per category, the janji of t
 OPD and bimtek coverage; a second slide ("Rincian") holds the full tables. The counts refresh on their own
 while staff capture aspirations during the meeting.
 
-Only aggregates from ``db.rembuk.mode_rembuk_data`` are shown (no personal data, no citizens' text); the
+Only aggregates from ``db.rembuk.mode.mode_rembuk_data`` are shown (no personal data, no citizens' text); the
 map sits outside the auto-refreshing fragments so it never redraws on a refresh. Sizes are in ``vh`` (with
 a floor in px) so the slide keeps its proportions on both projectors: text >= 20 px, numbers >= 48 px.
 """
@@ -18,22 +18,23 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from db import rembuk
-from db.brief_pdf import build_brief_pdf
-from db.foto import brief_foto
+from db.foto.queries import brief_foto
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from db.settings import timezone_name
 from geo import maps, rotasi_map
+from report.brief_pdf import build_brief_pdf
 from ui import auth, data
 from ui import foto as foto_ui
 from ui.components import content_key, folium_map
-from ui.format import angka, tanggal
+from ui.format import format_date, format_number
 
 REFRESH = "5s"
-RINGKASAN, RINCIAN, BUKTI = "Ringkasan", "Rincian", "Sebelum → Sesudah"
+SUMMARY_SLIDE, DETAILS_SLIDE, EVIDENCE_SLIDE = "Ringkasan", "Rincian", "Sebelum → Sesudah"
 # On the summary slide: the largest few; the rest is summed up and listed on "Rincian".
-MAKS_KATEGORI = 4
-MAKS_OPD = 3
-MAKS_JANJI = 3
+MAX_KATEGORI = 4
+MAX_OPD = 3
+MAX_JANJI = 3
 
 # Static CSS (no user text): no sidebar or header, big high-contrast type, the map as tall as the slide allows.
 CSS = """<style>
@@ -83,8 +84,8 @@ iframe[title='streamlit_folium.st_folium']{height:max(260px,calc(72vh - 195px)) 
 </style>"""
 # Inside the map frame: the map fills the frame, whose height the page's CSS above sets from the viewport.
 MAP_CSS = "<style>#map_div{height:100vh !important}</style>"
-LEGENDA = {"lewat_tenggat": "lewat tenggat", "terbuka": "terbuka", "selesai": "semua selesai"}
-KETERANGAN_TUTUP = "Aspirasi per RW: satu titik per RW (posisi rata-rata), ukuran menurut jumlah."
+LEGEND = {"lewat_tenggat": "lewat tenggat", "terbuka": "terbuka", "selesai": "semua selesai"}
+CLOSED_NOTE = "Aspirasi per RW: satu titik per RW (posisi rata-rata), ukuran menurut jumlah."
 
 
 def city_now() -> dt.datetime:
@@ -99,12 +100,12 @@ def e(text: object) -> str:
     return html.escape(str(text))
 
 
-def jadwal(today: dt.date) -> tuple[dt.date | None, list[str]]:
+def schedule(today: dt.date) -> tuple[dt.date | None, list[str]]:
     """The rembuk this screen is for: today's, else the next scheduled one (date and host codes)."""
-    return rembuk.rembuk_berikutnya(data.engine(), today)
+    return rembuk_records.next_rembuk_hosts(data.engine(), today)
 
 
-def pilih_kelurahan(hosts: list[str]) -> str:
+def pick_kelurahan(hosts: list[str]) -> str:
     """The coming rembuk's host by default (from the confirmed schedule), another selectable; kept in the URL."""
     opts = data.filter_options(data.key())
     codes = list(opts.kelurahan)
@@ -122,56 +123,56 @@ def pilih_kelurahan(hosts: list[str]) -> str:
     return kode or default
 
 
-def pilih_slide() -> str:
+def pick_slide() -> str:
     """Switch between the one-slide summary and the detail (a switch, not a scroll); kept in the URL."""
     slide = st.segmented_control(
         "Tampilan",
-        [RINGKASAN, RINCIAN, BUKTI],
-        default=RINGKASAN,
+        [SUMMARY_SLIDE, DETAILS_SLIDE, EVIDENCE_SLIDE],
+        default=SUMMARY_SLIDE,
         key="slide",
         bind="query-params",
         label_visibility="collapsed",
     )
-    return slide or RINGKASAN
+    return slide or SUMMARY_SLIDE
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def _mode_data(key: tuple, kode: str, today: dt.date) -> rembuk.ModeRembuk:
-    return rembuk.mode_rembuk_data(data.engine(), kode, today)
+def _mode_data(key: tuple, kode: str, today: dt.date) -> rembuk_mode.ModeRembuk:
+    return rembuk_mode.mode_rembuk_data(data.engine(), kode, today)
 
 
-def mode_data(kode: str, today: dt.date) -> rembuk.ModeRembuk:
+def mode_data(kode: str, today: dt.date) -> rembuk_mode.ModeRembuk:
     """Keyed by the data fingerprint: any write shows at the next run (also the numbers' timed refresh), and a
     rerun with nothing changed (switching slides, the refresh of a quiet room) reads nothing."""
     return _mode_data(data.key(), kode, today)
 
 
-def keterangan_rembuk(kode: str, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> str:
+def rembuk_caption(kode: str, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> str:
     """Which Friday the screen is for: 'Rembuk Jumat, 4 Desember 2026' (and its host when it is another one)."""
     if tanggal_rembuk is None:
         return "Belum ada rembuk terjadwal"
-    when = f"Rembuk {tanggal(tanggal_rembuk)}"
+    when = f"Rembuk {format_date(tanggal_rembuk)}"
     if kode in hosts:
         return when
     return f"{when}: tuan rumah " + ", ".join(names.get(k, k) for k in hosts)
 
 
-def judul(m: rembuk.ModeRembuk, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> None:
+def title(m: rembuk_mode.ModeRembuk, tanggal_rembuk: dt.date | None, hosts: list[str], names: dict[str, str]) -> None:
     st.title(f"Kelurahan {m.nama}", anchor=False)
     st.html(
         f"<p class='mr-sub'>Kecamatan {e(m.kecamatan)} · "
-        f"<b>{e(keterangan_rembuk(m.kelurahan_kode, tanggal_rembuk, hosts, names))}</b></p>"
+        f"<b>{e(rembuk_caption(m.kelurahan_kode, tanggal_rembuk, hosts, names))}</b></p>"
     )
 
 
 @st.fragment
-def peta(m: rembuk.ModeRembuk) -> None:
+def map_section(m: rembuk_mode.ModeRembuk) -> None:
     """The kelurahan's map (zoomed to it) with its RW points; not refreshed automatically."""
 
     def build():
-        layers = [rotasi_map.fokus_layer(m.kelurahan_kode)]
+        layers = [rotasi_map.focus_layer(m.kelurahan_kode)]
         if len(m.titik_rw):  # a kelurahan without located aspirations has no RW points to draw
-            layers.append(rotasi_map.titik_rw_layer(m.titik_rw))
+            layers.append(rotasi_map.rw_points_layer(m.titik_rw))
         base = maps.base_map(rotasi_map.kelurahan_bounds(m.kelurahan_kode))
         base.get_root().header.add_child(folium.Element(MAP_CSS))
         return base, [maps.layer_group(*layers)]
@@ -179,15 +180,15 @@ def peta(m: rembuk.ModeRembuk) -> None:
     shown = content_key(m.kelurahan_kode, m.titik_rw)
     folium_map(build, key=f"peta_mode_{m.kelurahan_kode}", height=420, cache_key=shown)
     items = "".join(
-        f"<span><i style='background:{c}'></i>{e(LEGENDA[s])}</span>" for s, c in rotasi_map.WARNA_TITIK_RW.items()
+        f"<span><i style='background:{c}'></i>{e(LEGEND[s])}</span>" for s, c in rotasi_map.RW_POINT_COLORS.items()
     )
-    st.html(f"<div class='mr-legend' title='{e(KETERANGAN_TUTUP)}'>{items}</div>")
+    st.html(f"<div class='mr-legend' title='{e(CLOSED_NOTE)}'>{items}</div>")
 
 
 # --------------------------------------------------------------------------- blocks (HTML, all text escaped)
 
 
-def kpis_html(m: rembuk.ModeRembuk) -> str:
+def kpis_html(m: rembuk_mode.ModeRembuk) -> str:
     items = [
         ("Aspirasi terbuka", m.terbuka, ""),
         ("Lewat tenggat", m.lewat_tenggat, " merah" if m.lewat_tenggat else ""),
@@ -196,7 +197,7 @@ def kpis_html(m: rembuk.ModeRembuk) -> str:
     ]
     cells = "".join(
         f"<div class='mr-kpi{cls}' data-kpi='{e(label)}'><div class='l'>{e(label)}</div>"
-        f"<div class='v'>{e(angka(value))}</div></div>"
+        f"<div class='v'>{e(format_number(value))}</div></div>"
         for label, value, cls in items
     )
     return f"<div class='mr-kpis'>{cells}</div>"
@@ -211,7 +212,7 @@ def kategori_rows(df: pd.DataFrame, limit: int | None) -> tuple[list[tuple[str, 
     return rows[:limit], len(rest), sum(n for _, n in rest)
 
 
-def kategori_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_KATEGORI) -> str:
+def kategori_html(m: rembuk_mode.ModeRembuk, limit: int | None = MAX_KATEGORI) -> str:
     title = "<div class='mr-h'>Aspirasi terbuka per kategori</div>"
     if m.terbuka_per_kategori.empty:
         return title + "<div class='mr-t'>Tidak ada aspirasi terbuka.</div>"
@@ -219,26 +220,26 @@ def kategori_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_KATEGORI) -> st
     top = max(n for _, n in rows) or 1
     cells = "".join(
         f"<div class='k'>{e(k)}</div><div><div class='b' style='width:{100 * n / top:.0f}%'></div></div>"
-        f"<div class='n'>{e(angka(n))}</div>"
+        f"<div class='n'>{e(format_number(n))}</div>"
         for k, n in rows
     )
     more = ""
     if n_rest:
         more = (
-            f"<div class='mr-t mr-muted'>+{e(angka(n_rest))} kategori lainnya "
-            f"({e(angka(sum_rest))} aspirasi) di Rincian</div>"
+            f"<div class='mr-t mr-muted'>+{e(format_number(n_rest))} kategori lainnya "
+            f"({e(format_number(sum_rest))} aspirasi) di Rincian</div>"
         )
     return f"{title}<div class='mr-bar' data-blok='kategori'>{cells}</div>{more}"
 
 
-def opd_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_OPD) -> str:
+def opd_html(m: rembuk_mode.ModeRembuk, limit: int | None = MAX_OPD) -> str:
     title = "<div class='mr-h'>Lewat tenggat per OPD</div>"
     df = m.lewat_tenggat_per_opd
     if df.empty:
         return title + "<div class='mr-t mr-ok'>Tidak ada yang lewat tenggat.</div>"
     shown = df if limit is None else df.head(limit)
     body = "".join(
-        f"<tr><td>{e(r.opd)}</td><td class='n'>{e(angka(r.aspirasi))}</td><td class='n'>{e(angka(r.janji))}</td></tr>"
+        f"<tr><td>{e(r.opd)}</td><td class='n'>{e(format_number(r.aspirasi))}</td><td class='n'>{e(format_number(r.janji))}</td></tr>"  # noqa: E501
         for r in shown.itertuples()
     )
     more = ""
@@ -248,7 +249,7 @@ def opd_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_OPD) -> str:
     return f"{title}<table class='mr-tab' data-blok='opd'>{head}{body}</table>{more}"
 
 
-def perlu_hadir_html(m: rembuk.ModeRembuk) -> str:
+def needed_at_rembuk_html(m: rembuk_mode.ModeRembuk) -> str:
     """OPDs with open or overdue items in this kelurahan (Kinerja OPD's rule): who should be in the room."""
     title = "<div class='mr-h'>OPD yang perlu hadir</div>"
     df = m.opd_perlu_hadir
@@ -258,20 +259,20 @@ def perlu_hadir_html(m: rembuk.ModeRembuk) -> str:
         "<tr><th>OPD</th><th class='n'>Terbuka</th><th class='n'>Lewat tenggat</th><th class='n'>Janji lewat</th></tr>"
     )
     body = "".join(
-        f"<tr><td>{e(r.opd)}</td><td class='n'>{e(angka(r.terbuka))}</td><td class='n'>{e(angka(r.lewat_tenggat))}"
-        f"</td><td class='n'>{e(angka(r.janji_lewat_tenggat))}</td></tr>"
+        f"<tr><td>{e(r.opd)}</td><td class='n'>{e(format_number(r.terbuka))}</td><td class='n'>{e(format_number(r.lewat_tenggat))}"  # noqa: E501
+        f"</td><td class='n'>{e(format_number(r.janji_lewat_tenggat))}</td></tr>"
         for r in df.itertuples()
     )
     return f"{title}<table class='mr-tab' data-blok='perlu-hadir'>{head}{body}</table>"
 
 
-def status_janji(label: str, lewat: bool) -> str:
+def janji_status(label: str, lewat: bool) -> str:
     text = e(label) + (" · lewat tenggat" if lewat else "")
     return f"<span class='{'mr-late' if lewat else ''}'>{text}</span>"
 
 
-def janji_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_JANJI) -> str:
-    when = tanggal(m.rembuk_terakhir, with_weekday=False) if m.rembuk_terakhir else None
+def janji_html(m: rembuk_mode.ModeRembuk, limit: int | None = MAX_JANJI) -> str:
+    when = format_date(m.rembuk_terakhir, with_weekday=False) if m.rembuk_terakhir else None
     title = f"<div class='mr-h'>Janji rembuk terakhir{' · ' + e(when) if when else ''}</div>"
     j = m.janji_terakhir
     if j.empty:
@@ -285,11 +286,11 @@ def janji_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_JANJI) -> str:
     for r in shown.itertuples():
         extra = ""
         if detail:
-            tenggat = tanggal(r.tenggat, with_weekday=False) if isinstance(r.tenggat, dt.date) else "–"
-            extra = f"<td class='s'>{e(tenggat)}</td><td class='n'>{e(angka(r.progres))}%</td>"
+            tenggat = format_date(r.tenggat, with_weekday=False) if isinstance(r.tenggat, dt.date) else "–"
+            extra = f"<td class='s'>{e(tenggat)}</td><td class='n'>{e(format_number(r.progres))}%</td>"
         rows.append(
             f"<tr><td class='teks'>{e(r.teks)}</td><td class='s'>{e(r.opd or '–')}</td>{extra}"
-            f"<td class='s'>{status_janji(r.status_label, bool(r.lewat_tenggat))}</td></tr>"
+            f"<td class='s'>{janji_status(r.status_label, bool(r.lewat_tenggat))}</td></tr>"
         )
     more = ""
     if len(j) > len(shown):
@@ -297,13 +298,13 @@ def janji_html(m: rembuk.ModeRembuk, limit: int | None = MAKS_JANJI) -> str:
     return f"{title}<table class='mr-tab' data-blok='janji'>{head}{''.join(rows)}</table>{more}"
 
 
-def bimtek_html(m: rembuk.ModeRembuk, detail: bool = False) -> str:
+def bimtek_html(m: rembuk_mode.ModeRembuk, detail: bool = False) -> str:
     b = m.bimtek
     cells = [
-        ("Bimtek RT", f"{e(angka(b.rt_terlatih))}<span class='d'>/{e(angka(b.rt_total))}</span>",
-         f"{angka(b.rt_persen, 1)}% RT terlatih"),
-        ("Bimtek RW", f"{e(angka(b.rw_terlatih))}<span class='d'>/{e(angka(b.rw_total))}</span>",
-         f"{angka(b.rw_persen, 1)}% RW terlatih"),
+        ("Bimtek RT", f"{e(format_number(b.rt_terlatih))}<span class='d'>/{e(format_number(b.rt_total))}</span>",
+         f"{format_number(b.rt_persen, 1)}% RT terlatih"),
+        ("Bimtek RW", f"{e(format_number(b.rw_terlatih))}<span class='d'>/{e(format_number(b.rw_total))}</span>",
+         f"{format_number(b.rw_persen, 1)}% RW terlatih"),
         ("Bimtek LPMK", "Sudah" if b.lpmk else "Belum", "LPMK ikut bimtek" if b.lpmk else "LPMK belum ikut bimtek"),
     ]  # fmt: skip
     body = "".join(
@@ -316,7 +317,7 @@ def bimtek_html(m: rembuk.ModeRembuk, detail: bool = False) -> str:
     return f"{title}<div class='mr-bimtek' data-blok='bimtek' title='Cakupan bimtek'>{body}</div>"
 
 
-def diperbarui() -> None:
+def updated() -> None:
     # A projector showing this page is in use: each refresh counts as activity (the login then lasts up to its
     # maximum age, KULAKAN_SESSION_MAKS_JAM), and a login revoked meanwhile ends the page within one refresh.
     if auth.current_actor() is None:
@@ -334,41 +335,41 @@ def bimtek(kode: str, today: dt.date) -> None:
 
 
 @st.fragment(run_every=REFRESH)
-def ringkasan(kode: str, today: dt.date) -> None:
+def summary(kode: str, today: dt.date) -> None:
     """The summary slide's numbers and lists, re-read every few seconds (the map is not in here)."""
     m = mode_data(kode, today)
-    diperbarui()
+    updated()
     st.html(kpis_html(m))
     st.html(f"<div class='mr-grid'><div>{kategori_html(m)}</div><div>{opd_html(m)}</div></div>")
     st.html(janji_html(m))
 
 
 @st.fragment(run_every=REFRESH)
-def rincian(kode: str, today: dt.date) -> None:
+def details(kode: str, today: dt.date) -> None:
     """The detail slide: every category, every janji of the last visit, every OPD, bimtek in full."""
     m = mode_data(kode, today)
-    diperbarui()
+    updated()
     st.html(janji_html(m, limit=None))
     st.html(
         f"<div class='mr-grid3'><div>{kategori_html(m, limit=None)}</div>"
         f"<div>{opd_html(m, limit=None)}</div><div>{bimtek_html(m, detail=True)}</div></div>"
     )
-    st.html(perlu_hadir_html(m))
+    st.html(needed_at_rembuk_html(m))
 
 
-def bukti(kode: str, today: dt.date) -> None:
+def evidence(kode: str, today: dt.date) -> None:
     """The third slide: photos before and after of what was solved here since the last rembuk (never private)."""
     st.html("<div class='mr-h'>Sebelum → Sesudah: diselesaikan sejak rembuk terakhir</div>")
-    foto_ui.sebelum_sesudah(kode, today, key=data.key())
+    foto_ui.before_after(kode, today, key=data.key())
 
 
-def unduh_pdf(kode: str, today: dt.date, nama: str) -> None:
+def download_pdf(kode: str, today: dt.date, nama: str) -> None:
     """The printable brief, built on click from fresh data (same content as the screen)."""
     engine = data.engine()
     st.download_button(
         "Unduh ringkasan (PDF)",
         data=lambda: build_brief_pdf(
-            rembuk.mode_rembuk_data(engine, kode, today), dibuat=city_now(), foto=brief_foto(engine, kode, today)
+            rembuk_mode.mode_rembuk_data(engine, kode, today), dibuat=city_now(), foto=brief_foto(engine, kode, today)
         ),
         file_name=f"ringkasan-rembuk-{nama.lower().replace(' ', '-')}-{today.isoformat()}.pdf",
         mime="application/pdf",

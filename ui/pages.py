@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from db.auth import Actor
+from db.auth.roles import Actor
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ def open_page(url_path: str) -> PageContext:
     """The opening of every page in views/: stop unless the user may see it (the registry's ``izin``), then the
     title and subtitle, the 'data demo' badge and a pending success message (ui.components.show_flash)."""
     from ui import auth, components, data  # here: scripts and tests read PAGES alone
-    from ui.format import tanggal
+    from ui.format import format_date
 
     spec = next(p for p in PAGES if p.url_path == url_path)
     actor = auth.require(spec.izin)
     key = data.key()
     today = data.today()
     if not spec.slide:
-        components.header(spec.heading or spec.title, f"Kota Malang · {tanggal(today)}", demo=data.demo_info(key))
+        components.header(spec.heading or spec.title, f"Kota Malang · {format_date(today)}", demo=data.demo_info(key))
         components.show_flash()
     return PageContext(actor, key, today)

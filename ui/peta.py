@@ -9,19 +9,19 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from db import peta
+from db.aspirasi import map_data as aspirasi_map_data
+from db.aspirasi.filters import AspirasiFilter
 from db.export import to_csv_bytes
-from db.filters import AspirasiFilter
 from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, labels, lacak
 from ui import foto as foto_ui
 from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
-from ui.format import angka, plain_markdown, tanggal
+from ui.format import format_date, format_number, plain_markdown
 
 POINT_CAP = 5000
 DETAIL_CAP = 500
-TITIK = {"klaster": "Klaster", "heatmap": "Heatmap", "sembunyi": "Sembunyikan"}
+POINT_MODES = {"klaster": "Klaster", "heatmap": "Heatmap", "sembunyi": "Sembunyikan"}
 SELECTED_KEY = "peta_kelurahan"
 LAST_CLICK_KEY = "peta_klik_terakhir"
 
@@ -41,22 +41,22 @@ def selected_after_click(click: MapClick, state) -> str | None:
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
 def metrics(key: tuple, f: AspirasiFilter, day: dt.date) -> pd.DataFrame:
-    return peta.kelurahan_metrics(data.engine(), f, day)
+    return aspirasi_map_data.kelurahan_metrics(data.engine(), f, day)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=32)
-def points(key: tuple, f: AspirasiFilter, cap: int) -> peta.Titik:
-    return peta.points(data.engine(), f, cap)
+def points(key: tuple, f: AspirasiFilter, cap: int) -> aspirasi_map_data.Points:
+    return aspirasi_map_data.points(data.engine(), f, cap)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
-def panel(key: tuple, f: AspirasiFilter, kode: str, day: dt.date) -> peta.PanelKelurahan | None:
-    return peta.kelurahan_panel(data.engine(), f, kode, day)
+def panel(key: tuple, f: AspirasiFilter, kode: str, day: dt.date) -> aspirasi_map_data.KelurahanPanel | None:
+    return aspirasi_map_data.kelurahan_panel(data.engine(), f, kode, day)
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=64)
 def detail_points(key: tuple, f: AspirasiFilter, kode: str, day: dt.date) -> pd.DataFrame:
-    return peta.open_points_of(data.engine(), f, kode, day, DETAIL_CAP)
+    return aspirasi_map_data.open_points_of(data.engine(), f, kode, day, DETAIL_CAP)
 
 
 def filter_bounds(f: AspirasiFilter) -> tuple[float, float, float, float] | None:
@@ -77,7 +77,7 @@ def csv_download(f: AspirasiFilter, label: str = "Unduh CSV (baris sesuai filter
     engine = data.engine()
     st.download_button(
         label,
-        data=lambda: to_csv_bytes(peta.filtered_rows(engine, f)),
+        data=lambda: to_csv_bytes(aspirasi_map_data.filtered_rows(engine, f)),
         file_name=f"aspirasi-{data.today().isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -86,7 +86,13 @@ def csv_download(f: AspirasiFilter, label: str = "Unduh CSV (baris sesuai filter
 
 
 def layers_for(
-    values: pd.Series, label: str, fmt, titik: str, pts: peta.Titik, detail: pd.DataFrame | None, extra: dict
+    values: pd.Series,
+    label: str,
+    fmt,
+    titik: str,
+    pts: aspirasi_map_data.Points,
+    detail: pd.DataFrame | None,
+    extra: dict,
 ) -> list[folium.FeatureGroup]:
     layers = [maps.choropleth_layer(values, label=label, fmt=fmt, extra=extra)]
     if titik in ("klaster", "heatmap") and len(pts.data):
@@ -132,17 +138,17 @@ def tooltip_extra(df: pd.DataFrame, metrik_label: str) -> dict[str, pd.Series]:
 
 @st.fragment
 def map_and_panel(
-    f: AspirasiFilter, metrik: peta.Metrik, titik: str, basemap: bool, key: tuple, today: dt.date
+    f: AspirasiFilter, metrik: aspirasi_map_data.Metric, titik: str, basemap: bool, key: tuple, today: dt.date
 ) -> None:
     """The map beside its legend and the clicked kelurahan's panel; reruns alone on a click."""
     df = metrics(key, f, today)
     selected = st.session_state.get(SELECTED_KEY)
-    pts = points(key, f, POINT_CAP) if titik != "sembunyi" else peta.Titik(pd.DataFrame(), 0, False)
+    pts = points(key, f, POINT_CAP) if titik != "sembunyi" else aspirasi_map_data.Points(pd.DataFrame(), 0, False)
 
     def build():  # only when this view was not drawn yet for this data version
         detail = detail_points(key, f, selected, today) if selected else None
         extra = tooltip_extra(df, metrik.label)
-        layers = layers_for(df[metrik.kode], metrik.label, maps.format_angka, titik, pts, detail, extra)
+        layers = layers_for(df[metrik.kode], metrik.label, maps.format_legend_number, titik, pts, detail, extra)
         return maps.base_map(filter_bounds(f), basemap=basemap), layers
 
     st.html(PANEL_CSS)
@@ -155,11 +161,11 @@ def map_and_panel(
         )  # fmt: skip
         if pts.sampled:
             st.caption(
-                f"Titik: sampel merata {angka(len(pts.data))} dari {angka(pts.total)} aspirasi berlokasi. "
+                f"Titik: sampel merata {format_number(len(pts.data))} dari {format_number(pts.total)} aspirasi berlokasi. "  # noqa: E501
                 "Klik kelurahan untuk melihat semua aspirasi terbukanya."
             )
         elif titik != "sembunyi":
-            st.caption(f"Titik: {angka(pts.total)} aspirasi berlokasi.")
+            st.caption(f"Titik: {format_number(pts.total)} aspirasi berlokasi.")
     if selected_after_click(clicked, st.session_state) != selected:
         st.rerun(scope="fragment")
     with side, st.container(key="peta_panel"):
@@ -178,12 +184,14 @@ def _table(df: pd.DataFrame, key: str | None = None) -> None:
     if df.empty:
         st.caption(EMPTY_TABLE)
         return
-    shown = df.apply(lambda col: col.map(angka) if pd.api.types.is_numeric_dtype(col) else col.map(plain_markdown))
+    shown = df.apply(
+        lambda col: col.map(format_number) if pd.api.types.is_numeric_dtype(col) else col.map(plain_markdown)
+    )
     with st.container(key=key) if key else contextlib.nullcontext():
         st.table(shown, hide_index=True)
 
 
-def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
+def kelurahan_panel(p: aspirasi_map_data.KelurahanPanel | None) -> None:
     if p is None:
         return
     head = st.container(horizontal=True, vertical_alignment="center")
@@ -191,10 +199,10 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
     head.button("Tutup", key="tutup_panel", on_click=lambda: st.session_state.pop(SELECTED_KEY, None))
     st.caption(f"Kecamatan {p.kecamatan} · kode {p.kode}")
     # Plain lines, not st.metric: a metric cuts long dates ("26 September 2…") in a narrow panel.
-    berikutnya = tanggal(p.rembuk_berikutnya, with_weekday=False) if p.rembuk_berikutnya else "belum dijadwalkan"
-    terakhir = tanggal(p.rembuk_terakhir, with_weekday=False) if p.rembuk_terakhir else "belum pernah"
+    berikutnya = format_date(p.rembuk_berikutnya, with_weekday=False) if p.rembuk_berikutnya else "belum dijadwalkan"
+    terakhir = format_date(p.rembuk_terakhir, with_weekday=False) if p.rembuk_terakhir else "belum pernah"
     st.markdown(f"Rembuk terakhir: **{terakhir}**  \nRembuk berikutnya: **{berikutnya}**")
-    st.markdown(f"**Aspirasi terbuka: {angka(p.terbuka_total)}** (tertua lebih dulu)")
+    st.markdown(f"**Aspirasi terbuka: {format_number(p.terbuka_total)}** (tertua lebih dulu)")
     if p.terbuka.empty:
         st.caption("Tidak ada aspirasi terbuka yang cocok dengan filter.")
     else:
@@ -203,15 +211,15 @@ def kelurahan_panel(p: peta.PanelKelurahan | None) -> None:
             {
                 "Aspirasi": t["nomor"] + " · " + t["judul"],
                 "Kategori · OPD": t["kategori"] + " · " + t["opd"].fillna("–"),
-                "Umur (hari)": t["umur_hari"].map(angka),
+                "Umur (hari)": t["umur_hari"].map(format_number),
                 "Status": t["status_label"],
             }
         )
         _table(shown, key="peta_terbuka")
         if p.terbuka_total > len(shown):
-            st.caption(f"Menampilkan {angka(len(shown))} tertua dari {angka(p.terbuka_total)}.")
+            st.caption(f"Menampilkan {format_number(len(shown))} tertua dari {format_number(p.terbuka_total)}.")
         foto_ui.panel_thumbnails(p.terbuka["nomor"].tolist())  # issue 15
-    lacak.panel_belum_beres(p.kode)
+    lacak.unresolved_panel(p.kode)
     tab_kat, tab_status = st.tabs(["Per kategori", "Per status"])
     with tab_kat:
         _table(labels.shown(p.per_kategori, labels.PANEL_KATEGORI))

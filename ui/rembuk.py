@@ -14,19 +14,21 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db import rembuk
-from db.aspirasi import AspirasiBaru, ValidasiGagal, create_aspirasi
-from db.auth import Actor, AksesDitolak
-from db.domain import STATUS_JANJI, STATUS_REMBUK, SUMBER
-from db.errors import KonflikVersi
-from db.queries import FilterOptions
-from db.rembuk import RembukData, RembukError
+from db.aspirasi.queries import FilterOptions
+from db.aspirasi.services import NewAspirasi, ValidationError, create_aspirasi
+from db.aspirasi.status import SOURCES, STATUS_JANJI, STATUS_REMBUK
+from db.auth.roles import AccessDenied, Actor
+from db.errors import VersionConflict
+from db.rembuk import brief as rembuk_brief
+from db.rembuk import janji as rembuk_janji
+from db.rembuk import records as rembuk_records
+from db.rembuk.records import RembukData, RembukError
 from ui import data, lacak, tabel
 from ui.components import flash
 from ui.filters import pick_many
-from ui.format import angka, tanggal, waktu
+from ui.format import format_date, format_number, format_time
 
-ERRORS = (RembukError, KonflikVersi, AksesDitolak, ValueError)
+ERRORS = (RembukError, VersionConflict, AccessDenied, ValueError)
 SELECT_KEY = "rembuk_id"
 SNAPSHOT_KEY = "rembuk_snapshot"  # rembuk id -> RembukData the edit form was loaded with
 EDIT_ERROR_KEY = "rembuk_edit_galat"
@@ -57,15 +59,15 @@ def get_rembuk(key: tuple, rembuk_id: int) -> RembukData | None:
 
     The edit form reads its own fresh snapshot (:func:`_snapshot`): its ``version`` is the optimistic lock.
     """
-    return rembuk.get_rembuk(data.engine(), rembuk_id)
+    return rembuk_records.get_rembuk(data.engine(), rembuk_id)
 
 
-def daftar(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
+def rembuk_list(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
     """Rembuk of the period, newest first (small and indexed: read fresh, never stale after a save)."""
-    return rembuk.daftar_rembuk(data.engine(), dari, sampai)
+    return rembuk_records.list_rembuk(data.engine(), dari, sampai)
 
 
-def periode(today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+def period(today: dt.date) -> tuple[dt.date | None, dt.date | None]:
     value = st.date_input(
         "Periode",
         value=(today - dt.timedelta(days=365), today + dt.timedelta(days=120)),
@@ -88,11 +90,11 @@ def default_rembuk(df: pd.DataFrame, today: dt.date) -> int | None:
     return int(held.iloc[0]["id"]) if not held.empty else int(df.iloc[0]["id"])
 
 
-def label_rembuk(row) -> str:
-    return f"{tanggal(row['tanggal'])} · {row['tuan_rumah'] or 'tanpa tuan rumah'} · {row['status_label']}"
+def rembuk_label(row) -> str:
+    return f"{format_date(row['tanggal'])} · {row['tuan_rumah'] or 'tanpa tuan rumah'} · {row['status_label']}"
 
 
-def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
+def pick(df: pd.DataFrame, today: dt.date) -> int | None:
     """The list of rembuk (table) and the choice of one."""
     tabel.frame(
         {
@@ -106,7 +108,7 @@ def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
         height=min(38 + 35 * len(df), 320),
         key="tabel_rembuk",
     )
-    labels = {int(r["id"]): label_rembuk(r) for _, r in df.iterrows()}
+    labels = {int(r["id"]): rembuk_label(r) for _, r in df.iterrows()}
     ids = list(labels)
     if (new := st.session_state.pop("rembuk_baru_pilih", None)) in ids:
         st.session_state.pop(SELECT_KEY, None)
@@ -124,40 +126,40 @@ def pilih(df: pd.DataFrame, today: dt.date) -> int | None:
 # --------------------------------------------------------------------------- the record
 
 
-def catatan_rembuk(r: RembukData, opts: FilterOptions) -> None:
+def rembuk_notes(r: RembukData, opts: FilterOptions) -> None:
     hosts = ", ".join(opts.kelurahan.get(k, k) for k in r.tuan_rumah)
-    st.subheader(f"{tanggal(r.tanggal)}")
+    st.subheader(f"{format_date(r.tanggal)}")
     st.markdown(f"**Tuan rumah:** {hosts or NONE_LABEL}  \n**Status:** {STATUS_REMBUK.get(r.status, r.status)}")
     c = st.columns(4)
     for col, label, value in zip(
         c, ("Hadir RT", "Hadir RW", "Hadir LPMK", "Hadir warga"), (r.hadir_rt, r.hadir_rw, r.hadir_lpmk, r.hadir_warga),
         strict=True,
     ):  # fmt: skip
-        col.metric(label, angka(value) if value is not None else NONE_LABEL)
+        col.metric(label, format_number(value) if value is not None else NONE_LABEL)
     st.markdown(f"**OPD hadir:** {', '.join(r.opd_hadir) if r.opd_hadir else NONE_LABEL}")
-    kehadiran_opd(r)
+    opd_attendance(r)
     if r.catatan:
         st.markdown("**Catatan:**")
         st.text(r.catatan)
-    from ui.foto import dokumentasi_rembuk
+    from ui.foto import rembuk_documentation
 
-    dokumentasi_rembuk(r.id)  # issue 15
+    rembuk_documentation(r.id)  # issue 15
 
 
-def kehadiran_opd(r: RembukData) -> None:
+def opd_attendance(r: RembukData) -> None:
     """OPDs that should attend (open or overdue items in the hosts on the rembuk's day) vs those that came."""
-    from db.kinerja import bandingkan_kehadiran
-    from ui.kinerja import perlu_hadir
+    from db.kinerja.scorecard import compare_attendance
+    from ui.kinerja import needed_at_rembuk
 
     if not r.tuan_rumah:
         return
-    perlu = perlu_hadir(data.key(), tuple(sorted(r.tuan_rumah)), min(r.tanggal, data.today()))
+    perlu = needed_at_rembuk(data.key(), tuple(sorted(r.tuan_rumah)), min(r.tanggal, data.today()))
     if r.status != "terlaksana":
         st.markdown(f"**OPD yang perlu hadir:** {', '.join(perlu['opd']) if len(perlu) else NONE_LABEL}")
         return
-    k = bandingkan_kehadiran(perlu["opd"], r.opd_hadir)
+    k = compare_attendance(perlu["opd"], r.opd_hadir)
     st.markdown(
-        f"**OPD yang perlu hadir** (aspirasi terbuka atau lewat tenggat di tuan rumah): {angka(len(perlu))}  \n"
+        f"**OPD yang perlu hadir** (aspirasi terbuka atau lewat tenggat di tuan rumah): {format_number(len(perlu))}  \n"
         f"Hadir: {', '.join(k.hadir) or NONE_LABEL}  \n"
         f"Tidak hadir: {', '.join(k.tidak_hadir) or NONE_LABEL}  \n"
         f"Hadir tanpa aspirasi terbuka di sini: {', '.join(k.lainnya) or NONE_LABEL}"
@@ -167,7 +169,7 @@ def kehadiran_opd(r: RembukData) -> None:
 def _snapshot(rid: int) -> RembukData | None:
     snaps = st.session_state.setdefault(SNAPSHOT_KEY, {})
     if rid not in snaps:
-        snap = rembuk.get_rembuk(data.engine(), rid)
+        snap = rembuk_records.get_rembuk(data.engine(), rid)
         if snap is None:
             return None
         snaps[rid] = snap
@@ -187,7 +189,7 @@ def _save_edit(actor: Actor, rid: int, today: dt.date) -> None:
         return
     v = {f: st.session_state.get(_edit_key(rid, f)) for f in EDIT_FIELDS}
     try:
-        rembuk.record_rembuk(
+        rembuk_records.record_rembuk(
             data.engine(),
             actor,
             v["tanggal"],
@@ -249,7 +251,7 @@ def form_edit(actor: Actor, rid: int, opts: FilterOptions, today: dt.date) -> No
 def _save_new(actor: Actor, today: dt.date) -> None:
     s = st.session_state
     try:
-        rid = rembuk.record_rembuk(
+        rid = rembuk_records.record_rembuk(
             data.engine(), actor, s.get("baru_tanggal"), s.get("baru_hosts") or [], s.get("baru_status"), today=today
         )
     except ERRORS as exc:
@@ -261,7 +263,7 @@ def _save_new(actor: Actor, today: dt.date) -> None:
         flash(f"Rembuk baru #{rid} dicatat.")
 
 
-def form_baru(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
+def form_new(actor: Actor, opts: FilterOptions, today: dt.date) -> None:
     if msg := st.session_state.get("baru_galat"):
         st.error(msg)
     with st.form("rembuk_baru"):
@@ -304,7 +306,7 @@ def _reset_janji(jid: int) -> None:
 def _save_janji(actor: Actor, jid: int) -> None:
     s = st.session_state
     try:
-        rembuk.update_janji(
+        rembuk_janji.update_janji(
             data.engine(),
             actor,
             jid,
@@ -322,7 +324,7 @@ def _save_janji(actor: Actor, jid: int) -> None:
 
 def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
     st.subheader("Janji / tindak lanjut")
-    df = rembuk.janji_of_rembuk(data.engine(), r.id, today)
+    df = rembuk_janji.janji_of_rembuk(data.engine(), r.id, today)
     if df.empty:
         st.caption("Belum ada janji yang dicatat untuk rembuk ini.")
     else:
@@ -330,7 +332,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
         labels = {int(x.id): f"#{x.id} · {x.kelurahan} · {str(x.teks)[:70]}" for x in df.itertuples()}
         jid = st.selectbox("Janji", list(labels), format_func=labels.get, key="janji_pilih")
         row = df[df["id"] == jid].iloc[0]
-        if actor.boleh("tulis"):
+        if actor.can("tulis"):
             st.session_state.setdefault(_janji_key(jid, "versi"), int(row["version"]))
             if msg := st.session_state.get(JANJI_ERROR_KEY):
                 st.error(msg)
@@ -349,11 +351,11 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
                 st.form_submit_button(
                     "Simpan perkembangan", type="primary", on_click=_save_janji, args=(actor, jid), key="jn_simpan"
                 )
-        hist = rembuk.janji_history(data.engine(), jid)
+        hist = rembuk_janji.janji_history(data.engine(), jid)
         st.markdown("**Riwayat janji**")
         tabel.frame(
             {
-                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+                "Waktu": hist["waktu"].map(format_time).astype(object),  # stored UTC, shown in WIB
                 "Oleh": hist["oleh"],
                 "Progres": hist["progres"],
                 "Status": hist["status_label"],
@@ -365,7 +367,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
         from ui.foto import foto_janji
 
         foto_janji(jid, actor)  # issue 15: photos of the progress entries
-    if actor.boleh("tulis") and r.status != "dibatalkan" and r.tuan_rumah:
+    if actor.can("tulis") and r.status != "dibatalkan" and r.tuan_rumah:
         with st.expander("Tambah janji", icon=":material/add:"):
             if msg := st.session_state.get("janji_baru_galat"):
                 st.error(msg)
@@ -381,7 +383,7 @@ def janji(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> N
 def _add_janji(actor: Actor, rid: int) -> None:
     s = st.session_state
     try:
-        jid = rembuk.add_janji(
+        jid = rembuk_janji.add_janji(
             data.engine(), actor, rid, s.get("jb_kel"), s.get("jb_teks"), s.get("jb_opd"), s.get("jb_tenggat")
         )
     except ERRORS as exc:
@@ -401,7 +403,7 @@ def _capture(actor: Actor, rid: int, today: dt.date) -> None:
         hasil = create_aspirasi(
             data.engine(),
             actor,
-            AspirasiBaru(
+            NewAspirasi(
                 judul=s.get("cap_judul") or "",
                 kategori=s.get("cap_kategori") or "",
                 kelurahan=s.get("cap_kelurahan") or "",
@@ -414,7 +416,7 @@ def _capture(actor: Actor, rid: int, today: dt.date) -> None:
             ),
             today,
         )
-    except ValidasiGagal as exc:
+    except ValidationError as exc:
         s[CAPTURE_ERRORS_KEY] = dict(exc.errors)
     except ERRORS as exc:
         s[CAPTURE_ERRORS_KEY] = {"_": str(exc)}
@@ -428,7 +430,7 @@ def _int_or_none(value) -> int | None:
     return None if value is None or value == "" else int(value)
 
 
-def tangkap(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
+def quick_capture(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) -> None:
     """Quick capture of aspirations raised at this rembuk (kanal 'rembuk', linked to it)."""
     st.subheader("Catat aspirasi cepat")
     if not r.tuan_rumah:
@@ -475,7 +477,7 @@ def tangkap(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.date) ->
             st.number_input("RT", min_value=1, max_value=99, value=None, step=1, key="cap_rt")
             show("rt")
         with c5:
-            st.selectbox("Sumber", list(SUMBER), format_func=SUMBER.get, key="cap_sumber")
+            st.selectbox("Sumber", list(SOURCES), format_func=SOURCES.get, key="cap_sumber")
             show("sumber", "kanal", "tanggal_diterima")
         st.form_submit_button(
             "Simpan aspirasi", type="primary", on_click=_capture, args=(actor, r.id, today), key="cap_simpan"
@@ -490,18 +492,18 @@ def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
     st.subheader("Brief tuan rumah")
     as_of = min(r.tanggal, today)
     for kode in r.tuan_rumah:
-        b = rembuk.host_brief(data.engine(), kode, as_of)
+        b = rembuk_brief.host_brief(data.engine(), kode, as_of)
         with st.container(border=True):
             st.markdown(f"#### {b.nama} · Kec. {b.kecamatan}")
             c = st.columns(2)
-            c[0].metric("Aspirasi terbuka sekarang", angka(b.terbuka))
-            c[1].metric("Lewat tenggat sekarang", angka(b.lewat_tenggat))
+            c[0].metric("Aspirasi terbuka sekarang", format_number(b.terbuka))
+            c[1].metric("Lewat tenggat sekarang", format_number(b.lewat_tenggat))
             perlu = b.opd_perlu_hadir
             if len(perlu):
                 st.markdown(
                     "**OPD yang perlu hadir:** "
                     + ", ".join(
-                        f"{o} ({angka(t)} terbuka, {angka(lw)} lewat tenggat, {angka(j)} janji lewat tenggat)"
+                        f"{o} ({format_number(t)} terbuka, {format_number(lw)} lewat tenggat, {format_number(j)} janji lewat tenggat)"  # noqa: E501
                         for o, t, lw, j in perlu[["opd", "terbuka", "lewat_tenggat", "janji_lewat_tenggat"]].itertuples(
                             index=False
                         )
@@ -512,12 +514,12 @@ def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
                 st.caption("Belum pernah menjadi tuan rumah rembuk sebelumnya.")
                 continue
             st.markdown(
-                f"Rembuk terakhir: **{tanggal(last.tanggal)}** (tuan rumah {', '.join(last.tuan_rumah)})  \n"
-                f"Sejak itu: {angka(b.baru_sejak)} aspirasi baru, {angka(b.ditutup_sejak)} ditutup. "
-                f"Janji: {angka(b.janji_selesai)} dari {angka(len(b.janji))} selesai, "
-                f"{angka(b.janji_lewat_tenggat)} lewat tenggat."
+                f"Rembuk terakhir: **{format_date(last.tanggal)}** (tuan rumah {', '.join(last.tuan_rumah)})  \n"
+                f"Sejak itu: {format_number(b.baru_sejak)} aspirasi baru, {format_number(b.ditutup_sejak)} ditutup. "
+                f"Janji: {format_number(b.janji_selesai)} dari {format_number(len(b.janji))} selesai, "
+                f"{format_number(b.janji_lewat_tenggat)} lewat tenggat."
             )
-            lacak.baris_brief(kode, as_of)
+            lacak.brief_row(kode, as_of)
             if not b.aspirasi_diangkat.empty:
                 a = b.aspirasi_diangkat
                 st.markdown(f"**Diangkat saat itu ({len(a)})**")

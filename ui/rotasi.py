@@ -1,6 +1,6 @@
 """The Rotasi Rembuk page (Streamlit side): cached plan, tables, the rotation map and the staff forms.
 
-The plan is computed by ``db.rotasi_data`` (pure planner + SQL inputs); this module caches it per
+The plan is computed by ``db.rotasi.data`` (pure planner + SQL inputs); this module caches it per
 data version, turns it into the tables people read, and wraps the write services with Indonesian
 error messages (never a traceback).
 """
@@ -12,21 +12,22 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db import kalender, rotasi_data
-from db.auth import Actor, AksesDitolak
-from db.errors import KonflikVersi
-from db.kalender import JUMAT
-from db.rembuk import RembukError
-from db.rotasi import BAGIAN_SKOR, JENIS_PERUBAHAN, Plan, RotasiSettings, jumat_pertama
-from db.rotasi_data import PerubahanTidakValid
+from db import workdays
+from db.auth.roles import AccessDenied, Actor
+from db.errors import VersionConflict
+from db.rembuk.records import RembukError
+from db.rotasi import data as rotasi_data
+from db.rotasi.data import InvalidChange
+from db.rotasi.planner import CHANGE_KINDS, SCORE_PARTS, Plan, RotasiSettings, first_friday
+from db.workdays import FRIDAY
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
 from ui.components import content_key, flash, folium_map, lazy_expander, legend
-from ui.format import angka_ringkas, tanggal, waktu
+from ui.format import format_compact, format_date, format_time
 
-ERRORS = (PerubahanTidakValid, RembukError, AksesDitolak, KonflikVersi, ValueError)
-JUMAT_PILIHAN = 40  # Fridays offered in the staff forms
-SKOR_DESIMAL = {"Skor": 1, **dict.fromkeys(BAGIAN_SKOR.values(), 1)}
+ERRORS = (InvalidChange, RembukError, AccessDenied, VersionConflict, ValueError)
+FRIDAY_CHOICES = 40  # Fridays offered in the staff forms
+SCORE_DECIMALS = {"Skor": 1, **dict.fromkeys(SCORE_PARTS.values(), 1)}
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -44,49 +45,49 @@ def status(key: tuple, today: dt.date) -> tuple[Plan, pd.DataFrame]:
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=16)
-def riwayat(key: tuple) -> pd.DataFrame:
-    return rotasi_data.riwayat_perubahan(data.engine())
+def history(key: tuple) -> pd.DataFrame:
+    return rotasi_data.change_history(data.engine())
 
 
 # --------------------------------------------------------------------------- pure helpers
 
 
-def jadwal_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.DataFrame:
+def schedule_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.DataFrame:
     """One row per planned host: date, kelurahan, kecamatan, score total and each of its parts."""
     names = df.set_index("kode")
     rows = []
     for slot in plan.lanjutan if lanjutan else plan.slots:
         if not slot.kelurahan:
-            rows.append({"Tanggal": tanggal(slot.tanggal), "Kelurahan": "–", "Keterangan": slot.catatan or ""})
+            rows.append({"Tanggal": format_date(slot.tanggal), "Kelurahan": "–", "Keterangan": slot.catatan or ""})
             continue
         for kode in slot.kelurahan:
             skor = plan.skor.get(kode)
             row = {
-                "Tanggal": tanggal(slot.tanggal),
+                "Tanggal": format_date(slot.tanggal),
                 "Kelurahan": names.at[kode, "nama"] if kode in names.index else kode,
                 "Kecamatan": names.at[kode, "kecamatan"] if kode in names.index else "",
                 # The same status (and so the same counts) as the map's legend and the status table.
                 "Status": names.at[kode, "status_label"] if kode in names.index else "",
                 "Skor": skor.total if skor else None,
             }
-            for part, label in BAGIAN_SKOR.items():
+            for part, label in SCORE_PARTS.items():
                 row[label] = skor.parts.get(part) if skor else None
             keterangan = [slot.alasan.get(kode, "")]
             if slot.kecamatan_berulang:
                 keterangan.append("kecamatan berulang")
             row["Keterangan"] = "; ".join(k for k in keterangan if k)
             rows.append(row)
-    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Status", "Skor", *BAGIAN_SKOR.values(), "Keterangan"]
+    cols = ["Tanggal", "Kelurahan", "Kecamatan", "Status", "Skor", *SCORE_PARTS.values(), "Keterangan"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def dilewati_table(plan: Plan) -> pd.DataFrame:
+def skipped_table(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"Tanggal": tanggal(x.tanggal), "Alasan": x.alasan} for x in plan.dilewati], columns=["Tanggal", "Alasan"]
+        [{"Tanggal": format_date(x.tanggal), "Alasan": x.alasan} for x in plan.dilewati], columns=["Tanggal", "Alasan"]
     )
 
 
-def status_table(df: pd.DataFrame) -> pd.DataFrame:
+def status_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The per-kelurahan status table as shown (sortable: dates stay dates, numbers numbers)."""
     return pd.DataFrame(
         {
@@ -101,27 +102,27 @@ def status_table(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def upcoming_fridays(today: dt.date, n: int = JUMAT_PILIHAN) -> list[dt.date]:
-    first = jumat_pertama(today)
-    assert first.weekday() == JUMAT
+def upcoming_fridays(today: dt.date, n: int = FRIDAY_CHOICES) -> list[dt.date]:
+    first = first_friday(today)
+    assert first.weekday() == FRIDAY
     return [first + dt.timedelta(weeks=i) for i in range(n)]
 
 
 def slot_label(plan: Plan, names: dict[str, str], day: dt.date) -> str:
     hosts = plan.hosts_on(day)
     who = ", ".join(names.get(k, k) for k in hosts) if hosts else "tanpa tuan rumah"
-    return f"{tanggal(day)} · {who}"
+    return f"{format_date(day)} · {who}"
 
 
 # --------------------------------------------------------------------------- sections
 
 
-def ringkasan(plan: Plan, df: pd.DataFrame) -> None:
+def summary(plan: Plan, df: pd.DataFrame) -> None:
     total = plan.total_kelurahan or 57
     c = st.columns(4)
     c[0].metric("Sudah dikunjungi (siklus ini)", f"{plan.dikunjungi} / {total}")
-    c[1].metric("Perkiraan siklus selesai", tanggal(plan.expected_end, with_weekday=False))
-    c[2].metric("Siklus dimulai", tanggal(plan.cycle_start, with_weekday=False))
+    c[1].metric("Perkiraan siklus selesai", format_date(plan.expected_end, with_weekday=False))
+    c[2].metric("Siklus dimulai", format_date(plan.cycle_start, with_weekday=False))
     c[3].metric("Siklus selesai sebelumnya", plan.siklus_selesai)
     st.progress(
         min(plan.dikunjungi / total, 1.0),
@@ -131,7 +132,7 @@ def ringkasan(plan: Plan, df: pd.DataFrame) -> None:
         st.warning(msg, icon=":material/warning:")
 
 
-def jadwal(plan: Plan, df: pd.DataFrame) -> None:
+def schedule(plan: Plan, df: pd.DataFrame) -> None:
     st.subheader("Jumat berikutnya")
     if plan.berikutnya:
         st.caption(
@@ -139,7 +140,7 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
     st.dataframe(
-        tabel.indonesia(jadwal_table(plan, df), desimal=SKOR_DESIMAL),
+        tabel.indonesia(schedule_table(plan, df), desimal=SCORE_DECIMALS),
         hide_index=True,
         key="tabel_jadwal",
         width="stretch",
@@ -149,10 +150,10 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
             f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
             "rotasi_lanjutan_buka",
             lambda: st.dataframe(
-                tabel.indonesia(jadwal_table(plan, df, lanjutan=True), desimal=SKOR_DESIMAL), hide_index=True
+                tabel.indonesia(schedule_table(plan, df, lanjutan=True), desimal=SCORE_DECIMALS), hide_index=True
             ),
         )
-    lewat = dilewati_table(plan)
+    lewat = skipped_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
     if lewat.empty:
         st.caption("Tidak ada Jumat yang dilewati dalam rencana ini.")
@@ -161,10 +162,10 @@ def jadwal(plan: Plan, df: pd.DataFrame) -> None:
 
 
 @st.fragment
-def peta(df: pd.DataFrame) -> None:
+def map_section(df: pd.DataFrame) -> None:
     """The rotation map with its legend; reruns alone (pan/zoom never rerun the app)."""
     states = df.set_index("kode")["status"]
-    dates = df.set_index("kode")["tanggal"].map(lambda d: tanggal(d) if isinstance(d, dt.date) else None)
+    dates = df.set_index("kode")["tanggal"].map(lambda d: format_date(d) if isinstance(d, dt.date) else None)
 
     def build():
         return maps.base_map(), [maps.layer_group(rotasi_map.rotasi_layer(states, dates.dropna()))]
@@ -174,18 +175,18 @@ def peta(df: pd.DataFrame) -> None:
         shown = content_key(states, dates)
         clicked = folium_map(build, key="peta_rotasi", cache_key=shown).kelurahan
     with legend_col:
-        legend(rotasi_map.legend_rotasi(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
+        legend(rotasi_map.rotasi_legend(states), "Status rotasi", "Tanggal: kunjungan atau rencana kunjungan.")
         if clicked and clicked in states.index:
             row = df.set_index("kode").loc[clicked]
             st.markdown(f"**{row['nama']}**  \nKec. {row['kecamatan']}")
-            st.caption(f"{row['status_label']} · {tanggal(row['tanggal']) if row['tanggal'] else '–'}")
+            st.caption(f"{row['status_label']} · {format_date(row['tanggal']) if row['tanggal'] else '–'}")
 
 
-def tabel_status(df: pd.DataFrame) -> None:
+def status_table(df: pd.DataFrame) -> None:
     st.subheader("Status kelurahan")
-    isi = status_table(df)
+    isi = status_frame(df)
     # RT/RW answers through tracking links since each kelurahan's last visit (issue 17).
-    isi[["Sudah beres", "Belum beres"]] = lacak.kolom_konfirmasi(df["kode"], data.today()).to_numpy()
+    isi[["Sudah beres", "Belum beres"]] = lacak.confirmation_column(df["kode"], data.today()).to_numpy()
     st.dataframe(
         tabel.indonesia(isi, desimal={"Skor": 1, "Hari sejak": 0}),
         hide_index=True,
@@ -194,7 +195,7 @@ def tabel_status(df: pd.DataFrame) -> None:
     )
 
 
-def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
+def staff_actions(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
     """Staff forms: confirm, pin, swap, cancel, postpone, withdraw a change; then the change log."""
     engine = data.engine()
     names = dict(zip(df["kode"], df["nama"], strict=True))
@@ -217,7 +218,8 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
                 st.error(str(exc))
             else:
                 flash(
-                    f"Tuan rumah {tanggal(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.", rerun=True
+                    f"Tuan rumah {format_date(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.",
+                    rerun=True,
                 )
 
     with tabs[1], st.form("rotasi_pin"):
@@ -232,7 +234,7 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
         )
         catatan = st.text_input("Catatan (alasan)", key="pin_catatan", max_chars=300)
         if st.form_submit_button("Tetapkan", type="primary", key="pin_kirim"):
-            _simpan(engine, actor, today, "pin", day, kelurahan_kode=kode, catatan=catatan)
+            _save(engine, actor, today, "pin", day, kelurahan_kode=kode, catatan=catatan)
 
     with tabs[2], st.form("rotasi_tukar"):
         a = st.selectbox("Jumat pertama", planned, format_func=lambda d: slot_label(plan, names, d), key="tukar_a")
@@ -245,38 +247,38 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
         )
         catatan = st.text_input("Catatan (alasan)", key="tukar_catatan", max_chars=300)
         if st.form_submit_button("Tukar", type="primary", key="tukar_kirim"):
-            _simpan(engine, actor, today, "tukar", a, tanggal_lain=b, catatan=catatan)
+            _save(engine, actor, today, "tukar", a, tanggal_lain=b, catatan=catatan)
 
     with tabs[3], st.form("rotasi_batal"):
         day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="batal_tanggal")
         catatan = st.text_input("Alasan pembatalan", key="batal_catatan", max_chars=300)
         if st.form_submit_button("Batalkan Jumat", type="primary", key="batal_kirim"):
-            _simpan(engine, actor, today, "batal", day, catatan=catatan)
+            _save(engine, actor, today, "batal", day, catatan=catatan)
 
     with tabs[4], st.form("rotasi_tunda"):
         day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="tunda_tanggal")
         ke = st.selectbox(
             "Diundur ke",
             [None, *fridays[1:]],
-            format_func=lambda d: "Jumat berikutnya yang dapat dipakai" if d is None else tanggal(d),
+            format_func=lambda d: "Jumat berikutnya yang dapat dipakai" if d is None else format_date(d),
             key="tunda_ke",
         )
         catatan = st.text_input("Catatan (alasan)", key="tunda_catatan", max_chars=300)
         if st.form_submit_button("Tunda", type="primary", key="tunda_kirim"):
-            _simpan(engine, actor, today, "tunda", day, tanggal_lain=ke, catatan=catatan)
+            _save(engine, actor, today, "tunda", day, tanggal_lain=ke, catatan=catatan)
 
-    hist = riwayat(key())
+    hist = history(key())
     aktif = hist[hist["aktif"]] if not hist.empty else hist
     with tabs[5]:
         if aktif.empty:
             st.caption("Tidak ada perubahan aktif.")
         else:
             with st.form("rotasi_tarik"):
-                labels = {int(r.id): _label_perubahan(r) for r in aktif.itertuples()}
+                labels = {int(r.id): _change_label(r) for r in aktif.itertuples()}
                 pid = st.selectbox("Perubahan aktif", list(labels), format_func=labels.get, key="tarik_id")
                 if st.form_submit_button("Tarik perubahan", key="tarik_kirim"):
                     try:
-                        rotasi_data.deactivate_perubahan(engine, actor, int(pid))
+                        rotasi_data.deactivate_change(engine, actor, int(pid))
                     except ERRORS as exc:
                         st.error(str(exc))
                     else:
@@ -296,35 +298,35 @@ def aksi_staf(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> Non
                 "Catatan": hist["catatan"],
                 "Aktif": hist["aktif"],
                 "Oleh": hist["oleh"],
-                "Waktu": hist["waktu"].map(waktu).astype(object),  # stored UTC, shown in WIB
+                "Waktu": hist["waktu"].map(format_time).astype(object),  # stored UTC, shown in WIB
             },
             dates=("Tanggal", "Tanggal lain"),
             key="tabel_riwayat",
         )
 
 
-def _label_perubahan(r) -> str:
-    text = f"#{r.id} · {JENIS_PERUBAHAN.get(r.jenis, r.jenis)} · {tanggal(r.tanggal, with_weekday=False)}"
+def _change_label(r) -> str:
+    text = f"#{r.id} · {CHANGE_KINDS.get(r.jenis, r.jenis)} · {format_date(r.tanggal, with_weekday=False)}"
     if isinstance(r.tanggal_lain, dt.date):
-        text += f" ↔ {tanggal(r.tanggal_lain, with_weekday=False)}"
+        text += f" ↔ {format_date(r.tanggal_lain, with_weekday=False)}"
     if isinstance(r.kelurahan, str):
         text += f" · {r.kelurahan}"
     return text
 
 
-def _simpan(engine, actor: Actor, today: dt.date, jenis: str, day, **kwargs) -> None:
+def _save(engine, actor: Actor, today: dt.date, jenis: str, day, **kwargs) -> None:
     if jenis == "pin" and not kwargs.get("kelurahan_kode"):
         st.error("Pilih kelurahan yang akan ditetapkan.")
         return
     try:
-        pid = rotasi_data.save_perubahan(engine, actor, jenis, day, today=today, **kwargs)
+        pid = rotasi_data.save_change(engine, actor, jenis, day, today=today, **kwargs)
     except ERRORS as exc:
         st.error(str(exc))
     else:
-        flash(f"Perubahan #{pid} ({JENIS_PERUBAHAN[jenis].lower()}) disimpan; rencana dihitung ulang.", rerun=True)
+        flash(f"Perubahan #{pid} ({CHANGE_KINDS[jenis].lower()}) disimpan; rencana dihitung ulang.", rerun=True)
 
 
-def pengaturan(actor: Actor) -> None:
+def settings_section(actor: Actor) -> None:
     """Admin: the planner's settings."""
     engine = data.engine()
     current = rotasi_data.load_settings(engine)
@@ -369,19 +371,19 @@ def pengaturan(actor: Actor) -> None:
                 st.error(str(exc))
             else:
                 flash("Pengaturan rotasi disimpan; rencana dihitung ulang.", rerun=True)
-        st.caption(f"Terakhir: {', '.join(f'{k}={angka_ringkas(v)}' for k, v in current.to_dict().items())}")
+        st.caption(f"Terakhir: {', '.join(f'{k}={format_compact(v)}' for k, v in current.to_dict().items())}")
 
 
-def tahun_rencana(plan: Plan, today: dt.date) -> list[int]:
+def plan_year(plan: Plan, today: dt.date) -> list[int]:
     """The years the plan reaches (this year up to its last Friday)."""
     days = [s.tanggal for s in plan.semua_slot()] + [x.tanggal for x in plan.dilewati] + [today]
     return list(range(min(days).year, max(days).year + 1))
 
 
-def kalender_perkiraan(plan: Plan, today: dt.date) -> None:
+def estimated_calendar(plan: Plan, today: dt.date) -> None:
     """Say plainly when the plan rests on estimated holidays (a year without a confirmed SKB list)."""
     with data.engine().connect() as conn:
-        years = kalender.tahun_belum_dikonfirmasi(conn, tahun_rencana(plan, today))
+        years = workdays.unconfirmed_years(conn, plan_year(plan, today))
     if years:
         st.info(
             f'Libur nasional dan cuti bersama {", ".join(map(str, years))} masih **perkiraan** (tanda "(perkiraan)"): '
@@ -390,12 +392,12 @@ def kalender_perkiraan(plan: Plan, today: dt.date) -> None:
         )
 
 
-def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
+def calendar_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
     """Admin: confirm a year's holiday list once it matches the published SKB (the '(perkiraan)' marks go)."""
     engine = data.engine()
     with engine.connect() as conn:
-        years = [y for y in tahun_rencana(plan, today) if kalender.tahun_perkiraan(y)]
-        done = kalender.tahun_dikonfirmasi(conn)
+        years = [y for y in plan_year(plan, today) if workdays.estimated_years(y)]
+        done = workdays.confirmed_years(conn)
     if not years:
         return
     with st.expander("Kalender libur per tahun (admin)", icon=":material/event_available:"):
@@ -409,7 +411,7 @@ def kalender_admin(actor: Actor, plan: Plan, today: dt.date) -> None:
             label = f"Cabut konfirmasi {y}" if y in done else f"Konfirmasi daftar libur {y}"
             if c2.button(label, key=f"kal_{y}"):
                 try:
-                    kalender.konfirmasi_tahun(engine, actor, y, dikonfirmasi=y not in done)
+                    workdays.confirm_year(engine, actor, y, dikonfirmasi=y not in done)
                 except ERRORS as exc:
                     st.error(str(exc))
                 else:

@@ -13,24 +13,24 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from db.format import angka, tanggal
+from db.format import format_date, format_number
 
-KOSONG = "–"
+EMPTY = "–"
 
 
-def _tanggal(value) -> str:
+def _date(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return KOSONG
+        return EMPTY
     if isinstance(value, pd.Timestamp):
         value = value.date()
-    return tanggal(value, with_weekday=False) if isinstance(value, dt.date) else str(value)
+    return format_date(value, with_weekday=False) if isinstance(value, dt.date) else str(value)
 
 
-def _angka(decimals: int):
+def _number(decimals: int):
     def fmt(value) -> str:
         if value is None or pd.isna(value):
-            return KOSONG
-        return angka(float(value), decimals)
+            return EMPTY
+        return format_number(float(value), decimals)
 
     return fmt
 
@@ -43,15 +43,15 @@ def indonesia(df: pd.DataFrame, desimal: dict[str, int] | None = None) -> Styler
     for col in df.columns:
         s = df[col]
         if col in desimal:
-            formats[col] = _angka(desimal[col])
+            formats[col] = _number(desimal[col])
         elif pd.api.types.is_bool_dtype(s):
             continue
         elif pd.api.types.is_datetime64_any_dtype(s) or s.map(lambda v: isinstance(v, dt.date)).any():
-            formats[col] = _tanggal
+            formats[col] = _date
         elif pd.api.types.is_numeric_dtype(s):
             whole = s.dropna().map(lambda v: float(v).is_integer()).all()
-            formats[col] = _angka(0 if whole else 1)
-    return df.style.format(formats, na_rep=KOSONG)
+            formats[col] = _number(0 if whole else 1)
+    return df.style.format(formats, na_rep=EMPTY)
 
 
 def frame(columns: dict[str, object], *, key: str | None = None, dates: tuple[str, ...] = (), **kwargs) -> None:

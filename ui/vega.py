@@ -11,44 +11,44 @@ from __future__ import annotations
 
 import altair as alt
 
-from db.format import BULAN
+from db.format import MONTHS
 
-BULAN_PENDEK = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
 
 def _js_list(items: list[str]) -> str:
     return "[" + ",".join(f"'{x}'" for x in items) + "]"
 
 
-def angka_expr(value: str = "datum.value", spec: str = ",~f") -> str:
+def number_expr(value: str = "datum.value", spec: str = ",~f") -> str:
     """Vega expression: ``value`` formatted with a dot for thousands and a comma for decimals."""
     text = f"format({value}, '{spec}')"
     swap = f"replace(replace({text}, regexp(',', 'g'), '_'), regexp('[.]', 'g'), ',')"
     return f"replace({swap}, regexp('_', 'g'), '.')"
 
 
-def tanggal_expr(value: str = "datum.value") -> str:
+def date_expr(value: str = "datum.value") -> str:
     """Vega expression for time-axis ticks: '2025' on a new year, 'Oktober' on a new month, else '5 Okt'."""
     m = f"month({value})"
     return (
         f"(month({value}) == 0 && date({value}) == 1) ? '' + year({value}) : "
-        f"date({value}) == 1 ? {_js_list(BULAN)}[{m}] : "
-        f"date({value}) + ' ' + {_js_list(BULAN_PENDEK)}[{m}]"
+        f"date({value}) == 1 ? {_js_list(MONTHS)}[{m}] : "
+        f"date({value}) + ' ' + {_js_list(SHORT_MONTHS)}[{m}]"
     )
 
 
-def sumbu_angka(**kwargs) -> alt.Axis:
+def number_axis(**kwargs) -> alt.Axis:
     """A quantitative axis with Indonesian tick labels (``1.600``)."""
-    return alt.Axis(labelExpr=angka_expr(), **kwargs)
+    return alt.Axis(labelExpr=number_expr(), **kwargs)
 
 
-def sumbu_tanggal(**kwargs) -> alt.Axis:
+def date_axis(**kwargs) -> alt.Axis:
     """A time axis with Indonesian month names."""
-    return alt.Axis(labelExpr=tanggal_expr(), **kwargs)
+    return alt.Axis(labelExpr=date_expr(), **kwargs)
 
 
-def teks_angka(chart: alt.Chart, **fields: str) -> alt.Chart:
+def number_text(chart: alt.Chart, **fields: str) -> alt.Chart:
     """Add text fields ``name=source`` holding ``source`` formatted the Indonesian way (for tooltips)."""
     for name, source in fields.items():
-        chart = chart.transform_calculate(**{name: angka_expr(f"datum['{source}']")})
+        chart = chart.transform_calculate(**{name: number_expr(f"datum['{source}']")})
     return chart

@@ -9,8 +9,8 @@ actor, _, _ = open_page("admin")
 components.lazy_tabs(
     "admin_tab",
     {
-        "Pengguna": lambda: admin.pengguna(actor),
-        "Data referensi": lambda: admin.referensi(actor),
-        "Log audit": lambda: admin.log_audit(actor),
+        "Pengguna": lambda: admin.users(actor),
+        "Data referensi": lambda: admin.reference(actor),
+        "Log audit": lambda: admin.audit_log(actor),
     },
 )

@@ -26,20 +26,20 @@ if tab == "Catat baru":
     )
     rembuk_id = None
     if cepat:
-        pilihan = data.rembuk_untuk_dicatat(key, today)
+        pilihan = data.rembuk_to_record(key, today)
         rembuk_id = st.selectbox("Rembuk", list(pilihan), format_func=pilihan.get, key="rembuk_cepat",
                                  help="Rembuk hari ini lebih dulu, lalu yang baru terlaksana.")  # fmt: skip
         if not pilihan:
             st.info("Belum ada rembuk hari ini atau yang baru terlaksana; aspirasi dicatat tanpa rembuk.")
-    aspirasi.form_baru(actor, options, today, cepat, rembuk_id)
+    aspirasi.form_new(actor, options, today, cepat, rembuk_id)
 elif tab == "Impor":
-    aspirasi.impor(actor, today)
+    aspirasi.import_section(actor, today)
 elif tab == "Kabar RW":
-    lacak.kabar(actor, lacak.kelurahan_pilihan(options, actor, f), today, key="kabar_aspirasi")
+    lacak.news(actor, lacak.kelurahan_choices(options, actor, f), today, key="kabar_aspirasi")
 else:
-    selected = aspirasi.tabel(f, today, key)
+    selected = aspirasi.table(f, today, key)
     with st.expander("Unduh hasil filter", icon=":material/download:"):
         st.caption(f"Filter: {aspirasi.filter_text(f, options)}")
-        aspirasi.ekspor(f, actor, aspirasi.filter_text(f, options))
+        aspirasi.export(f, actor, aspirasi.filter_text(f, options))
     if selected:
         aspirasi.detail(selected, actor, options, today)

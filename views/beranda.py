@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import components, data
-from ui.format import angka, angka_ringkas
+from ui.format import format_compact, format_number
 from ui.pages import open_page
 
 _, key, today = open_page("beranda")
@@ -18,14 +18,14 @@ if k.total == 0:
     )
 
 cols = st.columns(5)
-cols[0].metric("Aspirasi total", angka(k.total), border=True)
-cols[1].metric("Terbuka", angka(k.terbuka), border=True)
-cols[2].metric("Lewat tenggat", angka(k.lewat_tenggat), border=True)
-cols[3].metric("Selesai bulan ini", angka(k.selesai_bulan_ini), border=True)
+cols[0].metric("Aspirasi total", format_number(k.total), border=True)
+cols[1].metric("Terbuka", format_number(k.terbuka), border=True)
+cols[2].metric("Lewat tenggat", format_number(k.lewat_tenggat), border=True)
+cols[3].metric("Selesai bulan ini", format_number(k.selesai_bulan_ini), border=True)
 # Short label, bare number: the card must read whole on a 1280 px projector beside the menu.
 cols[4].metric(
     "Median hari kerja",
-    angka_ringkas(k.median_hari_kerja_selesai) if k.median_hari_kerja_selesai is not None else "–",
+    format_compact(k.median_hari_kerja_selesai) if k.median_hari_kerja_selesai is not None else "–",
     border=True,
     help="Median penyelesaian: jumlah hari kerja dari diterima sampai berstatus Selesai "
     "(tanpa akhir pekan, libur nasional dan cuti bersama).",

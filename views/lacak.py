@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from ui import lacak
 
-lacak.halaman()
+lacak.page()

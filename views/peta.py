@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.peta import METRIK
+from db.aspirasi.map_data import METRICS
 from ui import data, peta
 from ui.filters import aspirasi_filter
-from ui.format import angka
+from ui.format import format_number
 from ui.pages import open_page
 
 actor, key, today = open_page("peta")
@@ -15,10 +15,10 @@ f = aspirasi_filter(data.filter_options(key), scope=actor.kecamatan_kode)
 
 c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
 metrik = c1.selectbox(
-    "Warna peta menurut", list(METRIK), format_func=lambda k: METRIK[k].label, key="metrik", bind="query-params"
+    "Warna peta menurut", list(METRICS), format_func=lambda k: METRICS[k].label, key="metrik", bind="query-params"
 )
 titik = c2.segmented_control(
-    "Titik aspirasi", list(peta.TITIK), format_func=peta.TITIK.get, default="klaster", key="titik",
+    "Titik aspirasi", list(peta.POINT_MODES), format_func=peta.POINT_MODES.get, default="klaster", key="titik",
     bind="query-params",
 )  # fmt: skip
 basemap = c3.toggle(
@@ -27,14 +27,14 @@ basemap = c3.toggle(
 
 kpi = peta.metrics(key, f, today)
 summary = st.container(horizontal=True)
-summary.metric("Cocok dengan filter", angka(kpi["jumlah"].sum()))
-summary.metric("Terbuka", angka(kpi["terbuka"].sum()))
-summary.metric("Lewat tenggat", angka(kpi["lewat_tenggat"].sum()))
+summary.metric("Cocok dengan filter", format_number(kpi["jumlah"].sum()))
+summary.metric("Terbuka", format_number(kpi["terbuka"].sum()))
+summary.metric("Lewat tenggat", format_number(kpi["lewat_tenggat"].sum()))
 if kpi["jumlah"].sum() == 0:
     st.warning(
         "Tidak ada aspirasi yang cocok dengan filter ini. Ubah atau hapus filter di samping.",
         icon=":material/filter_alt:",
     )
 
-peta.map_and_panel(f, METRIK[metrik or "jumlah"], titik or "klaster", bool(basemap), key, today)
+peta.map_and_panel(f, METRICS[metrik or "jumlah"], titik or "klaster", bool(basemap), key, today)
 peta.csv_download(f)

@@ -11,16 +11,16 @@ from ui.pages import open_page
 actor, key, today = open_page("rembuk")
 opts = data.filter_options(key)
 
-dari, sampai = rembuk.periode(today)
-daftar = rembuk.daftar(dari, sampai)
-if actor.boleh("tulis"):
+dari, sampai = rembuk.period(today)
+daftar = rembuk.rembuk_list(dari, sampai)
+if actor.can("tulis"):
     with st.expander("Catat rembuk baru", icon=":material/add:"):
-        rembuk.form_baru(actor, opts, today)
+        rembuk.form_new(actor, opts, today)
 if daftar.empty:
     st.info("Tidak ada rembuk pada periode ini. Ubah periode di atas.")
     st.stop()
 
-rid = rembuk.pilih(daftar, today)
+rid = rembuk.pick(daftar, today)
 r = rembuk.get_rembuk(key, rid) if rid is not None else None
 if r is None:
     st.warning("Rembuk tidak ditemukan.")
@@ -28,15 +28,15 @@ if r is None:
 
 
 def _catatan() -> None:
-    rembuk.catatan_rembuk(r, opts)
-    if actor.boleh("tulis"):
+    rembuk.rembuk_notes(r, opts)
+    if actor.can("tulis"):
         with st.expander("Ubah catatan rembuk", icon=":material/edit:"):
             rembuk.form_edit(actor, r.id, opts, today)
 
 
 def _aspirasi() -> None:
-    if actor.boleh("tulis"):
-        rembuk.tangkap(actor, r, opts, today)
+    if actor.can("tulis"):
+        rembuk.quick_capture(actor, r, opts, today)
     else:
         st.caption("Pencatatan aspirasi hanya untuk staf.")
 
@@ -48,6 +48,6 @@ components.lazy_tabs(
         "Janji": lambda: rembuk.janji(actor, r, opts, today),
         "Aspirasi": _aspirasi,
         "Brief tuan rumah": lambda: rembuk.brief(r, opts, today),
-        "Kabar RW": lambda: lacak.kabar(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk"),
+        "Kabar RW": lambda: lacak.news(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk"),
     },
 )

@@ -9,13 +9,13 @@ from ui.pages import open_page
 actor, _, today = open_page("rotasi")
 
 plan, df = rotasi.status(rotasi.key(), today)
-rotasi.ringkasan(plan, df)
-rotasi.kalender_perkiraan(plan, today)
-rotasi.jadwal(plan, df)
-rotasi.peta(df)
-rotasi.tabel_status(df)
-if actor.boleh("tulis"):
-    rotasi.aksi_staf(actor, plan, df, today)
-if actor.boleh("admin"):
-    rotasi.pengaturan(actor)
-    rotasi.kalender_admin(actor, plan, today)
+rotasi.summary(plan, df)
+rotasi.estimated_calendar(plan, today)
+rotasi.schedule(plan, df)
+rotasi.map_section(df)
+rotasi.status_table(df)
+if actor.can("tulis"):
+    rotasi.staff_actions(actor, plan, df, today)
+if actor.can("admin"):
+    rotasi.settings_section(actor)
+    rotasi.calendar_admin(actor, plan, today)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from db import admin
-from db.auth import Actor
-from db.demo import generate_demo
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_TODAY
 

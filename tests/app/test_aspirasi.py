@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from db.aspirasi import ubah_status
-from db.auth import Actor
-from db.demo import generate_demo
+from db.aspirasi.services import update_status
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from db.schema import Aspirasi, AspirasiRiwayat, LogAudit
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_TODAY
 from ui.aspirasi import SELECTED
-from ui.format import angka
+from ui.format import format_number
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -37,7 +37,7 @@ def test_pimpinan_is_refused(db):
 
 def test_table_count_and_filter(db):
     at = run_page("views/aspirasi.py")
-    assert at.metric[0].value == angka(n(db))
+    assert at.metric[0].value == format_number(n(db))
     at.multiselect(key="kec").set_value(["35.73.02"]).run()
     with db.connect() as conn:
         klojen = conn.execute(
@@ -46,7 +46,7 @@ def test_table_count_and_filter(db):
                 "WHERE k.kecamatan_kode = '35.73.02'"
             )
         ).scalar()
-    assert at.metric[0].value == angka(klojen) != angka(n(db))
+    assert at.metric[0].value == format_number(klojen) != format_number(n(db))
     assert len(at.dataframe[0].value) == min(klojen, 50)
 
 
@@ -115,7 +115,7 @@ def test_second_save_is_refused_and_the_input_is_kept(db):
     at.session_state[SELECTED] = aid
     at.run()
     # Someone else saves first.
-    ubah_status(db, Actor("budi.staf", "staf"), aid, version, "diverifikasi", "oleh Budi", DEMO_TODAY)
+    update_status(db, Actor("budi.staf", "staf"), aid, version, "diverifikasi", "oleh Budi", DEMO_TODAY)
     at.selectbox(key=f"ke_{aid}").set_value("tidak_dapat")
     at.text_area(key=f"catatan_{aid}").input("di luar anggaran tahun ini")
     next(b for b in at.button if b.label == "Simpan status").click().run()
@@ -131,13 +131,13 @@ def test_export_is_exact_logged_and_personal_data_needs_the_role(db):
 
     import pandas as pd
 
-    from db.auth import AksesDitolak
-    from db.daftar import ekspor
-    from db.filters import AspirasiFilter
+    from db.aspirasi.filters import AspirasiFilter
+    from db.aspirasi.listing import export
+    from db.auth.roles import AccessDenied
 
     f = AspirasiFilter(kecamatan=("35.73.05",), keadaan="terbuka")
     staf, pimpinan = Actor("staf.uji", "staf"), Actor("wali", "pimpinan")
-    plain = pd.read_csv(io.BytesIO(ekspor(db, staf, f, "csv", False, "Kecamatan: Lowokwaru; Keadaan: Terbuka")))
+    plain = pd.read_csv(io.BytesIO(export(db, staf, f, "csv", False, "Kecamatan: Lowokwaru; Keadaan: Terbuka")))
     with db.connect() as conn:
         expected = conn.execute(
             text(
@@ -146,10 +146,10 @@ def test_export_is_exact_logged_and_personal_data_needs_the_role(db):
             )
         ).scalar()
     assert len(plain) == expected > 0 and "pelapor_telepon" not in plain.columns
-    with_pd = pd.read_excel(io.BytesIO(ekspor(db, staf, f, "xlsx", True, "Kecamatan: Lowokwaru")))
+    with_pd = pd.read_excel(io.BytesIO(export(db, staf, f, "xlsx", True, "Kecamatan: Lowokwaru")))
     assert len(with_pd) == expected and with_pd["pelapor_telepon"].notna().all()
-    with pytest.raises(AksesDitolak):
-        ekspor(db, pimpinan, f, "csv", True, "x")
+    with pytest.raises(AccessDenied):
+        export(db, pimpinan, f, "csv", True, "x")
     with db.connect() as conn:
         logged = conn.execute(
             select(LogAudit.oleh, LogAudit.rincian).where(LogAudit.aksi == "ekspor").order_by(LogAudit.id)
@@ -203,7 +203,7 @@ def test_staff_scoped_to_a_kecamatan_sees_only_it(db):
                 "WHERE k.kecamatan_kode = '35.73.04'"
             )
         ).scalar()
-    assert at.metric[0].value == angka(sukun) != angka(n(db))
+    assert at.metric[0].value == format_number(sukun) != format_number(n(db))
     assert at.multiselect(key="kec").options == ["Sukun"]
     assert any("dibatasi ke Kecamatan Sukun" in c.value for c in at.caption)
 

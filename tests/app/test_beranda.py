@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_TODAY
-from ui.format import angka, angka_ringkas
+from ui.format import format_compact, format_number
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -31,17 +31,17 @@ def test_kpis_equal_sql(seeded_engine, seeded_url, app_env):
             text(f"SELECT COUNT(*) FROM aspirasi WHERE status = 'selesai' AND tanggal_selesai >= '{month}'")
         ).scalar()
     assert total > 0 and terbuka > 0 and lewat > 0 and selesai > 0
-    assert _metric(at, "Aspirasi total") == angka(total)
-    assert _metric(at, "Terbuka") == angka(terbuka)
-    assert _metric(at, "Lewat tenggat") == angka(lewat)
-    assert _metric(at, "Selesai bulan ini") == angka(selesai)
+    assert _metric(at, "Aspirasi total") == format_number(total)
+    assert _metric(at, "Terbuka") == format_number(terbuka)
+    assert _metric(at, "Lewat tenggat") == format_number(lewat)
+    assert _metric(at, "Selesai bulan ini") == format_number(selesai)
     assert _metric(at, "Kelurahan terjangkau bimtek") == "57/57"
     with seeded_engine.connect() as conn:
         days = sorted(
             conn.execute(text("SELECT hari_kerja_selesai FROM aspirasi WHERE status = 'selesai'")).scalars().all()
         )
     median = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
-    assert _metric(at, "Median hari kerja") == angka_ringkas(median)
+    assert _metric(at, "Median hari kerja") == format_compact(median)
 
 
 def test_demo_badge_and_rembuk_cards(seeded_url, app_env):
@@ -76,20 +76,22 @@ def test_bimtek_headline_follows_an_attendance_import(ready_engine, app_env):
     attendance import shows on the next rerun (it used to wait for the cache's 300 s ttl)."""
     import datetime as dt
 
-    from db import bimtek
-    from db.auth import Actor
-    from db.impor_peserta import impor_peserta
+    from db.auth.roles import Actor
+    from db.bimtek import services as bimtek_services
+    from db.bimtek.importer import import_peserta
 
     staf = Actor("siti.staf", "staf")
     app_env(ready_engine.url.render_as_string(hide_password=False))
-    bid = bimtek.buat_bimtek(ready_engine, staf, bimtek.DataBimtek("Bimtek Uji", dt.date(2026, 11, 12)))
+    bid = bimtek_services.create_bimtek(
+        ready_engine, staf, bimtek_services.BimtekData("Bimtek Uji", dt.date(2026, 11, 12))
+    )
     header = "Nama;Jabatan;Kelurahan;RW;RT;Hadir\n"
-    assert impor_peserta(ready_engine, staf, bid, (header + "Budi;Ketua RT;Gadingasri;3;2;ya\n").encode(), "a.csv").ok
+    assert import_peserta(ready_engine, staf, bid, (header + "Budi;Ketua RT;Gadingasri;3;2;ya\n").encode(), "a.csv").ok
     at = run_page()
     assert _metric(at, "Kelurahan terjangkau bimtek") == _bimtek_reached(ready_engine) == "1/57"
 
     sheet = header + "Siti;Ketua RW;Tunjungsekar;5;;ya\nAgus;Ketua LPMK;Sukun;;;ya\n"
-    assert impor_peserta(ready_engine, staf, bid, sheet.encode(), "b.csv").ok
+    assert import_peserta(ready_engine, staf, bid, sheet.encode(), "b.csv").ok
     at.run()
     assert not at.exception
     assert _metric(at, "Kelurahan terjangkau bimtek") == _bimtek_reached(ready_engine) == "3/57"

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from tests.app.conftest import login_state, run_page
-from ui.format import angka, persen
+from ui.format import format_number, format_percent
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -74,8 +74,8 @@ def test_default_view_equals_sql(seeded_engine, seeded_url, app_env):
     at = run_page(PAGE)
     hadir = scalar(seeded_engine, "SELECT COUNT(*) FROM bimtek_peserta WHERE hadir")
     assert hadir > 0
-    assert metric(at, "Peserta hadir") == angka(hadir)
-    assert metric(at, "Bimtek") == angka(scalar(seeded_engine, "SELECT COUNT(*) FROM bimtek"))
+    assert metric(at, "Peserta hadir") == format_number(hadir)
+    assert metric(at, "Bimtek") == format_number(scalar(seeded_engine, "SELECT COUNT(*) FROM bimtek"))
     reached = scalar(seeded_engine, "SELECT COUNT(DISTINCT kelurahan_kode) FROM bimtek_peserta WHERE hadir")
     assert metric(at, "Kelurahan terjangkau") == f"{reached}/57"
     lpmk = scalar(
@@ -84,7 +84,7 @@ def test_default_view_equals_sql(seeded_engine, seeded_url, app_env):
         "WHERE hadir AND peran IN ('ketua_lpmk', 'pengurus_lpmk')",
     )
     assert metric(at, "LPMK terjangkau") == f"{lpmk}/57"
-    assert metric(at, "RW terjangkau") == persen(rw_share_sql(seeded_engine))
+    assert metric(at, "RW terjangkau") == format_percent(rw_share_sql(seeded_engine))
 
     # Chart data = SQL, and equals the table beside it.
     got = chart(at, "Per kecamatan")[["kecamatan", "diundang", "hadir"]]
@@ -128,7 +128,7 @@ def test_kecamatan_filter_changes_the_numbers(seeded_engine, seeded_url, app_env
     at.multiselect(key="bt_kec").set_value([KLOJEN]).run()
     assert not at.exception
     hadir = scalar(seeded_engine, f"SELECT COUNT(*) FROM bimtek_peserta p WHERE p.hadir AND {WHERE_KEC}", kec=KLOJEN)
-    assert metric(at, "Peserta hadir") == angka(hadir) != before
+    assert metric(at, "Peserta hadir") == format_number(hadir) != before
     assert metric(at, "Kelurahan terjangkau").endswith("/11")
     got = chart(at, "Per kecamatan")
     assert got["kecamatan"].tolist() == ["Klojen"]
@@ -144,9 +144,9 @@ def test_event_and_role_filters(seeded_engine, seeded_url, app_env):
     at.multiselect(key="bt_acara").set_value([first]).run()
     assert not at.exception
     hadir = scalar(seeded_engine, "SELECT COUNT(*) FROM bimtek_peserta WHERE hadir AND bimtek_id = :b", b=first)
-    assert metric(at, "Peserta hadir") == angka(hadir)
+    assert metric(at, "Peserta hadir") == format_number(hadir)
     assert metric(at, "Bimtek") == "1"
-    assert metric(at, "RW terjangkau") == persen(rw_share_sql(seeded_engine, "p.bimtek_id = :b", b=first))
+    assert metric(at, "RW terjangkau") == format_percent(rw_share_sql(seeded_engine, "p.bimtek_id = :b", b=first))
     assert chart(at, "Diundang dan hadir per bimtek")["bimtek_id"].tolist() == [first]
 
     at.pills(key="bt_jenis").set_value(["RW"]).run()
@@ -181,8 +181,8 @@ def test_belum_pernah_ikut_for_one_kelurahan(seeded_engine, seeded_url, app_env)
              AND p.rt = l.rt AND p.hadir AND p.peran IN ('ketua_rt', 'pengurus_rt'))""",
         k=GADING_KASRI,
     )
-    assert metric(at, "RW belum pernah ikut") == angka(n_rw)
-    assert metric(at, "RT belum pernah ikut") == angka(n_rt)
+    assert metric(at, "RW belum pernah ikut") == format_number(n_rw)
+    assert metric(at, "RT belum pernah ikut") == format_number(n_rt)
     table = next(d.value for d in at.dataframe if "Lembaga" in d.value.columns)
     assert len(table) == n_rw + n_rt + (metric(at, "LPMK belum pernah ikut") == "1")
     assert set(table["Kelurahan"]) == {"Gading Kasri"}

@@ -7,18 +7,20 @@ import pytest
 from sqlalchemy import Integer, func, select
 from streamlit.testing.v1 import AppTest
 
-from db import bimtek as bimtek_mod
-from db import foto, rembuk
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-from db.auth import SISTEM, Actor
-from db.bimtek import BimtekFilter
-from db.demo import generate_demo
+from db.aspirasi.filters import AspirasiFilter
+from db.aspirasi.map_data import kelurahan_panel
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.auth.roles import SYSTEM, Actor
+from db.bimtek import services as bimtek_mod
+from db.bimtek.services import BimtekFilter
+from db.demo.generate import generate_demo
 from db.engine import make_engine
-from db.filters import AspirasiFilter
-from db.foto import Pemilik
+from db.foto import queries as foto_queries
+from db.foto import services as foto_services
+from db.foto.services import Owner
 from db.migrate import upgrade
-from db.peta import kelurahan_panel
 from db.reference import load_reference
+from db.rembuk import records as rembuk_records
 from db.schema import Aspirasi, Foto, Kategori
 from db.testing import database
 from tests import foto_files as ff
@@ -44,25 +46,29 @@ def foto_db(backend, tmp_path_factory):
         load_reference(engine)
         generate_demo(engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
         create_test_users(engine)
-        aid = create_aspirasi(engine, STAF, AspirasiBaru("Got mampet", "drainase", KEL), DEMO_TODAY).id
-        foto.unggah(engine, STAF, Pemilik("aspirasi", aid), "sebelum", [("umum.jpg", ff.jpeg())])
-        foto.unggah(
-            engine, STAF, Pemilik("aspirasi", aid), "sebelum", [("wajah.jpg", ff.jpeg(color=(9, 9, 9)))], privat=True
+        aid = create_aspirasi(engine, STAF, NewAspirasi("Got mampet", "drainase", KEL), DEMO_TODAY).id
+        foto_services.upload(engine, STAF, Owner("aspirasi", aid), "sebelum", [("umum.jpg", ff.jpeg())])
+        foto_services.upload(
+            engine, STAF, Owner("aspirasi", aid), "sebelum", [("wajah.jpg", ff.jpeg(color=(9, 9, 9)))], privat=True
         )
-        rid = int(rembuk.daftar_rembuk(engine, DEMO_TODAY, DEMO_TODAY).iloc[0]["id"])
-        foto.unggah(engine, STAF, Pemilik("rembuk", rid), "dokumentasi", [("r1.jpg", ff.jpeg(color=(1, 200, 1)))])
-        foto.unggah(
-            engine, STAF, Pemilik("rembuk", rid), "dokumentasi", [("r2.jpg", ff.jpeg(color=(200, 1, 1)))], privat=True
+        rid = int(rembuk_records.list_rembuk(engine, DEMO_TODAY, DEMO_TODAY).iloc[0]["id"])
+        foto_services.upload(
+            engine, STAF, Owner("rembuk", rid), "dokumentasi", [("r1.jpg", ff.jpeg(color=(1, 200, 1)))]
         )
-        bid = int(bimtek_mod.daftar_bimtek(engine, BimtekFilter()).iloc[0]["id"])
-        foto.unggah(engine, STAF, Pemilik("bimtek", bid), "dokumentasi", [("b1.jpg", ff.jpeg(color=(1, 1, 200)))])
-        foto.unggah(
-            engine, STAF, Pemilik("bimtek", bid), "dokumentasi", [("b2.jpg", ff.jpeg(color=(90, 1, 90)))], privat=True
+        foto_services.upload(
+            engine, STAF, Owner("rembuk", rid), "dokumentasi", [("r2.jpg", ff.jpeg(color=(200, 1, 1)))], privat=True
         )
-        foto.atur_bukti_wajib(engine, SISTEM, ["jalan_rusak"])
-        bukti = create_aspirasi(engine, STAF, AspirasiBaru("Jalan berlubang", "jalan_rusak", KEL), DEMO_TODAY).id
-        v = ubah_status(engine, STAF, bukti, 1, "diverifikasi", today=DEMO_TODAY)
-        ubah_status(engine, STAF, bukti, v, "dalam_proses", today=DEMO_TODAY)
+        bid = int(bimtek_mod.list_bimtek(engine, BimtekFilter()).iloc[0]["id"])
+        foto_services.upload(
+            engine, STAF, Owner("bimtek", bid), "dokumentasi", [("b1.jpg", ff.jpeg(color=(1, 1, 200)))]
+        )
+        foto_services.upload(
+            engine, STAF, Owner("bimtek", bid), "dokumentasi", [("b2.jpg", ff.jpeg(color=(90, 1, 90)))], privat=True
+        )
+        foto_services.set_evidence_required(engine, SYSTEM, ["jalan_rusak"])
+        bukti = create_aspirasi(engine, STAF, NewAspirasi("Jalan berlubang", "jalan_rusak", KEL), DEMO_TODAY).id
+        v = update_status(engine, STAF, bukti, 1, "diverifikasi", today=DEMO_TODAY)
+        update_status(engine, STAF, bukti, v, "dalam_proses", today=DEMO_TODAY)
         engine.dispose()
         yield {"url": url, "aspirasi": aid, "rembuk": rid, "bukti": bukti, "bimtek": bid}
 
@@ -160,15 +166,15 @@ def test_peta_panel_shows_thumbnails_of_open_aspirations_without_private_ones(en
 
 
 def foto_ui_max() -> int:
-    from ui.foto import PANEL_MAKS
+    from ui.foto import PANEL_MAX
 
-    return PANEL_MAKS
+    return PANEL_MAX
 
 
 def _sebelum_sesudah_app(kode, today) -> None:
-    from ui.foto import sebelum_sesudah
+    from ui.foto import before_after
 
-    sebelum_sesudah(kode, today)
+    before_after(kode, today)
 
 
 def test_sebelum_sesudah_component_never_shows_private_photos(env):
@@ -182,12 +188,12 @@ def test_sebelum_sesudah_component_never_shows_private_photos(env):
             .group_by(Aspirasi.kelurahan_kode)
             .order_by(func.count().desc())
         ).first()[0]
-    pairs = foto.sebelum_sesudah(engine, kode, DEMO_TODAY)
+    pairs = foto_queries.before_after(engine, kode, DEMO_TODAY)
     assert pairs
     # make one of the shown 'sesudah' photos private: it must disappear from the screen
-    foto.ubah_privat(engine, SISTEM, pairs[0].sesudah.id, True)
+    foto_services.update_private(engine, SYSTEM, pairs[0].sesudah.id, True)
     try:
-        after = foto.sebelum_sesudah(engine, kode, DEMO_TODAY)
+        after = foto_queries.before_after(engine, kode, DEMO_TODAY)
         at = AppTest.from_function(_sebelum_sesudah_app, args=(kode, DEMO_TODAY), default_timeout=60)
         at.run()
         assert not at.exception
@@ -199,7 +205,7 @@ def test_sebelum_sesudah_component_never_shows_private_photos(env):
         texts = [c.value for c in at.caption]
         assert sum("· selesai " in t for t in texts) == len(after)
     finally:
-        foto.ubah_privat(engine, SISTEM, pairs[0].sesudah.id, False)
+        foto_services.update_private(engine, SYSTEM, pairs[0].sesudah.id, False)
         engine.dispose()
 
 
@@ -229,7 +235,7 @@ def test_admin_sets_the_evidence_rule(env):
     engine = make_engine(env["url"])
     with engine.connect() as conn:
         wajib = set(conn.scalars(select(Kategori.kode).where(Kategori.bukti_sesudah_wajib.is_(True))))
-    foto.atur_bukti_wajib(engine, SISTEM, ["jalan_rusak"])
+    foto_services.set_evidence_required(engine, SYSTEM, ["jalan_rusak"])
     engine.dispose()
     assert wajib == {"jalan_rusak", "sampah"}
 
@@ -245,7 +251,7 @@ def test_mode_rembuk_third_slide_shows_sebelum_sesudah_of_the_kelurahan(env):
             .group_by(Aspirasi.kelurahan_kode)
             .order_by(func.count().desc())
         ).first()[0]
-    pairs = foto.sebelum_sesudah(engine, kode, DEMO_TODAY)
+    pairs = foto_queries.before_after(engine, kode, DEMO_TODAY)
     engine.dispose()
     assert pairs
     at = run_page("views/mode_rembuk.py", peran="pimpinan")

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from db import kinerja
+from db.kinerja import periods as kinerja_periods
+from db.kinerja import scorecard as kinerja_scorecard
 from tests.app.conftest import ROOT, login_state, run_page
 from tests.conftest import DEMO_TODAY
-from ui.format import angka
+from ui.format import format_number
 
 pytestmark = pytest.mark.usefixtures("backend")
 PAGE = "views/kinerja_opd.py"
@@ -77,14 +78,14 @@ def test_scorecard_on_screen_equals_sql_and_links_go_to_peta_for_pimpinan(seeded
     table = at.dataframe[0].value
     lewat = sql_lewat_per_opd(seeded_engine)
     assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {
-        o: angka(lewat.get(o, 0)) for o in table["OPD"]
+        o: format_number(lewat.get(o, 0)) for o in table["OPD"]
     }
     assert "sampel kecil" in set(table["Peringkat"]) or table["Peringkat"].str.isdigit().all()
     opd = table["OPD"].iloc[0]  # the selected OPD defaults to the first of the ranking
-    assert metric(at, "Lewat tenggat") == angka(lewat.get(opd, 0))
-    p = kinerja.periode("bulan_ini", DEMO_TODAY)
-    assert metric(at, "Diterima") == angka(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
-    href = links(at)[f"Lihat {angka(lewat.get(opd, 0))} aspirasi di Peta Aspirasi"]
+    assert metric(at, "Lewat tenggat") == format_number(lewat.get(opd, 0))
+    p = kinerja_periods.period("bulan_ini", DEMO_TODAY)
+    assert metric(at, "Diterima") == format_number(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
+    href = links(at)[f"Lihat {format_number(lewat.get(opd, 0))} aspirasi di Peta Aspirasi"]
     assert href.startswith("peta?") and "ukur=Lewat+tenggat" in href and f"opd={opd}" in href
     # Definitions beside the numbers.
     helps = {m.label: m.proto.help for m in at.metric}
@@ -134,7 +135,7 @@ def test_scoped_staff_see_their_kecamatan_only(seeded_engine, seeded_url, app_en
     table = at.dataframe[0].value
     lewat = sql_lewat_per_opd(seeded_engine, kec="35.73.02")
     assert dict(zip(table["OPD"], table["Lewat tenggat"], strict=True)) == {
-        o: angka(lewat.get(o, 0)) for o in table["OPD"]
+        o: format_number(lewat.get(o, 0)) for o in table["OPD"]
     }
     href = next(h for label, h in links(at).items() if label.startswith("Lihat "))
     assert "kec=Klojen" in href
@@ -147,8 +148,8 @@ def test_period_choice_changes_the_numbers(seeded_engine, seeded_url, app_env):
     at.selectbox(key="kopd").set_value(opd)
     at.segmented_control(key="periode").set_value("tahun_ini").run()
     assert not at.exception
-    p = kinerja.periode("tahun_ini", DEMO_TODAY)
-    assert metric(at, "Diterima") == angka(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
+    p = kinerja_periods.period("tahun_ini", DEMO_TODAY)
+    assert metric(at, "Diterima") == format_number(sql_diterima(seeded_engine, opd, p.dari, p.sampai))
     assert any("Pengaturan kinerja" in e.label for e in at.expander)
 
 
@@ -173,17 +174,18 @@ def test_trend_and_map_sections_render(seeded_url, app_env):
 
 
 def test_rembuk_record_compares_opd_yang_perlu_hadir_with_who_came(seeded_engine, seeded_url, app_env):
-    from db import rembuk
+    from db.rembuk import brief as rembuk_brief
+    from db.rembuk import records as rembuk_records
 
     app_env(seeded_url)
     at = run_page("views/rembuk.py", peran="pimpinan")
-    r = rembuk.get_rembuk(seeded_engine, at.selectbox(key="rembuk_id").value)
-    perlu = kinerja.opd_perlu_hadir(seeded_engine, r.tuan_rumah, min(r.tanggal, DEMO_TODAY))
+    r = rembuk_records.get_rembuk(seeded_engine, at.selectbox(key="rembuk_id").value)
+    perlu = kinerja_scorecard.opd_needed_at_rembuk(seeded_engine, r.tuan_rumah, min(r.tanggal, DEMO_TODAY))
     assert len(perlu)  # the demo host has open items
     text_md = "\n".join(m.value for m in at.markdown)
     assert "OPD yang perlu hadir" in text_md
     if r.status == "terlaksana":
-        k = kinerja.bandingkan_kehadiran(perlu["opd"], r.opd_hadir)
+        k = kinerja_scorecard.compare_attendance(perlu["opd"], r.opd_hadir)
         assert f"Tidak hadir: {', '.join(k.tidak_hadir) or '–'}" in text_md
     else:
         assert ", ".join(perlu["opd"]) in text_md
@@ -191,6 +193,6 @@ def test_rembuk_record_compares_opd_yang_perlu_hadir_with_who_came(seeded_engine
     at.session_state["rembuk_tab"] = "Brief tuan rumah"
     at.run()
     text_md = "\n".join(m.value for m in at.markdown)
-    b = rembuk.host_brief(seeded_engine, r.tuan_rumah[0], min(r.tanggal, DEMO_TODAY))
+    b = rembuk_brief.host_brief(seeded_engine, r.tuan_rumah[0], min(r.tanggal, DEMO_TODAY))
     first = b.opd_perlu_hadir.iloc[0]
-    assert f"{first['opd']} ({angka(first['terbuka'])} terbuka" in text_md
+    assert f"{first['opd']} ({format_number(first['terbuka'])} terbuka" in text_md

@@ -11,16 +11,19 @@ import pytest
 from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
-from db import lacak
-from db.auth import SISTEM
-from db.demo import generate_demo
+from db.auth.roles import SYSTEM
+from db.demo.generate import generate_demo
 from db.engine import make_engine
-from db.lacak_pdf import lembar_qr_pdf
+from db.lacak import followup as lacak_followup
+from db.lacak import links as lacak_links
+from db.lacak import news as lacak_news
+from db.lacak import page as lacak_page
 from db.migrate import upgrade
 from db.reference import load_reference
-from db.rembuk import add_janji
+from db.rembuk.janji import add_janji
 from db.schema import Aspirasi, Janji, LacakKonfirmasi, LacakToken, RembukKelurahan
 from db.testing import database
+from report.qr_sheet import qr_sheet_pdf
 from tests.app.conftest import ROOT, run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, HOSTILE_KELURAHAN, create_test_users, insert_hostile
 from tests.hostile import HOSTILE, RAW_MARKERS
@@ -77,7 +80,7 @@ def _one(engine, *where) -> int:
 def test_tracking_page_shows_one_aspiration_and_takes_belum_beres(lacak_engine, lacak_url, app_env):
     app_env(lacak_url)
     aid = _one(lacak_engine, Aspirasi.status == "selesai", Aspirasi.rw.is_not(None))
-    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    token = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
     with lacak_engine.connect() as conn:
         a = conn.execute(select(Aspirasi).where(Aspirasi.id == aid)).one()
     at = anonymous(token)
@@ -96,18 +99,24 @@ def test_tracking_page_shows_one_aspiration_and_takes_belum_beres(lacak_engine, 
         status = conn.scalar(select(Aspirasi.status).where(Aspirasi.id == aid))
     assert (k.jawaban, k.catatan, status) == ("belum", "Saluran masih tersumbat", "selesai")
     assert not at.button  # one answer per link per day: the buttons are gone
-    assert lacak.jumlah_belum_beres(lacak_engine) >= 1
+    assert lacak_followup.count_unresolved(lacak_engine) >= 1
 
 
 def test_unknown_revoked_and_missing_tokens_get_one_neutral_answer_in_the_same_time(lacak_engine, lacak_url, app_env):
     app_env(lacak_url)
     aid = _one(lacak_engine, Aspirasi.status == "dalam_proses")
-    revoked = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
-    lacak.cabut(lacak_engine, SISTEM, aid)
-    valid = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    revoked = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
+    lacak_links.revoke(lacak_engine, SYSTEM, aid)
+    valid = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
     anonymous(valid)  # warm up
     timings: dict[str, float] = {}
-    tokens = {"valid": valid, "unknown": lacak.buat_token(), "revoked": revoked, "malformed": "<x>", "missing": None}
+    tokens = {
+        "valid": valid,
+        "unknown": lacak_links.create_token(),
+        "revoked": revoked,
+        "malformed": "<x>",
+        "missing": None,
+    }
     for name, token in tokens.items():
         start = time.monotonic()
         at = anonymous(token)
@@ -116,26 +125,26 @@ def test_unknown_revoked_and_missing_tokens_get_one_neutral_answer_in_the_same_t
             assert not at.info
             assert "Konfirmasi dapat diberikan setelah aspirasi berstatus Selesai." in all_text(at)
         else:
-            assert [i.value for i in at.info] == [lacak.PESAN_NETRAL]
+            assert [i.value for i in at.info] == [lacak_page.NEUTRAL_MESSAGE]
             assert not at.subheader and not at.button and not at.text_area
     # Every answer waits at least WAKTU_TETAP. That the lookup takes the same time for all of them is measured
-    # on db.lacak.baca in tests/unit/test_lacak.py: a whole AppTest run is dominated by rendering and load.
-    assert min(timings.values()) >= lacak.WAKTU_TETAP, timings
+    # on db.lacak.page.read in tests/unit/test_lacak.py: a whole AppTest run is dominated by rendering and load.
+    assert min(timings.values()) >= lacak_links.FIXED_TIME, timings
 
 
 def test_lookups_are_rate_limited_per_client(lacak_engine, lacak_url, app_env, monkeypatch):
     app_env(lacak_url)
-    monkeypatch.setitem(lacak.BATAS_AKSES, "lihat", (3, dt.timedelta(minutes=10)))
-    monkeypatch.setattr(lacak, "WAKTU_TETAP", 0.0)
+    monkeypatch.setitem(lacak_links.ACCESS_LIMIT, "lihat", (3, dt.timedelta(minutes=10)))
+    monkeypatch.setattr(lacak_links, "FIXED_TIME", 0.0)
     from sqlalchemy import delete
 
     from db.schema import LacakAkses
 
     with lacak_engine.begin() as conn:
         conn.execute(delete(LacakAkses))
-    seen = [anonymous(lacak.buat_token()) for _ in range(4)]
+    seen = [anonymous(lacak_links.create_token()) for _ in range(4)]
     assert [bool(at.warning) for at in seen] == [False, False, False, True]
-    assert seen[-1].warning[0].value == lacak.PESAN_BATAS
+    assert seen[-1].warning[0].value == lacak_links.LIMIT_MESSAGE
 
 
 def test_the_route_exposes_one_page_and_the_switch_turns_it_off(monkeypatch):
@@ -149,29 +158,29 @@ def test_the_route_exposes_one_page_and_the_switch_turns_it_off(monkeypatch):
 
     monkeypatch.setattr(ui_lacak.st, "Page", lambda page, **kw: made.append((page, kw)) or page)
     monkeypatch.setattr(ui_lacak.st, "navigation", lambda pages, position: nav.append((pages, position)) or Nav())
-    ui_lacak.navigasi()
+    ui_lacak.navigation()
     # Exactly one page script (the tracking page) and a neutral default that only says the link is not valid.
     assert [p for p, _ in made if not callable(p)] == [ui_lacak.PAGE_PATH] and len(made) == 2
-    assert made[0] == (ui_lacak._netral, {"title": "Lacak aspirasi", "default": True})
+    assert made[0] == (ui_lacak._neutral, {"title": "Lacak aspirasi", "default": True})
     assert made[1][1]["url_path"] == "lacak"
-    assert nav == [([ui_lacak._netral, ui_lacak.PAGE_PATH], "hidden"), "run"]
+    assert nav == [([ui_lacak._neutral, ui_lacak.PAGE_PATH], "hidden"), "run"]
     assert ui_lacak.is_lacak_url("http://kulakan.example/lacak", True)
     assert ui_lacak.is_lacak_url("https://x.example/kulakan/lacak/", True)
     for url in ("http://kulakan.example/", "http://kulakan.example/peta", "http://kulakan.example/lacakx", None):
         assert not ui_lacak.is_lacak_url(url, True)
     assert not ui_lacak.is_lacak_url("http://kulakan.example/lacak", False)
     monkeypatch.setenv("KULAKAN_LACAK", "0")
-    from db.settings import lacak_aktif
+    from db.settings import lacak_enabled
 
-    assert not lacak_aktif()
+    assert not lacak_enabled()
     monkeypatch.setenv("KULAKAN_LACAK", "1")
-    assert lacak_aktif()
+    assert lacak_enabled()
 
 
 def test_app_without_the_tracking_address_shows_the_login_form_even_with_a_token(lacak_engine, lacak_url, app_env):
     app_env(lacak_url)
     aid = _one(lacak_engine, Aspirasi.status == "selesai")
-    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    token = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["t"] = token
     at.run()
@@ -195,7 +204,7 @@ def test_digest_on_the_rembuk_page_issues_links_and_says_so(lacak_engine, lacak_
     at.session_state["rembuk_tab"] = "Kabar RW"  # only the open tab runs
     at.run()
     kode = at.selectbox(key="kabar_rembuk_kel").value
-    k = lacak.kabar_rw(lacak_engine, kode, None, DEMO_TODAY)
+    k = lacak_news.rw_news(lacak_engine, kode, None, DEMO_TODAY)
     assert k.items
     with lacak_engine.connect() as conn:
         before = conn.scalar(select(func.count(LacakToken.id)))
@@ -208,7 +217,7 @@ def test_digest_on_the_rembuk_page_issues_links_and_says_so(lacak_engine, lacak_
     text = at.code[0].value
     links = re.findall(r"http://localhost:8501/lacak\?t=([A-Za-z0-9_-]{43})", text)
     assert len(links) == len(k.items)
-    assert {lacak.tampilan(lacak_engine, t).nomor for t in links} == {i.nomor for i in k.items}
+    assert {lacak_page.lacak_view(lacak_engine, t).nomor for t in links} == {i.nomor for i in k.items}
     assert f"Kabar Kulakan · Kelurahan {k.kelurahan} · semua RW" in text
     wa = at.get("link_button")[0].proto
     assert wa.url.startswith("https://wa.me/?text=") and "%0A" in wa.url
@@ -246,8 +255,8 @@ def test_hostile_text_through_the_tracking_page_and_the_digest(lacak_engine, lac
             select(RembukKelurahan.rembuk_id).where(RembukKelurahan.kelurahan_kode == HOSTILE_KELURAHAN).limit(1)
         )
     for text in HOSTILE:
-        add_janji(lacak_engine, SISTEM, rid, HOSTILE_KELURAHAN, text, "DLH", DEMO_TODAY, aspirasi_id=hostile[0])
-    token = lacak.terbitkan(lacak_engine, SISTEM, [hostile[0]])[hostile[0]]
+        add_janji(lacak_engine, SYSTEM, rid, HOSTILE_KELURAHAN, text, "DLH", DEMO_TODAY, aspirasi_id=hostile[0])
+    token = lacak_links.issue(lacak_engine, SYSTEM, [hostile[0]])[hostile[0]]
     at = anonymous(token)
     shown = [t.value for t in at.text]
     assert shown == HOSTILE  # stored exactly, shown as plain text
@@ -261,10 +270,10 @@ def test_hostile_text_through_the_tracking_page_and_the_digest(lacak_engine, lac
         assert conn.scalar(select(LacakKonfirmasi.catatan).where(LacakKonfirmasi.token_id.is_not(None)).order_by(
             LacakKonfirmasi.id.desc()).limit(1)) == HOSTILE[0]  # fmt: skip
     # The digest of the hostile kelurahan: plain text (st.code), direction marks removed, link urlencoded.
-    k = lacak.kabar_rw(lacak_engine, HOSTILE_KELURAHAN, 1, DEMO_TODAY)
-    text = lacak.teks_kabar(k, {i.aspirasi_id: lacak.tautan("https://k.example", "T") for i in k.items})
+    k = lacak_news.rw_news(lacak_engine, HOSTILE_KELURAHAN, 1, DEMO_TODAY)
+    text = lacak_news.news_text(k, {i.aspirasi_id: lacak_links.link("https://k.example", "T") for i in k.items})
     assert "<img src=x onerror=alert('xss-img')>" in text and "\u202e" not in text
-    assert "<" not in lacak.tautan_whatsapp(text) and "`" not in lacak.tautan_whatsapp(text)
+    assert "<" not in lacak_news.whatsapp_link(text) and "`" not in lacak_news.whatsapp_link(text)
     with lacak_engine.connect() as conn:
         janji = list(conn.scalars(select(Janji.teks).where(Janji.aspirasi_id == hostile[0]).order_by(Janji.id)))
     assert janji == HOSTILE
@@ -291,17 +300,17 @@ def test_no_reporter_name_or_phone_on_the_page_digest_qr_sheet_or_downloads(laca
         kelurahan = sorted({p.kelurahan_kode for p in people})
     secrets_ = {s for p in people for s in (p.pelapor_nama, p.pelapor_telepon) if s}
     assert len(secrets_) > 100
-    tokens = lacak.terbitkan(lacak_engine, SISTEM, [p.id for p in people])
+    tokens = lacak_links.issue(lacak_engine, SYSTEM, [p.id for p in people])
     # Every aspiration's tracking view.
     for p in people:
-        v = repr(lacak.tampilan(lacak_engine, tokens[p.id], DEMO_TODAY))
+        v = repr(lacak_page.lacak_view(lacak_engine, tokens[p.id], DEMO_TODAY))
         assert (p.pelapor_nama or "\0") not in v and (p.pelapor_telepon or "\0") not in v
     # Every kelurahan's digest (all RW) with its text download and QR sheet.
     for kode in kelurahan:
-        k = lacak.kabar_rw(lacak_engine, kode, None, DEMO_TODAY)
-        links = {i.aspirasi_id: lacak.tautan("https://k.example", tokens[i.aspirasi_id]) for i in k.items}
-        text = lacak.teks_kabar(k, links)
-        pdf = _pdf_text(lembar_qr_pdf(k, links))
+        k = lacak_news.rw_news(lacak_engine, kode, None, DEMO_TODAY)
+        links = {i.aspirasi_id: lacak_links.link("https://k.example", tokens[i.aspirasi_id]) for i in k.items}
+        text = lacak_news.news_text(k, links)
+        pdf = _pdf_text(qr_sheet_pdf(k, links))
         for s in secrets_:
             assert s not in text and s not in pdf
     # The page as rendered, for a few aspirations of each kind.
@@ -322,7 +331,7 @@ def test_anonymous_route_writes_only_its_rate_limit_answer_and_audit(lacak_engin
 
     app_env(lacak_url)
     aid = _one(lacak_engine, Aspirasi.status == "selesai", Aspirasi.id > 50)
-    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
+    token = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
     engine = data._engine_for(lacak_url)  # the app's own engine (st.cache_resource is process-wide)
     writes: list[str] = []
 
@@ -356,9 +365,9 @@ def test_flags_on_the_aspirasi_list_and_rotasi_equal_sql(lacak_engine, lacak_url
             .order_by(Aspirasi.tanggal_diterima.desc(), Aspirasi.id.desc())
             .limit(1)
         ).one()
-    token = lacak.terbitkan(lacak_engine, SISTEM, [aid])[aid]
-    lacak.jawab(lacak_engine, token, "belum", None, "uji", DEMO_TODAY)
-    n = lacak.jumlah_belum_beres(lacak_engine)
+    token = lacak_links.issue(lacak_engine, SYSTEM, [aid])[aid]
+    lacak_page.answer(lacak_engine, token, "belum", None, "uji", DEMO_TODAY)
+    n = lacak_followup.count_unresolved(lacak_engine)
     at = run_page("views/aspirasi.py", peran="staf")
     assert any(f"{n} aspirasi dikonfirmasi belum beres" in m.value for m in at.markdown)
     table = next(d.value for d in at.dataframe if "Konfirmasi RT/RW" in d.value.columns)
@@ -366,12 +375,12 @@ def test_flags_on_the_aspirasi_list_and_rotasi_equal_sql(lacak_engine, lacak_url
         ids = dict(
             conn.execute(select(Aspirasi.nomor, Aspirasi.id).where(Aspirasi.nomor.in_(list(table["Nomor"])))).all()
         )
-    answers = lacak.konfirmasi_dari(lacak_engine, ids.values())
+    answers = lacak_followup.confirmations_from(lacak_engine, ids.values())
     assert list(table["Konfirmasi RT/RW"]) == [answers.get(ids[x], "") for x in table["Nomor"]]
     assert table.set_index("Nomor").loc[nomor, "Konfirmasi RT/RW"] == "Belum beres"
     rot = run_page("views/rotasi.py", peran="pimpinan")
     status = next(d.value for d in rot.dataframe if "Belum beres" in d.value.columns)
-    expected = lacak.konfirmasi_sejak_kunjungan(lacak_engine, DEMO_TODAY)
+    expected = lacak_followup.confirmations_since_visit(lacak_engine, DEMO_TODAY)
     assert int(status["Belum beres"].sum()) == int(expected["belum_beres"].sum()) >= 1
     assert int(status["Sudah beres"].sum()) == int(expected["sudah_beres"].sum())
 
@@ -390,5 +399,5 @@ def test_digest_per_kelurahan_on_the_aspirasi_page(lacak_engine, lacak_url, app_
     rw = at.selectbox(key="kabar_aspirasi_rw")
     assert rw.options[0] == "Semua RW" and all(o.startswith("RW ") for o in rw.options[1:])
     rw.set_value(int(rw.options[1].split()[1])).run()
-    k = lacak.kabar_rw(lacak_engine, kel.value, int(rw.options[1].split()[1]), DEMO_TODAY)
+    k = lacak_news.rw_news(lacak_engine, kel.value, int(rw.options[1].split()[1]), DEMO_TODAY)
     assert any(f"{len(k.items)} aspirasi masuk kabar ini" in c.value for c in at.caption)

@@ -59,7 +59,7 @@ def test_database_down_gives_a_clear_message_not_a_traceback(app_env, monkeypatc
 
 
 def test_a_login_gets_a_session_record_that_ends_the_tab_when_revoked(ready_engine, app_env):
-    from db import sesi
+    from db.auth import sessions
     from tests.conftest import create_test_users
 
     create_test_users(ready_engine)
@@ -69,23 +69,23 @@ def test_a_login_gets_a_session_record_that_ends_the_tab_when_revoked(ready_engi
     at.text_input[1].input(TEST_SANDI)
     at.button[0].click().run()
     sid = at.session_state["auth"]["sesi_id"]
-    assert sid and sesi.periksa_id(ready_engine, sid).actor.username == "staf.uji"
+    assert sid and sessions.check_id(ready_engine, sid).actor.username == "staf.uji"
     assert any(m.label == "Aspirasi total" for m in at.metric)
     at.run()
     assert any(m.label == "Aspirasi total" for m in at.metric)  # still logged in on the next rerun
-    assert sesi.cabut_semua(ready_engine, "staf.uji") == 1  # e.g. an admin, or a password change elsewhere
+    assert sessions.revoke_all(ready_engine, "staf.uji") == 1  # e.g. an admin, or a password change elsewhere
     at.run()
     assert [i.value for i in at.info] == ["Sesi Anda telah berakhir. Silakan masuk lagi."]
     assert not at.metric and [t.label for t in at.text_input] == ["Nama pengguna", "Kata sandi"]
 
 
 def test_forced_password_change_ends_old_sessions_and_starts_a_new_one(ready_engine, app_env):
-    from db import sesi
-    from db.auth import SISTEM
-    from db.users import buat_pengguna
+    from db.auth import sessions
+    from db.auth.roles import SYSTEM
+    from db.auth.users import create_user
 
-    buat_pengguna(ready_engine, SISTEM, "baru.staf", "staf", "sekali-pakai-123", sekali_pakai=True)
-    other = sesi.buat_sesi(ready_engine, "baru.staf", None)  # e.g. a second browser
+    create_user(ready_engine, SYSTEM, "baru.staf", "staf", "sekali-pakai-123", sekali_pakai=True)
+    other = sessions.create_session(ready_engine, "baru.staf", None)  # e.g. a second browser
     app_env(ready_engine.url.render_as_string(hide_password=False))
     at = run_page("app.py", peran=None)
     at.text_input[0].input("baru.staf")
@@ -99,5 +99,5 @@ def test_forced_password_change_ends_old_sessions_and_starts_a_new_one(ready_eng
     at.button[0].click().run()
     assert not at.exception and any(m.label == "Aspirasi total" for m in at.metric)
     new = at.session_state["auth"]["sesi_id"]
-    assert new not in (first, other.id) and sesi.periksa_id(ready_engine, new) is not None
-    assert sesi.periksa_id(ready_engine, first) is None and sesi.periksa_id(ready_engine, other.id) is None
+    assert new not in (first, other.id) and sessions.check_id(ready_engine, new) is not None
+    assert sessions.check_id(ready_engine, first) is None and sessions.check_id(ready_engine, other.id) is None

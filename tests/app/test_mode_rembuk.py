@@ -9,10 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from db import rembuk
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.demo import generate_demo
-from db.format import tanggal
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.demo.generate import generate_demo
+from db.format import format_date
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from db.schema import Aspirasi, BimtekPeserta, Kelurahan
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
@@ -59,12 +60,12 @@ def all_text(at) -> str:
 def test_todays_host_is_the_planned_one(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
     at = run_page(PAGE, peran="pimpinan")
-    (kode, *_) = rembuk.todays_host(seeded_engine, DEMO_TODAY)
+    (kode, *_) = rembuk_records.todays_host(seeded_engine, DEMO_TODAY)
     with seeded_engine.connect() as conn:
         nama = conn.scalar(select(Kelurahan.nama).where(Kelurahan.kode == kode))
     assert at.selectbox(key="kel").value == kode
     assert at.title[0].value == f"Kelurahan {nama}"
-    m = rembuk.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
+    m = rembuk_mode.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
     assert metric(at, "Aspirasi terbuka") == str(m.terbuka)
     assert metric(at, "Masuk hari ini") == str(m.hari_ini)
     assert metric(at, "Bimtek RW") == f"{m.bimtek.rw_terlatih}/{m.bimtek.rw_total}"
@@ -85,12 +86,12 @@ def test_on_a_wednesday_it_names_the_coming_friday(seeded_engine, seeded_url, ap
     rabu = DEMO_TODAY - dt.timedelta(days=2)
     assert rabu.weekday() == 2
     monkeypatch.setenv("KULAKAN_TODAY", rabu.isoformat())
-    jumat, hosts = rembuk.rembuk_berikutnya(seeded_engine, rabu)
+    jumat, hosts = rembuk_records.next_rembuk_hosts(seeded_engine, rabu)
     assert jumat.weekday() == 4 and jumat > rabu and hosts
     at = run_page(PAGE, peran="pimpinan")
     assert at.selectbox(key="kel").value == hosts[0]
     text = html_text(at)
-    assert f"Rembuk {tanggal(jumat)}" in text and tanggal(jumat).startswith("Jumat, ")
+    assert f"Rembuk {format_date(jumat)}" in text and format_date(jumat).startswith("Jumat, ")
     assert "tuan rumah hari ini" not in text
 
 
@@ -99,17 +100,17 @@ def test_choosing_another_kelurahan(seeded_engine, seeded_url, app_env):
     at = run_page(PAGE, peran="pimpinan")
     at.selectbox(key="kel").set_value("35.73.05.1012").run()
     assert at.title[0].value == "Kelurahan Tasik Madu"
-    m = rembuk.mode_rembuk_data(seeded_engine, "35.73.05.1012", DEMO_TODAY)
+    m = rembuk_mode.mode_rembuk_data(seeded_engine, "35.73.05.1012", DEMO_TODAY)
     assert metric(at, "Total aspirasi") == str(m.total)
 
 
 def test_captured_aspiration_raises_the_count(writable_url, ready_engine, app_env):
-    from db.auth import Actor
+    from db.auth.roles import Actor
 
     app_env(writable_url)
     at = run_page(PAGE, peran="pimpinan")
-    kode = rembuk.todays_host(ready_engine, DEMO_TODAY)[0]
-    m = rembuk.mode_rembuk_data(ready_engine, kode, DEMO_TODAY)
+    kode = rembuk_records.todays_host(ready_engine, DEMO_TODAY)[0]
+    m = rembuk_mode.mode_rembuk_data(ready_engine, kode, DEMO_TODAY)
     assert m.rembuk_hari_ini is not None
     before = int(metric(at, "Masuk hari ini"))
     open_before = int(metric(at, "Aspirasi terbuka"))
@@ -117,7 +118,7 @@ def test_captured_aspiration_raises_the_count(writable_url, ready_engine, app_en
     create_aspirasi(
         ready_engine,
         Actor("staf.uji", "staf"),
-        AspirasiBaru(
+        NewAspirasi(
             judul="Lampu PJU padam di gang 3",
             kategori="pju",
             kelurahan=kode,
@@ -149,7 +150,7 @@ def test_no_personal_data_on_the_page(seeded_engine, seeded_url, app_env):
     assert len(personal) > 5, "the demo must hold personal data for this kelurahan, or the test proves nothing"
     text = all_text(at)
     # The collector really sees the content (else the check below would pass vacuously).
-    m = rembuk.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
+    m = rembuk_mode.mode_rembuk_data(seeded_engine, kode, DEMO_TODAY)
     assert m.nama in text and m.kecamatan in text
     if len(m.janji_terakhir):
         assert m.janji_terakhir.iloc[0]["teks"] in text  # dataframe cells are included
@@ -161,13 +162,13 @@ def test_no_personal_data_on_the_page(seeded_engine, seeded_url, app_env):
 
 def test_detail_slide_lists_the_opd_that_should_attend(seeded_engine, seeded_url, app_env):
     """Kinerja OPD's "OPD yang perlu hadir" for the host kelurahan, on the Rincian slide, equal to the query."""
-    from db.kinerja import opd_perlu_hadir
+    from db.kinerja.scorecard import opd_needed_at_rembuk
 
     app_env(seeded_url)
     at = run_page(PAGE, peran="pimpinan")
     at.selectbox(key="kel").set_value("35.73.05.1012").run()
     at.segmented_control(key="slide").set_value("Rincian").run()
-    expected = opd_perlu_hadir(seeded_engine, "35.73.05.1012", DEMO_TODAY)
+    expected = opd_needed_at_rembuk(seeded_engine, "35.73.05.1012", DEMO_TODAY)
     assert not expected.empty  # the demo kelurahan has open items: the block must list someone
     block = re.search(r"data-blok='perlu-hadir'>(.*?)</table>", html_text(at), re.S)
     assert block, "no 'OPD yang perlu hadir' block on the detail slide"

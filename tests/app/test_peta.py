@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.app.conftest import run_page
 from tests.conftest import HOSTILE_KELURAHAN
 from tests.hostile import HOSTILE, RAW_MARKERS
-from ui.format import angka
+from ui.format import format_number
 from ui.peta import SELECTED_KEY
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -36,8 +36,8 @@ def map_args(at) -> dict:
 def test_default_view_numbers_equal_sql(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
     at = run_page("views/peta.py")
-    assert metric(at, "Cocok dengan filter") == angka(sql_count(seeded_engine))
-    assert metric(at, "Terbuka") == angka(sql_count(seeded_engine, "a.terbuka"))
+    assert metric(at, "Cocok dengan filter") == format_number(sql_count(seeded_engine))
+    assert metric(at, "Terbuka") == format_number(sql_count(seeded_engine, "a.terbuka"))
     args = map_args(at)
     assert args["feature_group"].count('"kode":') >= 57  # the choropleth of all kelurahan
     assert any("Klik sebuah kelurahan" in i.value for i in at.info)
@@ -58,7 +58,7 @@ def test_each_filter_changes_the_numbers(seeded_engine, seeded_url, app_env, wid
     before = metric(at, "Cocok dengan filter")
     at.multiselect(key=widget).set_value(value).run()
     assert not at.exception
-    expected = angka(sql_count(seeded_engine, where))
+    expected = format_number(sql_count(seeded_engine, where))
     assert metric(at, "Cocok dengan filter") == expected != before
 
 
@@ -66,9 +66,9 @@ def test_text_search_and_open_filter(seeded_engine, seeded_url, app_env):
     app_env(seeded_url)
     at = run_page("views/peta.py")
     at.text_input(key="q").input("lampu").run()
-    assert metric(at, "Cocok dengan filter") == angka(sql_count(seeded_engine, "LOWER(a.judul) LIKE '%lampu%'"))
+    assert metric(at, "Cocok dengan filter") == format_number(sql_count(seeded_engine, "LOWER(a.judul) LIKE '%lampu%'"))
     at.segmented_control(key="keadaan").set_value("terbuka").run()
-    assert metric(at, "Cocok dengan filter") == angka(
+    assert metric(at, "Cocok dengan filter") == format_number(
         sql_count(seeded_engine, "LOWER(a.judul) LIKE '%lampu%' AND a.terbuka")
     )
 
@@ -88,7 +88,7 @@ def test_url_parameters_restore_the_filters(seeded_engine, seeded_url, app_env):
     assert not at.exception
     assert at.multiselect(key="kec").value == ["35.73.05"]
     assert at.selectbox(key="metrik").value == "lewat_tenggat"
-    assert metric(at, "Cocok dengan filter") == angka(
+    assert metric(at, "Cocok dengan filter") == format_number(
         sql_count(seeded_engine, "k.kecamatan_kode = '35.73.05' AND a.terbuka")
     )
     assert "Lewat tenggat" in " ".join(h.proto.body for h in at.get("html"))  # legend of the chosen metric

@@ -7,12 +7,12 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from db import rotasi_data
-from db.demo import generate_demo
+from db.demo.generate import generate_demo
+from db.rotasi import data as rotasi_data
 from db.schema import Rembuk, RembukKelurahan, RotasiPerubahan
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
-from ui.format import tanggal
+from ui.format import format_date
 
 pytestmark = pytest.mark.usefixtures("backend")
 PAGE = "views/rotasi.py"
@@ -61,13 +61,13 @@ def test_progress_and_next_host_equal_the_plan(seeded_engine, seeded_url, app_en
     visited = visited_sql(seeded_engine, plan.cycle_start, DEMO_TODAY)
     assert visited == plan.dikunjungi > 0
     assert metric(at, "Sudah dikunjungi (siklus ini)") == f"{visited} / 57"
-    assert metric(at, "Perkiraan siklus selesai") == tanggal(plan.expected_end, with_weekday=False)
+    assert metric(at, "Perkiraan siklus selesai") == format_date(plan.expected_end, with_weekday=False)
     assert at.get("progress")[0].proto.value == int(100 * visited / 57)
 
     jadwal = table(at, "jadwal")
     first = plan.slots[0]
     names = _names(seeded_engine)
-    assert jadwal.iloc[0]["Tanggal"] == tanggal(first.tanggal)
+    assert jadwal.iloc[0]["Tanggal"] == format_date(first.tanggal)
     assert jadwal.iloc[0]["Kelurahan"] == names[first.kelurahan[0]]
     skor = plan.skor[first.kelurahan[0]]
     assert jadwal.iloc[0]["Skor"] == pytest.approx(skor.total)
@@ -145,7 +145,7 @@ def test_staf_confirm_pin_and_errors_write_rows(writable_url, ready_engine, app_
     assert pins[0]["catatan"] == "Permintaan camat"
     assert kode in rotasi_data.current_plan(ready_engine, DEMO_TODAY).hosts_on(day)
     jadwal = table(at, "jadwal")
-    assert names[kode] in set(jadwal[jadwal["Tanggal"] == tanggal(day)]["Kelurahan"])
+    assert names[kode] in set(jadwal[jadwal["Tanggal"] == format_date(day)]["Kelurahan"])
     riwayat = table(at, "riwayat")
     assert list(riwayat["Oleh"]) == ["staf.uji"] and list(riwayat["Kelurahan"]) == [names[kode]]
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from db.auth import Actor
-from db.demo import generate_demo
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
@@ -43,7 +43,7 @@ def test_every_page_for_every_role_refuses_or_renders(seeded_url, app_env, path,
     assert not at.exception, [e.value for e in at.exception]
     spec = next(p for p in PAGES if p.path == path)
     refused = any("tidak tersedia untuk peran" in e.value for e in at.error)
-    assert refused == (not Actor("x", peran).boleh(spec.izin))
+    assert refused == (not Actor("x", peran).can(spec.izin))
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from db.auth import SISTEM
-from db.demo import generate_demo
+from db.auth.roles import SYSTEM
+from db.auth.users import create_user
+from db.demo.generate import generate_demo
 from db.schema import Aspirasi, AspirasiRiwayat, LogAudit, Pengguna
-from db.users import buat_pengguna
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_TODAY
 from ui.aspirasi import SELECTED
@@ -46,7 +46,7 @@ def test_status_history_shows_wib(db):
 
 
 def test_admin_audit_log_and_users_show_wib(db):
-    buat_pengguna(db, SISTEM, "larut.malam", "staf", "sandi-uji-12345")
+    create_user(db, SYSTEM, "larut.malam", "staf", "sandi-uji-12345")
     with db.begin() as conn:
         conn.execute(update(Pengguna).where(Pengguna.username == "larut.malam").values(dibuat_pada=LATE))
         conn.execute(insert(LogAudit).values(waktu=LATE, oleh="larut.malam", aksi="ekspor", rincian="{}"))

@@ -40,7 +40,7 @@ def _render_module():
 
 
 def _seed(url: str) -> None:
-    from db.demo import generate_demo
+    from db.demo.generate import generate_demo
     from db.engine import make_engine
     from db.migrate import upgrade
     from db.reference import load_reference
@@ -168,11 +168,11 @@ def test_proxy_is_sticky_and_sets_its_cookie(cluster):
 
 
 def test_new_aspiration_is_seen_through_the_proxy_on_both_processes(cluster, cluster_db, browser):
-    from db.aspirasi import AspirasiBaru, create_aspirasi
-    from db.auth import Actor
+    from db.aspirasi.queries import kpi
+    from db.aspirasi.services import NewAspirasi, create_aspirasi
+    from db.auth.roles import Actor
     from db.engine import make_engine
-    from db.queries import kpi
-    from ui.format import angka
+    from ui.format import format_number
 
     proxy, servers = cluster
     ports = [s.port for s in servers]
@@ -190,13 +190,13 @@ def test_new_aspiration_is_seen_through_the_proxy_on_both_processes(cluster, clu
             assert _backend_of(context, proxy.url) == port
             expect(page.get_by_role("heading", name="Beranda")).to_be_visible(timeout=30_000)
             expect(page.get_by_text("Aspirasi total", exact=True)).to_be_visible(timeout=30_000)
-            assert metric_value(page, "Aspirasi total") == angka(total)
+            assert metric_value(page, "Aspirasi total") == format_number(total)
 
         # Written straight into the database, outside both app processes.
         create_aspirasi(
             engine,
             Actor("uji.klaster", "staf"),
-            AspirasiBaru(judul="Lampu taman mati (uji klaster)", kategori="pju", kelurahan="Sukun"),
+            NewAspirasi(judul="Lampu taman mati (uji klaster)", kategori="pju", kelurahan="Sukun"),
             DEMO_TODAY,
         )
         written = time.monotonic()
@@ -209,7 +209,7 @@ def test_new_aspiration_is_seen_through_the_proxy_on_both_processes(cluster, clu
             login(page, proxy.url, "pimpinan.uji", "/")
             assert _backend_of(context, proxy.url) == port
             box = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Aspirasi total", exact=True))
-            expect(box.locator("[data-testid='stMetricValue']")).to_have_text(angka(total + 1), timeout=15_000)
+            expect(box.locator("[data-testid='stMetricValue']")).to_have_text(format_number(total + 1), timeout=15_000)
             assert time.monotonic() - written < 15 * len(ports)
     finally:
         for context in contexts:

@@ -7,11 +7,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from db import foto
-from db.aspirasi import ubah_status
-from db.auth import SISTEM
-from db.demo import generate_demo
+from db.aspirasi.services import update_status
+from db.auth.roles import SYSTEM
+from db.demo.generate import generate_demo
 from db.engine import make_engine
+from db.foto import services as foto_services
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, Foto
@@ -42,7 +42,7 @@ def foto_server(backend, tmp_path_factory):
         load_reference(engine)
         generate_demo(engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
         create_test_users(engine)
-        foto.atur_bukti_wajib(engine, SISTEM, ["drainase"])
+        foto_services.set_evidence_required(engine, SYSTEM, ["drainase"])
         engine.dispose()
         server = AppServer(url)
         yield server, url
@@ -116,8 +116,8 @@ def test_close_only_with_a_sesudah_photo(browser, foto_server):
     server, url = foto_server
     row, _ = _row(url)
     engine = make_engine(url)
-    v = ubah_status(engine, SISTEM, row.id, row.version, "diverifikasi", today=DEMO_TODAY)
-    ubah_status(engine, SISTEM, row.id, v, "dalam_proses", today=DEMO_TODAY)
+    v = update_status(engine, SYSTEM, row.id, row.version, "diverifikasi", today=DEMO_TODAY)
+    update_status(engine, SYSTEM, row.id, v, "dalam_proses", today=DEMO_TODAY)
     engine.dispose()
 
     context, page = new_page(browser, server.url, "staf.uji", "/aspirasi?q=uji+foto")

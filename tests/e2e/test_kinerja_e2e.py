@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.e2e.conftest import metric_value, new_page
-from ui.format import angka
+from ui.format import format_number
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
 OPD = "DLH"
@@ -41,7 +41,7 @@ def test_pimpinan_follows_lewat_tenggat_and_downloads_the_rapor(browser, app_ser
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name="Kinerja OPD")).to_be_visible(timeout=30_000)
     _pick(page, main)
-    n = angka(_lewat(seeded_engine, OPD))
+    n = format_number(_lewat(seeded_engine, OPD))
     assert metric_value(page, "Lewat tenggat") == n
     assert "kopd=DLH" in page.url  # the chosen OPD is in the address bar
 

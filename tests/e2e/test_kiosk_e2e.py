@@ -12,9 +12,10 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from db import rembuk
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from tests.conftest import DEMO_TODAY
 from tests.e2e.conftest import login, map_frame, watch_errors
 from tests.e2e.test_mode_rembuk_e2e import writable_server  # noqa: F401  (module fixture: own server, own data)
@@ -85,8 +86,8 @@ class Blip:
 
 def test_keeps_refreshing_through_a_network_blip(browser, writable_server):  # noqa: F811
     server, engine = writable_server
-    kode = rembuk.todays_host(engine, DEMO_TODAY)[0]
-    m = rembuk.mode_rembuk_data(engine, kode, DEMO_TODAY)
+    kode = rembuk_records.todays_host(engine, DEMO_TODAY)[0]
+    m = rembuk_mode.mode_rembuk_data(engine, kode, DEMO_TODAY)
     relay = Blip(server.port)
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="id-ID")
     errors = watch_errors(context)
@@ -109,7 +110,7 @@ def test_keeps_refreshing_through_a_network_blip(browser, writable_server):  # n
         create_aspirasi(
             engine,
             Actor("staf.uji", "staf"),
-            AspirasiBaru(
+            NewAspirasi(
                 judul="Lampu jalan padam di gang masjid",
                 kategori="pju",
                 kelurahan=kode,

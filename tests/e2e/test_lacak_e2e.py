@@ -8,10 +8,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from db import lacak
-from db.auth import SISTEM
-from db.demo import generate_demo
+from db.auth.roles import SYSTEM
+from db.demo.generate import generate_demo
 from db.engine import make_engine
+from db.lacak import links as lacak_links
+from db.lacak import page as lacak_page
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, LacakKonfirmasi
@@ -39,7 +40,7 @@ def lacak_db(backend, tmp_path_factory):
                 .order_by(Aspirasi.id)
                 .limit(1)
             ).one()
-        token = lacak.terbitkan(engine, SISTEM, [a.id])[a.id]
+        token = lacak_links.issue(engine, SYSTEM, [a.id])[a.id]
         engine.dispose()
         yield url, a, token
 
@@ -92,8 +93,8 @@ def test_link_without_login_belum_beres_then_staff_sees_the_flag(browser, lacak_
 
 def test_unknown_link_gets_the_neutral_message(browser, lacak_server):
     context, page = new_page(browser, lacak_server.url, username=None)
-    page.goto(f"{lacak_server.url}/lacak?t={lacak.buat_token()}")
-    expect(page.get_by_text(lacak.PESAN_NETRAL)).to_be_visible(timeout=30_000)
+    page.goto(f"{lacak_server.url}/lacak?t={lacak_links.create_token()}")
+    expect(page.get_by_text(lacak_page.NEUTRAL_MESSAGE)).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button")).to_have_count(0)
     context.close()
 

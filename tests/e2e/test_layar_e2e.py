@@ -9,10 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from db import rembuk
-from db.auth import IZIN
+from db.auth.roles import PERMISSIONS
 from db.engine import make_engine
-from db.format import angka, tanggal
+from db.format import format_date, format_number
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from tests.conftest import DEMO_TODAY
 from tests.e2e.conftest import login, map_frame, watch_errors
 from ui.pages import PAGES
@@ -75,7 +76,7 @@ def _worst_case(engine) -> str:
         rows = conn.execute(select(Kelurahan.kode, Kelurahan.nama)).all()
     size = {}
     for kode, nama in rows:
-        m = rembuk.mode_rembuk_data(engine, kode, DEMO_TODAY)
+        m = rembuk_mode.mode_rembuk_data(engine, kode, DEMO_TODAY)
         size[nama] = (
             min(len(m.janji_terakhir), 3) + min(len(m.lewat_tenggat_per_opd), 3) + min(len(m.terbuka_per_kategori), 5)
         )
@@ -87,7 +88,7 @@ def _worst_case(engine) -> str:
 def test_mode_rembuk_is_one_slide(browser, app_server, seeded_url, w, h, pilih):
     engine = make_engine(seeded_url)
     try:
-        tgl, hosts = rembuk.rembuk_berikutnya(engine, DEMO_TODAY)
+        tgl, hosts = rembuk_records.next_rembuk_hosts(engine, DEMO_TODAY)
         kode = hosts[0]
         nama = _worst_case(engine) if pilih == "terpadat" else None
         if nama:
@@ -97,13 +98,13 @@ def test_mode_rembuk_is_one_slide(browser, app_server, seeded_url, w, h, pilih):
 
             with engine.connect() as conn:
                 kode = conn.scalar(select(Kelurahan.kode).where(Kelurahan.nama == nama))
-        m = rembuk.mode_rembuk_data(engine, kode, DEMO_TODAY)
+        m = rembuk_mode.mode_rembuk_data(engine, kode, DEMO_TODAY)
     finally:
         engine.dispose()
     context, page = _open_mode_rembuk(browser, app_server, w, h, nama)
     try:
         # Which Friday it is for, by date.
-        expect(page.get_by_text(f"Rembuk {tanggal(tgl)}", exact=False)).to_be_visible()
+        expect(page.get_by_text(f"Rembuk {format_date(tgl)}", exact=False)).to_be_visible()
         expect(page.get_by_text(re.compile(r"Diperbarui \d\d\.\d\d\.\d\d WIB"))).to_be_visible()
         layout = page.evaluate(LAYOUT_JS)
         assert layout["scroll"][0] <= layout["scroll"][1], f"vertical scroll in the slide: {layout['scroll']}"
@@ -121,12 +122,12 @@ def test_mode_rembuk_is_one_slide(browser, app_server, seeded_url, w, h, pilih):
         # The numbers, as SQL says, at least 48 px.
         big = {label: (text, size) for label, text, size in page.evaluate(BIG_JS)}
         expected = {
-            "Aspirasi terbuka": angka(m.terbuka),
-            "Lewat tenggat": angka(m.lewat_tenggat),
-            "Masuk hari ini": angka(m.hari_ini),
-            "Total aspirasi": angka(m.total),
-            "Bimtek RT": f"{angka(m.bimtek.rt_terlatih)}/{angka(m.bimtek.rt_total)}",
-            "Bimtek RW": f"{angka(m.bimtek.rw_terlatih)}/{angka(m.bimtek.rw_total)}",
+            "Aspirasi terbuka": format_number(m.terbuka),
+            "Lewat tenggat": format_number(m.lewat_tenggat),
+            "Masuk hari ini": format_number(m.hari_ini),
+            "Total aspirasi": format_number(m.total),
+            "Bimtek RT": f"{format_number(m.bimtek.rt_terlatih)}/{format_number(m.bimtek.rt_total)}",
+            "Bimtek RW": f"{format_number(m.bimtek.rw_terlatih)}/{format_number(m.bimtek.rw_total)}",
             "Bimtek LPMK": "Sudah" if m.bimtek.lpmk else "Belum",
         }
         assert {k: v[0] for k, v in big.items()} == expected
@@ -225,7 +226,7 @@ def test_every_page_reads_indonesian(browser, app_server, peran):
     page = context.new_page()
     try:
         login(page, app_server.url, f"{peran}.uji", "/")
-        specs = [p for p in PAGES if p.izin in IZIN[peran]]
+        specs = [p for p in PAGES if p.izin in PERMISSIONS[peran]]
         # Mode Rembuk has no menu: visit it last.
         specs.sort(key=lambda p: p.url_path == "mode-rembuk")
         seen = {}

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from db import rembuk
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
-from db.demo import generate_demo
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from db.testing import database
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.e2e.conftest import ROOT, AppServer, map_frame, new_page
@@ -47,8 +48,8 @@ def writable_server(backend, tmp_path_factory):
 
 def test_counts_refresh_without_reload_and_the_map_stays(browser, writable_server):
     server, engine = writable_server
-    kode = rembuk.todays_host(engine, DEMO_TODAY)[0]
-    m = rembuk.mode_rembuk_data(engine, kode, DEMO_TODAY)
+    kode = rembuk_records.todays_host(engine, DEMO_TODAY)[0]
+    m = rembuk_mode.mode_rembuk_data(engine, kode, DEMO_TODAY)
     context, page = new_page(browser, server.url, "pimpinan.uji", "/mode-rembuk")
     try:
         expect(page.get_by_role("heading", name=f"Kelurahan {m.nama}")).to_be_visible(timeout=30_000)
@@ -65,7 +66,7 @@ def test_counts_refresh_without_reload_and_the_map_stays(browser, writable_serve
         create_aspirasi(
             engine,
             Actor("staf.uji", "staf"),
-            AspirasiBaru(
+            NewAspirasi(
                 judul="Saluran tersumbat dekat pos RW",
                 kategori="drainase",
                 kelurahan=kode,

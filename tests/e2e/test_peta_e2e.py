@@ -16,7 +16,7 @@ from tests.e2e.conftest import goto, map_frame, metric_value, new_page
 from tests.e2e.mapcheck import VIEWPORTS, fills, open_at
 from tests.e2e.mapcheck import map_frame as visible_map
 from tests.hostile import HOSTILE
-from ui.format import angka, tanggal
+from ui.format import format_date, format_number
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("backend")]
 
@@ -26,7 +26,7 @@ def _count(engine, where: str) -> str:
         n = conn.execute(
             text(f"SELECT COUNT(*) FROM aspirasi a JOIN kelurahan k ON k.kode = a.kelurahan_kode WHERE {where}")
         ).scalar()
-    return angka(n)
+    return format_number(n)
 
 
 def _polygon_index(kode: str) -> int:
@@ -83,7 +83,7 @@ def test_hostile_titles_stay_inert(browser, hostile_server):
     assert frame.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
     assert frame.locator("script:text('xss')").count() == 0
     # The panel table holds them as plain text: they are listed literally, not executed nor rendered as markup.
-    expect(page.get_by_text(f"Aspirasi terbuka: {angka(len(HOSTILE))}", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"Aspirasi terbuka: {format_number(len(HOSTILE))}", exact=False)).to_be_visible()
     table = page.locator(".st-key-peta_terbuka")
     for title in ("<img src=x onerror=alert('xss-img')>", "</script><script>alert('xss-script')</script>"):
         expect(table).to_contain_text(title)
@@ -119,7 +119,7 @@ def _fills_change(frame, old: list[str], timeout: float = 20.0) -> list[str]:
 @pytest.mark.tampilan
 @pytest.mark.parametrize("size", VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_map_mode_draws_its_layers(browser, app_server, size):
-    from db.peta import METRIK
+    from db.aspirasi.map_data import METRICS
 
     context, page = open_at(browser, app_server.url, size, "/peta")
     frame = visible_map(page)
@@ -141,7 +141,7 @@ def test_every_map_mode_draws_its_layers(browser, app_server, size):
     assert fills(frame) == base
     # Each metric recolours the polygons (and the legend names it).
     seen, last = {tuple(base)}, base
-    for metrik in list(METRIK.values())[1:]:
+    for metrik in list(METRICS.values())[1:]:
         _choose_metric(page, metrik.label)
         expect(page.locator(".st-key-peta_panel").get_by_text(metrik.label, exact=True)).to_be_visible(timeout=20_000)
         last = _fills_change(frame, last)
@@ -207,7 +207,7 @@ def test_drill_down_panel_fits_beside_or_below_the_map(browser, app_server, seed
         ).scalar()
     if isinstance(last, str):
         last = dt.date.fromisoformat(last[:10])
-    expect(panel.get_by_text(f"Rembuk terakhir: {tanggal(last, with_weekday=False)}")).to_be_visible()
+    expect(panel.get_by_text(f"Rembuk terakhir: {format_date(last, with_weekday=False)}")).to_be_visible()
     for header in ("Umur (hari)", "Status"):
         expect(panel.locator("th").filter(has_text=header).first).to_be_visible()
     page.wait_for_timeout(300)  # column widths settle after the table is laid out

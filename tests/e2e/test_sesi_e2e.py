@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from db.format import angka
+from db.format import format_number
 from tests.e2e.conftest import login, metric_value, new_page, watch_errors
 
 pytestmark = pytest.mark.tulis  # login sessions are rows in the database: also on PostgreSQL
@@ -109,6 +109,6 @@ def test_a_logged_out_address_shows_the_login_form_then_that_page(browser, app_s
                     "WHERE k.kecamatan_kode = '35.73.02'"
                 )
             ).scalar()
-        expect(pg.locator("[data-testid='stMetric']").first).to_contain_text(angka(n), timeout=20_000)
-        assert metric_value(pg, "Cocok dengan filter") == angka(n)
+        expect(pg.locator("[data-testid='stMetric']").first).to_contain_text(format_number(n), timeout=20_000)
+        assert metric_value(pg, "Cocok dengan filter") == format_number(n)
     context.close()

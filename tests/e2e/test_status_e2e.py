@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
 from db.engine import make_engine
 from db.schema import AspirasiRiwayat
 from tests.conftest import DEMO_TODAY
@@ -21,7 +21,7 @@ JUDUL = "Uji status sekali klik"
 @pytest.fixture(scope="module")
 def server_and_id(hostile_url):
     engine = make_engine(hostile_url)
-    item = AspirasiBaru(judul=JUDUL, kategori="pju", kelurahan="35.73.02.1010", rw=None, rt=None)
+    item = NewAspirasi(judul=JUDUL, kategori="pju", kelurahan="35.73.02.1010", rw=None, rt=None)
     aid = create_aspirasi(engine, Actor("staf.uji", "staf"), item, DEMO_TODAY).id
     server = AppServer(hostile_url)
     yield server, engine, aid

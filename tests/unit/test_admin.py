@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from db import admin
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-from db.auth import SISTEM, Actor, AksesDitolak
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.auth.roles import SYSTEM, AccessDenied, Actor
+from db.auth.users import UserError, create_user, sign_in
 from db.schema import Aspirasi, Kategori
-from db.users import PenggunaError, buat_pengguna, masuk
 
 pytestmark = pytest.mark.usefixtures("backend")
 ADMIN = Actor("admin.uji", "admin")
@@ -20,59 +20,59 @@ SANDI = "kata-sandi-panjang-1"
 
 
 def test_user_management(ready_engine):
-    buat_pengguna(ready_engine, SISTEM, "siti.staf", "staf", SANDI)
-    with pytest.raises(AksesDitolak):
-        admin.daftar_pengguna(ready_engine, STAF)
-    admin.ubah_pengguna(ready_engine, ADMIN, "siti.staf", peran="pimpinan", aktif=True, kecamatan_kode=None)
-    assert masuk(ready_engine, "siti.staf", SANDI).actor.peran == "pimpinan"
-    admin.ubah_pengguna(ready_engine, ADMIN, "siti.staf", peran="staf", aktif=False, kecamatan_kode=None)
-    assert masuk(ready_engine, "siti.staf", SANDI).actor is None  # deactivated
-    sandi = admin.reset_sandi(ready_engine, ADMIN, "siti.staf")
-    admin.ubah_pengguna(ready_engine, ADMIN, "siti.staf", peran="staf", aktif=True, kecamatan_kode="35.73.02")
-    back = masuk(ready_engine, "siti.staf", sandi)
+    create_user(ready_engine, SYSTEM, "siti.staf", "staf", SANDI)
+    with pytest.raises(AccessDenied):
+        admin.list_users(ready_engine, STAF)
+    admin.update_user(ready_engine, ADMIN, "siti.staf", peran="pimpinan", aktif=True, kecamatan_kode=None)
+    assert sign_in(ready_engine, "siti.staf", SANDI).actor.peran == "pimpinan"
+    admin.update_user(ready_engine, ADMIN, "siti.staf", peran="staf", aktif=False, kecamatan_kode=None)
+    assert sign_in(ready_engine, "siti.staf", SANDI).actor is None  # deactivated
+    sandi = admin.reset_password(ready_engine, ADMIN, "siti.staf")
+    admin.update_user(ready_engine, ADMIN, "siti.staf", peran="staf", aktif=True, kecamatan_kode="35.73.02")
+    back = sign_in(ready_engine, "siti.staf", sandi)
     assert back.actor == Actor("siti.staf", "staf", "35.73.02") and back.wajib_ganti_sandi
-    with pytest.raises(PenggunaError, match="sendiri"):
-        admin.ubah_pengguna(ready_engine, ADMIN, "admin.uji", peran="staf", aktif=True, kecamatan_kode=None)
-    users = admin.daftar_pengguna(ready_engine, ADMIN)
+    with pytest.raises(UserError, match="sendiri"):
+        admin.update_user(ready_engine, ADMIN, "admin.uji", peran="staf", aktif=True, kecamatan_kode=None)
+    users = admin.list_users(ready_engine, ADMIN)
     assert users.set_index("Nama pengguna").loc["siti.staf", "Kecamatan"] == "Klojen"
 
 
 def test_cuti_bersama_list_changes_due_dates(ready_engine):
     day = dt.date(2026, 11, 23)  # a Monday
-    admin.tambah_cuti(ready_engine, ADMIN, day, "Cuti bersama lokal (uji)")
-    with pytest.raises(PenggunaError, match="sudah ada"):
-        admin.tambah_cuti(ready_engine, ADMIN, day, "lagi")
-    with pytest.raises(AksesDitolak):
-        admin.hapus_cuti(ready_engine, STAF, day)
-    item = AspirasiBaru(judul="Sampah", kategori="sampah", kelurahan="Sukun", tanggal_diterima=dt.date(2026, 11, 20))
+    admin.add_cuti_bersama(ready_engine, ADMIN, day, "Cuti bersama lokal (uji)")
+    with pytest.raises(UserError, match="sudah ada"):
+        admin.add_cuti_bersama(ready_engine, ADMIN, day, "lagi")
+    with pytest.raises(AccessDenied):
+        admin.delete_cuti_bersama(ready_engine, STAF, day)
+    item = NewAspirasi(judul="Sampah", kategori="sampah", kelurahan="Sukun", tanggal_diterima=dt.date(2026, 11, 20))
     h = create_aspirasi(ready_engine, STAF, item, today=dt.date(2026, 11, 20))
     with ready_engine.connect() as conn:
         tenggat = conn.scalar(select(Aspirasi.tenggat).where(Aspirasi.id == h.id))
     assert tenggat == dt.date(2026, 11, 30)  # 5 working days from Fri 20 Nov, Mon 23 skipped
-    admin.hapus_cuti(ready_engine, ADMIN, day)
-    assert day not in set(admin.daftar_cuti(ready_engine)["Tanggal"])
+    admin.delete_cuti_bersama(ready_engine, ADMIN, day)
+    assert day not in set(admin.list_cuti_bersama(ready_engine)["Tanggal"])
 
 
 def test_category_targets(ready_engine):
-    admin.ubah_kategori(ready_engine, ADMIN, "sampah", opd_kode="SATPOLPP", sla_hari_kerja=3)
+    admin.update_kategori(ready_engine, ADMIN, "sampah", opd_kode="SATPOLPP", sla_hari_kerja=3)
     with ready_engine.connect() as conn:
         assert conn.execute(select(Kategori.sla_hari_kerja).where(Kategori.kode == "sampah")).scalar() == 3
-    with pytest.raises(PenggunaError):
-        admin.ubah_kategori(ready_engine, ADMIN, "sampah", opd_kode="TIDAKADA", sla_hari_kerja=3)
-    with pytest.raises(PenggunaError):
-        admin.ubah_kategori(ready_engine, ADMIN, "sampah", opd_kode=None, sla_hari_kerja=0)
+    with pytest.raises(UserError):
+        admin.update_kategori(ready_engine, ADMIN, "sampah", opd_kode="TIDAKADA", sla_hari_kerja=3)
+    with pytest.raises(UserError):
+        admin.update_kategori(ready_engine, ADMIN, "sampah", opd_kode=None, sla_hari_kerja=0)
 
 
 def test_audit_shows_logins_exports_user_changes_and_status_changes(ready_engine):
-    from db.daftar import ekspor
-    from db.filters import AspirasiFilter
+    from db.aspirasi.filters import AspirasiFilter
+    from db.aspirasi.listing import export
 
-    buat_pengguna(ready_engine, SISTEM, "siti.staf", "staf", SANDI)
-    masuk(ready_engine, "siti.staf", "salah-salah-salah")
-    masuk(ready_engine, "siti.staf", SANDI)
-    h = create_aspirasi(ready_engine, STAF, AspirasiBaru(judul="Lampu", kategori="pju", kelurahan="Sukun"))
-    ubah_status(ready_engine, STAF, h.id, 1, "diverifikasi", "cek")
-    ekspor(ready_engine, STAF, AspirasiFilter(), "csv", False, "Semua aspirasi")
+    create_user(ready_engine, SYSTEM, "siti.staf", "staf", SANDI)
+    sign_in(ready_engine, "siti.staf", "salah-salah-salah")
+    sign_in(ready_engine, "siti.staf", SANDI)
+    h = create_aspirasi(ready_engine, STAF, NewAspirasi(judul="Lampu", kategori="pju", kelurahan="Sukun"))
+    update_status(ready_engine, STAF, h.id, 1, "diverifikasi", "cek")
+    export(ready_engine, STAF, AspirasiFilter(), "csv", False, "Semua aspirasi")
     everything = admin.audit(ready_engine, ADMIN)
     assert {"login_gagal", "login_ok", "ekspor", "pengguna_dibuat", "status_aspirasi"} <= set(everything["Aksi"])
     status = admin.audit(ready_engine, ADMIN, jenis="status")
@@ -80,7 +80,7 @@ def test_audit_shows_logins_exports_user_changes_and_status_changes(ready_engine
     assert f"{h.nomor}: Diterima → Diverifikasi" in status["Rincian"].tolist()
     logins = admin.audit(ready_engine, ADMIN, jenis="login", oleh="siti.staf")
     assert logins["Aksi"].tolist() == ["login_ok", "login_gagal"]
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
         admin.audit(ready_engine, STAF)
 
 
@@ -90,7 +90,7 @@ def test_audit_pages_continue_without_gaps_or_duplicates_across_both_sources(rea
 
     from db.schema import AspirasiRiwayat, LogAudit
 
-    h = create_aspirasi(ready_engine, STAF, AspirasiBaru(judul="Lampu", kategori="pju", kelurahan="Sukun"))
+    h = create_aspirasi(ready_engine, STAF, NewAspirasi(judul="Lampu", kategori="pju", kelurahan="Sukun"))
     base = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
     instants = [base + dt.timedelta(minutes=m) for m in (0, 0, 5, 9, 9, 9)]
     with ready_engine.begin() as conn:

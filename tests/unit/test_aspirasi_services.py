@@ -8,19 +8,19 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
-from db.aspirasi import (
-    AspirasiBaru,
-    KonflikVersi,
-    ValidasiGagal,
+from db.aspirasi.services import (
+    NewAspirasi,
+    ValidationError,
     create_aspirasi,
-    kemungkinan_duplikat,
-    ubah_penugasan,
-    ubah_status,
+    possible_duplicates,
+    update_assignment,
+    update_status,
 )
-from db.auth import Actor, AksesDitolak
-from db.domain import STATUS_ASPIRASI
+from db.aspirasi.status import STATUS_ASPIRASI
+from db.aspirasi.workflow import TRANSITIONS, TransitionRejected, check_transition
+from db.auth.roles import AccessDenied, Actor
+from db.errors import VersionConflict
 from db.schema import Aspirasi, AspirasiRiwayat, Opd
-from db.workflow import TRANSISI, TransisiDitolak, periksa_transisi
 from geo.boundaries import load_boundaries
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -31,7 +31,7 @@ TODAY = dt.date(2026, 11, 20)
 GK = "35.73.02.1010"  # Gading Kasri (Klojen)
 
 
-def baru(**kw) -> AspirasiBaru:
+def baru(**kw) -> NewAspirasi:
     label = load_boundaries().kelurahan.loc[GK]
     base = dict(
         judul="Sampah menumpuk di dekat pasar",
@@ -48,7 +48,7 @@ def baru(**kw) -> AspirasiBaru:
         pelapor_telepon="0800-0000-1111",
     )
     base.update(kw)
-    return AspirasiBaru(**base)
+    return NewAspirasi(**base)
 
 
 def count(engine, model=Aspirasi) -> int:
@@ -58,16 +58,16 @@ def count(engine, model=Aspirasi) -> int:
 
 def test_every_transition_pair_is_allowed_or_refused_as_specified():
     for dari, ke in itertools.product(STATUS_ASPIRASI, STATUS_ASPIRASI):
-        if ke in TRANSISI[dari]:
-            periksa_transisi(dari, ke, "alasan")  # allowed with a reason
+        if ke in TRANSITIONS[dari]:
+            check_transition(dari, ke, "alasan")  # allowed with a reason
         else:
-            with pytest.raises(TransisiDitolak):
-                periksa_transisi(dari, ke, "alasan")
-    periksa_transisi("dalam_proses", "selesai", None)  # resolving needs no reason
-    with pytest.raises(TransisiDitolak, match="wajib disertai alasan"):
-        periksa_transisi("diterima", "bukan_kewenangan", "  ")
-    with pytest.raises(TransisiDitolak, match="wajib disertai alasan"):
-        periksa_transisi("selesai", "dalam_proses", None)  # reopening
+            with pytest.raises(TransitionRejected):
+                check_transition(dari, ke, "alasan")
+    check_transition("dalam_proses", "selesai", None)  # resolving needs no reason
+    with pytest.raises(TransitionRejected, match="wajib disertai alasan"):
+        check_transition("diterima", "bukan_kewenangan", "  ")
+    with pytest.raises(TransitionRejected, match="wajib disertai alasan"):
+        check_transition("selesai", "dalam_proses", None)  # reopening
 
 
 def test_create_fills_defaults_and_writes_history(ready_engine):
@@ -113,7 +113,7 @@ def test_due_date_skips_cuti_bersama_natal_weekend_and_new_year(ready_engine):
     ],
 )
 def test_invalid_input_is_reported_per_field_and_nothing_is_written(ready_engine, kw, field, text):
-    with pytest.raises(ValidasiGagal) as err:
+    with pytest.raises(ValidationError) as err:
         create_aspirasi(ready_engine, STAF, baru(**kw), today=TODAY)
     assert text in err.value.errors[field]
     assert count(ready_engine) == 0 and count(ready_engine, AspirasiRiwayat) == 0
@@ -128,25 +128,25 @@ def test_point_outside_the_kelurahan_is_a_warning(ready_engine):
 
 
 def test_roles_are_checked_on_the_server_side(ready_engine):
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
         create_aspirasi(ready_engine, PIMPINAN, baru(), today=TODAY)
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
         create_aspirasi(ready_engine, Actor("staf.sukun", "staf", "35.73.04"), baru(), today=TODAY)
     assert count(ready_engine) == 0
     h = create_aspirasi(ready_engine, Actor("staf.klojen", "staf", "35.73.02"), baru(), today=TODAY)
-    with pytest.raises(AksesDitolak):
-        ubah_status(ready_engine, PIMPINAN, h.id, 1, "diverifikasi")
+    with pytest.raises(AccessDenied):
+        update_status(ready_engine, PIMPINAN, h.id, 1, "diverifikasi")
 
 
 def test_workflow_to_selesai_with_audit_trail_and_working_days(ready_engine):
     h = create_aspirasi(ready_engine, STAF, baru(tanggal_diterima=dt.date(2026, 11, 2)), today=TODAY)
-    v = ubah_status(ready_engine, STAF, h.id, 1, "diverifikasi", "dicek di lapangan", today=TODAY)
-    v = ubah_penugasan(
+    v = update_status(ready_engine, STAF, h.id, 1, "diverifikasi", "dicek di lapangan", today=TODAY)
+    v = update_assignment(
         ready_engine, STAF, h.id, v, opd_kode="DPUPRPKP", prioritas="tinggi", tenggat=dt.date(2026, 12, 1)
     )
-    v = ubah_status(ready_engine, STAF, h.id, v, "diteruskan", today=TODAY)
-    v = ubah_status(ready_engine, STAF, h.id, v, "dalam_proses", today=TODAY)
-    v = ubah_status(ready_engine, STAF, h.id, v, "selesai", "sudah diangkut", today=TODAY)
+    v = update_status(ready_engine, STAF, h.id, v, "diteruskan", today=TODAY)
+    v = update_status(ready_engine, STAF, h.id, v, "dalam_proses", today=TODAY)
+    v = update_status(ready_engine, STAF, h.id, v, "selesai", "sudah diangkut", today=TODAY)
     assert v == 6
     with ready_engine.connect() as conn:
         a = conn.execute(
@@ -175,7 +175,7 @@ def test_workflow_to_selesai_with_audit_trail_and_working_days(ready_engine):
     ]
     assert "OPD: DLH → DPUPRPKP" in hist[2][2] and "Prioritas: sedang → tinggi" in hist[2][2]
     # Reopening clears the resolution.
-    ubah_status(ready_engine, STAF, h.id, v, "dalam_proses", "warga lapor masih menumpuk", today=TODAY)
+    update_status(ready_engine, STAF, h.id, v, "dalam_proses", "warga lapor masih menumpuk", today=TODAY)
     with ready_engine.connect() as conn:
         assert conn.execute(select(Aspirasi.terbuka, Aspirasi.tanggal_selesai).where(Aspirasi.id == h.id)).one() == (
             True,
@@ -185,8 +185,8 @@ def test_workflow_to_selesai_with_audit_trail_and_working_days(ready_engine):
 
 def test_refused_transition_writes_nothing(ready_engine):
     h = create_aspirasi(ready_engine, STAF, baru(), today=TODAY)
-    with pytest.raises(TransisiDitolak):
-        ubah_status(ready_engine, STAF, h.id, 1, "selesai", today=TODAY)
+    with pytest.raises(TransitionRejected):
+        update_status(ready_engine, STAF, h.id, 1, "selesai", today=TODAY)
     with ready_engine.connect() as conn:
         assert conn.execute(select(Aspirasi.status, Aspirasi.version).where(Aspirasi.id == h.id)).one() == (
             "diterima",
@@ -198,12 +198,14 @@ def test_refused_transition_writes_nothing(ready_engine):
 def test_second_save_on_a_stale_version_is_refused(ready_engine):
     h = create_aspirasi(ready_engine, STAF, baru(), today=TODAY)
     # Two people opened version 1. The first saves...
-    ubah_status(ready_engine, STAF, h.id, 1, "diverifikasi", today=TODAY)
+    update_status(ready_engine, STAF, h.id, 1, "diverifikasi", today=TODAY)
     # ...the second, still on version 1, is refused, and nothing of theirs is written.
-    with pytest.raises(KonflikVersi, match="sudah diubah orang lain"):
-        ubah_status(ready_engine, Actor("budi.staf", "staf"), h.id, 1, "tidak_dapat", "tidak ada anggaran", today=TODAY)
-    with pytest.raises(KonflikVersi):
-        ubah_penugasan(ready_engine, STAF, h.id, 1, opd_kode="DLH", prioritas="rendah", tenggat=None)
+    with pytest.raises(VersionConflict, match="sudah diubah orang lain"):
+        update_status(
+            ready_engine, Actor("budi.staf", "staf"), h.id, 1, "tidak_dapat", "tidak ada anggaran", today=TODAY
+        )
+    with pytest.raises(VersionConflict):
+        update_assignment(ready_engine, STAF, h.id, 1, opd_kode="DLH", prioritas="rendah", tenggat=None)
     with ready_engine.connect() as conn:
         assert conn.execute(select(Aspirasi.status, Aspirasi.version).where(Aspirasi.id == h.id)).one() == (
             "diverifikasi",
@@ -215,9 +217,9 @@ def test_second_save_on_a_stale_version_is_refused(ready_engine):
 def test_mark_as_duplicate(ready_engine):
     first = create_aspirasi(ready_engine, STAF, baru(), today=TODAY)
     second = create_aspirasi(ready_engine, STAF, baru(), today=TODAY)
-    with pytest.raises(ValidasiGagal):
-        ubah_status(ready_engine, STAF, second.id, 1, "duplikat", "sama", today=TODAY, duplikat_dari=second.id)
-    ubah_status(
+    with pytest.raises(ValidationError):
+        update_status(ready_engine, STAF, second.id, 1, "duplikat", "sama", today=TODAY, duplikat_dari=second.id)
+    update_status(
         ready_engine, STAF, second.id, 1, "duplikat", "sama dengan yang pertama", today=TODAY, duplikat_dari=first.id
     )
     with ready_engine.connect() as conn:
@@ -227,14 +229,14 @@ def test_mark_as_duplicate(ready_engine):
 def test_possible_duplicate_hints(ready_engine):
     first = create_aspirasi(ready_engine, STAF, baru(), today=TODAY)
     near = baru(judul="Tumpukan sampah", lat=baru().lat + 0.0005)  # ~55 m north, same category
-    hints = kemungkinan_duplikat(ready_engine, near, today=TODAY)
+    hints = possible_duplicates(ready_engine, near, today=TODAY)
     assert hints["nomor"].tolist() == [first.nomor] and "m dari lokasi" in hints["alasan"][0]
     far = baru(judul="Tumpukan sampah", lat=baru().lat + 0.002)  # ~220 m
-    assert kemungkinan_duplikat(ready_engine, far, today=TODAY).empty
+    assert possible_duplicates(ready_engine, far, today=TODAY).empty
     similar = baru(judul="Sampah menumpuk dekat pasar", lat=None, lon=None, kategori="lainnya")
-    hints = kemungkinan_duplikat(ready_engine, similar, today=TODAY)
+    hints = possible_duplicates(ready_engine, similar, today=TODAY)
     assert hints["nomor"].tolist() == [first.nomor] and "judul mirip" in hints["alasan"][0]
     other_rw = baru(judul="Sampah menumpuk dekat pasar", lat=None, lon=None, rw=2, rt=1)
-    assert kemungkinan_duplikat(ready_engine, other_rw, today=TODAY).empty
+    assert possible_duplicates(ready_engine, other_rw, today=TODAY).empty
     too_old = baru(judul="Sampah menumpuk dekat pasar", lat=None, lon=None)
-    assert kemungkinan_duplikat(ready_engine, too_old, today=TODAY + dt.timedelta(days=91)).empty
+    assert possible_duplicates(ready_engine, too_old, today=TODAY + dt.timedelta(days=91)).empty

@@ -10,13 +10,12 @@ import threading
 import pytest
 from sqlalchemy import delete, text
 
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
 from db.backup import BackupError, backup, libpq_args, restore, restore_sqlite
-from db.demo import generate_demo
+from db.demo.generate import generate_demo, table_counts
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.queries import table_counts
 from db.reference import load_reference
 from db.schema import Aspirasi, AspirasiRiwayat, Janji, JanjiRiwayat
 
@@ -56,7 +55,7 @@ def test_round_trip_restores_the_counts_of_the_backup(empty_db_url, tmp_path, ba
     delete_rows(empty_db_url)
     # A row added after the backup disappears again on restore.
     engine = make_engine(empty_db_url)
-    create_aspirasi(engine, STAF, AspirasiBaru(judul="Setelah cadangan", kategori="pju", kelurahan="Sukun"), TODAY)
+    create_aspirasi(engine, STAF, NewAspirasi(judul="Setelah cadangan", kategori="pju", kelurahan="Sukun"), TODAY)
     engine.dispose()
 
     restore(dest, empty_db_url)
@@ -65,7 +64,7 @@ def test_round_trip_restores_the_counts_of_the_backup(empty_db_url, tmp_path, ba
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM aspirasi WHERE judul = 'Setelah cadangan'")) == 0
     # The restored database still takes new aspirations (sequences/autoincrement restored too).
-    hasil = create_aspirasi(engine, STAF, AspirasiBaru(judul="Sesudah pulih", kategori="pju", kelurahan="Sukun"), TODAY)
+    hasil = create_aspirasi(engine, STAF, NewAspirasi(judul="Sesudah pulih", kategori="pju", kelurahan="Sukun"), TODAY)
     assert hasil.nomor.startswith("ASP-2026-")
     engine.dispose()
 
@@ -130,9 +129,7 @@ def test_sqlite_backup_while_someone_writes_is_a_consistent_copy(tmp_path):
         i = 0
         while not stop.is_set() and i < 200:
             try:
-                create_aspirasi(
-                    engine, STAF, AspirasiBaru(judul=f"Tulis {i}", kategori="pju", kelurahan="Sukun"), TODAY
-                )
+                create_aspirasi(engine, STAF, NewAspirasi(judul=f"Tulis {i}", kategori="pju", kelurahan="Sukun"), TODAY)
             except Exception as exc:  # any failure here is a finding: the test reports it below
                 errors.append(exc)
             i += 1

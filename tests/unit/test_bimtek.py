@@ -21,10 +21,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, text, update
 
-from db import bimtek as b
-from db.auth import Actor, AksesDitolak
-from db.bimtek import BimtekError, BimtekFilter, DataBimtek, DataPeserta
-from db.domain import name_key_peserta
+from db.auth.roles import AccessDenied, Actor
+from db.bimtek import reports as bimtek_reports
+from db.bimtek import services as bimtek_services
+from db.bimtek.services import BimtekData, BimtekError, BimtekFilter, PesertaData, name_key_peserta
 from db.schema import BimtekPeserta, Kelurahan, LogAudit
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -36,14 +36,16 @@ A_DAY, B_DAY = dt.date(2025, 1, 10), dt.date(2025, 6, 12)
 
 
 def _p(nama, peran, kode, rw=None, rt=None, hadir=True):
-    return DataPeserta(nama, peran, kode, rw, rt, hadir)
+    return PesertaData(nama, peran, kode, rw, rt, hadir)
 
 
 @pytest.fixture
 def events(ready_engine):
     e = ready_engine
-    a = b.buat_bimtek(e, STAF, DataBimtek("Bimtek A", A_DAY, "Balai Kota", "Bagian Pemerintahan", "Tugas RT/RW"))
-    bb = b.buat_bimtek(e, STAF, DataBimtek("Bimtek B", B_DAY, "Gedung Kartini"))
+    a = bimtek_services.create_bimtek(
+        e, STAF, BimtekData("Bimtek A", A_DAY, "Balai Kota", "Bagian Pemerintahan", "Tugas RT/RW")
+    )
+    bb = bimtek_services.create_bimtek(e, STAF, BimtekData("Bimtek B", B_DAY, "Gedung Kartini"))
     for p in [
         _p("Andi", "ketua_rw", K1, 1),
         _p("Bambang", "pengurus_rw", K1, 1),
@@ -54,7 +56,7 @@ def events(ready_engine):
         _p("Gita", "ketua_rw", K2, 3),
         _p("Hadi", "pengurus_lpmk", K2, hadir=False),
     ]:
-        b.tambah_peserta(e, STAF, a, p)
+        bimtek_services.add_peserta(e, STAF, a, p)
     for p in [
         _p("Indra", "ketua_rw", K1, 1),
         _p("Joko", "ketua_rw", K1, 2),
@@ -62,13 +64,13 @@ def events(ready_engine):
         _p("Lina", "ketua_lpmk", K2),
         _p("Maya", "lainnya", K2),
     ]:
-        b.tambah_peserta(e, STAF, bb, p)
+        bimtek_services.add_peserta(e, STAF, bb, p)
     return e, a, bb
 
 
 def test_coverage_over_all_events_is_hand_computed(events):
     e, _, _ = events
-    df = b.cakupan(e, BimtekFilter())
+    df = bimtek_reports.cakupan(e, BimtekFilter())
     assert len(df) == 57
     k1, k2, k3 = df.loc[K1], df.loc[K2], df.loc[K3]
     assert (k1["jumlah_rw"], k1["jumlah_rt"]) == (6, 50)
@@ -80,7 +82,7 @@ def test_coverage_over_all_events_is_hand_computed(events):
     # A kelurahan without participants: all zero, not missing.
     assert (k3["rw_terlatih"], k3["rt_terlatih"], k3["lpmk_terlatih"], k3["peserta_hadir"]) == (0, 0, 0, 0)
     assert (k3["cakupan_rw"], k3["cakupan_rt"]) == (0.0, 0.0)
-    total = b.ringkas(df)
+    total = bimtek_reports.summarize(df)
     assert (total.kelurahan_terjangkau, total.rw_terlatih, total.rt_terlatih, total.lpmk_terlatih) == (2, 3, 2, 2)
     assert total.peserta_hadir == 11
     assert total.kelurahan_total == 57
@@ -89,17 +91,17 @@ def test_coverage_over_all_events_is_hand_computed(events):
 
 def test_coverage_per_event_and_region(events):
     e, a, _ = events
-    only_a = b.cakupan(e, BimtekFilter(bimtek=(a,)))
+    only_a = bimtek_reports.cakupan(e, BimtekFilter(bimtek=(a,)))
     assert tuple(only_a.loc[K1, ["rw_terlatih", "rt_terlatih", "lpmk_terlatih", "peserta_hadir"]]) == (1, 1, 1, 5)
     assert tuple(only_a.loc[K2, ["rw_terlatih", "rt_terlatih", "lpmk_terlatih", "peserta_hadir"]]) == (1, 0, 0, 1)
     # The period filter selects events by date: from March 2025 = event B only.
-    only_b = b.cakupan(e, BimtekFilter(dari=dt.date(2025, 3, 1)))
+    only_b = bimtek_reports.cakupan(e, BimtekFilter(dari=dt.date(2025, 3, 1)))
     assert tuple(only_b.loc[K1, ["rw_terlatih", "rt_terlatih", "lpmk_terlatih", "peserta_hadir"]]) == (2, 1, 0, 3)
-    klojen = b.cakupan(e, BimtekFilter(kecamatan=("35.73.02",)))
+    klojen = bimtek_reports.cakupan(e, BimtekFilter(kecamatan=("35.73.02",)))
     assert K2 not in klojen.index and K1 in klojen.index
     assert len(klojen) == 11
     # The role filter does not change coverage (it is per level by definition).
-    assert b.cakupan(e, BimtekFilter(jenis=("RT",))).equals(b.cakupan(e, BimtekFilter()))
+    assert bimtek_reports.cakupan(e, BimtekFilter(jenis=("RT",))).equals(bimtek_reports.cakupan(e, BimtekFilter()))
 
 
 def test_coverage_share_is_capped(events):
@@ -111,54 +113,54 @@ def test_coverage_share_is_capped(events):
                 bimtek_id=bb, nama="Nina", nama_kunci="nina", peran="ketua_rw", kelurahan_kode=K2, rw=5, hadir=True
             )
         )
-    row = b.cakupan(e, BimtekFilter()).loc[K2]
+    row = bimtek_reports.cakupan(e, BimtekFilter()).loc[K2]
     assert (row["rw_terlatih"], row["cakupan_rw"]) == (1, 1.0)
 
 
 def test_participation_groups(events):
     e, a, bb = events
-    per_event = b.partisipasi(e, BimtekFilter(), "bimtek").set_index("bimtek_id")
+    per_event = bimtek_reports.participation(e, BimtekFilter(), "bimtek").set_index("bimtek_id")
     assert tuple(per_event.loc[a, ["diundang", "hadir"]]) == (8, 6)
     assert tuple(per_event.loc[bb, ["diundang", "hadir"]]) == (5, 5)
-    per_jenis = b.partisipasi(e, BimtekFilter(), "jenis").set_index("jenis")
+    per_jenis = bimtek_reports.participation(e, BimtekFilter(), "jenis").set_index("jenis")
     assert per_jenis.loc["RT"].tolist()[1:] == [3, 3]
     assert per_jenis.loc["RW"].tolist()[1:] == [6, 5]
     assert per_jenis.loc["LPMK"].tolist()[1:] == [3, 2]
     assert per_jenis.loc["lainnya"].tolist()[1:] == [1, 1]
-    per_kec = b.partisipasi(e, BimtekFilter(), "kecamatan").set_index("kecamatan")
+    per_kec = bimtek_reports.participation(e, BimtekFilter(), "kecamatan").set_index("kecamatan")
     assert tuple(per_kec.loc["Klojen", ["diundang", "hadir"]]) == (9, 8)
     assert tuple(per_kec.loc["Lowokwaru", ["diundang", "hadir"]]) == (4, 3)
     assert tuple(per_kec.loc["Sukun", ["diundang", "hadir"]]) == (0, 0)
-    per_kel = b.partisipasi(e, BimtekFilter(kecamatan=("35.73.02",)), "kelurahan").set_index("kode")
+    per_kel = bimtek_reports.participation(e, BimtekFilter(kecamatan=("35.73.02",)), "kelurahan").set_index("kode")
     assert len(per_kel) == 11
     assert tuple(per_kel.loc[K1, ["diundang", "hadir"]]) == (9, 8)
     assert tuple(per_kel.loc[K3, ["diundang", "hadir"]]) == (0, 0)
     # Role filter: RW only.
-    rw_only = b.partisipasi(e, BimtekFilter(jenis=("RW",)), "bimtek").set_index("bimtek_id")
+    rw_only = bimtek_reports.participation(e, BimtekFilter(jenis=("RW",)), "bimtek").set_index("bimtek_id")
     assert tuple(rw_only.loc[a, ["diundang", "hadir"]]) == (4, 3)
-    assert list(b.partisipasi(e, BimtekFilter(jenis=("RW",)), "jenis")["jenis"]) == ["RW"]
+    assert list(bimtek_reports.participation(e, BimtekFilter(jenis=("RW",)), "jenis")["jenis"]) == ["RW"]
 
 
 def test_trend_grows_event_after_event(events):
     e, a, bb = events
-    t = b.tren(e, BimtekFilter())
+    t = bimtek_reports.trend(e, BimtekFilter())
     assert list(t["bimtek_id"]) == [a, bb]
     assert list(t["rw_kum"]) == [2, 3]
     assert list(t["rt_kum"]) == [1, 2]
     assert list(t["lpmk_kum"]) == [1, 2]
     assert list(t["kelurahan_kum"]) == [2, 2]
     assert list(t["hadir"]) == [6, 5]
-    total_rw = b.cakupan(e, BimtekFilter())["jumlah_rw"].sum()
+    total_rw = bimtek_reports.cakupan(e, BimtekFilter())["jumlah_rw"].sum()
     assert t["cakupan_rw_kum"].tolist() == pytest.approx([2 / total_rw, 3 / total_rw])
     assert t["cakupan_lpmk_kum"].tolist() == pytest.approx([1 / 57, 2 / 57])
     # The last cumulative value equals the all-events coverage.
-    total = b.ringkas(b.cakupan(e, BimtekFilter()))
+    total = bimtek_reports.summarize(bimtek_reports.cakupan(e, BimtekFilter()))
     assert (t["rw_kum"].iloc[-1], t["rt_kum"].iloc[-1]) == (total.rw_terlatih, total.rt_terlatih)
 
 
 def test_belum_pernah_ikut_lists_the_units_not_reached(events):
     e, a, _ = events
-    df = b.belum_pernah_ikut(e, BimtekFilter(kelurahan=(K1,)))
+    df = bimtek_reports.never_attended(e, BimtekFilter(kelurahan=(K1,)))
     assert set(df["tingkat"]) == {"RW", "RT"}  # K1's LPMK was reached
     rw = df[df["tingkat"] == "RW"]
     assert list(rw["rw"]) == [3, 4, 5, 6]
@@ -169,41 +171,41 @@ def test_belum_pernah_ikut_lists_the_units_not_reached(events):
     assert "RT 02 / RW 01" in set(rt["lembaga"])  # Eko (RT unknown) does not tick any RT
     assert not df["pernah_diundang"].any()
     # After event A only: RW 2 was invited (Cici) but nobody came.
-    only_a = b.belum_pernah_ikut(e, BimtekFilter(kelurahan=(K1,), bimtek=(a,)))
+    only_a = bimtek_reports.never_attended(e, BimtekFilter(kelurahan=(K1,), bimtek=(a,)))
     rw2 = only_a[(only_a["tingkat"] == "RW") & (only_a["rw"] == 2)]
     assert rw2["pernah_diundang"].tolist() == [True]
     assert rw2["lembaga"].tolist() == ["RW 02"]
     # A kelurahan with no participants lists everything, LPMK first.
-    k3 = b.belum_pernah_ikut(e, BimtekFilter(kelurahan=(K3,)))
+    k3 = bimtek_reports.never_attended(e, BimtekFilter(kelurahan=(K3,)))
     assert len(k3) == 1 + 7 + 47
     assert k3["lembaga"].iloc[0] == "LPMK"
     # Level filter.
-    assert set(b.belum_pernah_ikut(e, BimtekFilter(kelurahan=(K3,), jenis=("RW",)))["tingkat"]) == {"RW"}
-    undangan = b.daftar_undangan(k3)
+    assert set(bimtek_reports.never_attended(e, BimtekFilter(kelurahan=(K3,), jenis=("RW",)))["tingkat"]) == {"RW"}
+    undangan = bimtek_reports.list_invitations(k3)
     assert list(undangan.columns)[:4] == ["Kecamatan", "Kelurahan", "Kode kelurahan", "Lembaga"]
     assert len(undangan) == 55
 
 
 def test_writes_check_the_actor_and_validate(events):
     e, a, _ = events
-    with pytest.raises(AksesDitolak):
-        b.buat_bimtek(e, PIMPINAN, DataBimtek("X", A_DAY))
-    with pytest.raises(AksesDitolak):
-        b.tambah_peserta(e, PIMPINAN, a, _p("Z", "ketua_rw", K1, 1))
-    with pytest.raises(AksesDitolak):  # a Sukun-only account cannot add a Klojen participant
-        b.tambah_peserta(e, Actor("staf.sukun", "staf", "35.73.04"), a, _p("Z", "ketua_rw", K1, 1))
+    with pytest.raises(AccessDenied):
+        bimtek_services.create_bimtek(e, PIMPINAN, BimtekData("X", A_DAY))
+    with pytest.raises(AccessDenied):
+        bimtek_services.add_peserta(e, PIMPINAN, a, _p("Z", "ketua_rw", K1, 1))
+    with pytest.raises(AccessDenied):  # a Sukun-only account cannot add a Klojen participant
+        bimtek_services.add_peserta(e, Actor("staf.sukun", "staf", "35.73.04"), a, _p("Z", "ketua_rw", K1, 1))
     with pytest.raises(BimtekError, match="Judul wajib"):
-        b.buat_bimtek(e, STAF, DataBimtek("  ", A_DAY))
+        bimtek_services.create_bimtek(e, STAF, BimtekData("  ", A_DAY))
     with pytest.raises(BimtekError, match="RW 7 tidak ada") as exc:
-        b.tambah_peserta(e, STAF, a, _p("Z", "ketua_rw", K1, 7))
+        bimtek_services.add_peserta(e, STAF, a, _p("Z", "ketua_rw", K1, 7))
     assert exc.value.kolom == "rw"
     with pytest.raises(BimtekError, match="RT 9 tidak ada di RW 3"):  # RW 3 of Gading Kasri has 8 RT
-        b.tambah_peserta(e, STAF, a, _p("Z", "ketua_rt", K1, 3, 9))
+        bimtek_services.add_peserta(e, STAF, a, _p("Z", "ketua_rt", K1, 3, 9))
     with pytest.raises(BimtekError, match="RW wajib"):
-        b.tambah_peserta(e, STAF, a, _p("Z", "ketua_rt", K1, None, 1))
+        bimtek_services.add_peserta(e, STAF, a, _p("Z", "ketua_rt", K1, None, 1))
     with pytest.raises(BimtekError, match="sudah terdaftar"):  # same person, same unit, other spacing/case
-        b.tambah_peserta(e, STAF, a, _p("  fitri ", "ketua_lpmk", K1))
-    pid = b.tambah_peserta(e, STAF, a, _p("Zaki", "ketua_rt", K1, 3, 8))
+        bimtek_services.add_peserta(e, STAF, a, _p("  fitri ", "ketua_lpmk", K1))
+    pid = bimtek_services.add_peserta(e, STAF, a, _p("Zaki", "ketua_rt", K1, 3, 8))
     with e.connect() as conn:
         row = conn.execute(select(BimtekPeserta).where(BimtekPeserta.id == pid)).one()
         assert (row.rw, row.rt, row.nama_kunci) == (3, 8, name_key_peserta("Zaki"))
@@ -212,60 +214,60 @@ def test_writes_check_the_actor_and_validate(events):
 
 def test_edit_event_refuses_a_stale_form(events):
     e, a, _ = events
-    seen = b.ambil_bimtek(e, a)
-    b.ubah_bimtek(e, STAF, a, DataBimtek("Bimtek A (revisi)", A_DAY, "Balai Kota"), sebelum=seen)
-    assert b.ambil_bimtek(e, a).judul == "Bimtek A (revisi)"
+    seen = bimtek_services.get_bimtek(e, a)
+    bimtek_services.update_bimtek(e, STAF, a, BimtekData("Bimtek A (revisi)", A_DAY, "Balai Kota"), sebelum=seen)
+    assert bimtek_services.get_bimtek(e, a).judul == "Bimtek A (revisi)"
     with pytest.raises(BimtekError, match="baru saja diubah"):
-        b.ubah_bimtek(e, STAF, a, DataBimtek("Bimtek A lagi", A_DAY), sebelum=seen)
-    assert b.ambil_bimtek(e, a).judul == "Bimtek A (revisi)"
+        bimtek_services.update_bimtek(e, STAF, a, BimtekData("Bimtek A lagi", A_DAY), sebelum=seen)
+    assert bimtek_services.get_bimtek(e, a).judul == "Bimtek A (revisi)"
 
 
 def test_edit_and_delete_participant_change_coverage(events):
     e, a, _ = events
-    table = b.tabel_peserta(e, a, STAF)
+    table = bimtek_reports.peserta_table(e, a, STAF)
     cici = int(table.loc[table["Nama"] == "Cici", "id"].iloc[0])
-    b.ubah_peserta(e, STAF, cici, _p("Cici", "ketua_rw", K1, 2, hadir=True))
-    assert b.cakupan(e, BimtekFilter(bimtek=(a,))).loc[K1, "rw_terlatih"] == 2
-    b.hapus_peserta(e, STAF, cici)
-    assert b.cakupan(e, BimtekFilter(bimtek=(a,))).loc[K1, "rw_terlatih"] == 1
-    assert len(b.tabel_peserta(e, a, STAF)) == 7
+    bimtek_services.update_peserta(e, STAF, cici, _p("Cici", "ketua_rw", K1, 2, hadir=True))
+    assert bimtek_reports.cakupan(e, BimtekFilter(bimtek=(a,))).loc[K1, "rw_terlatih"] == 2
+    bimtek_services.delete_peserta(e, STAF, cici)
+    assert bimtek_reports.cakupan(e, BimtekFilter(bimtek=(a,))).loc[K1, "rw_terlatih"] == 1
+    assert len(bimtek_reports.peserta_table(e, a, STAF)) == 7
 
 
 def test_participant_names_only_for_roles_with_personal_data(events):
     e, a, _ = events
-    assert "Andi" in set(b.tabel_peserta(e, a, STAF)["Nama"])
-    assert set(b.tabel_peserta(e, a, PIMPINAN)["Nama"]) == {b.NAMA_TERSAMAR}
-    assert set(b.tabel_peserta(e, a, None)["Nama"]) == {b.NAMA_TERSAMAR}
+    assert "Andi" in set(bimtek_reports.peserta_table(e, a, STAF)["Nama"])
+    assert set(bimtek_reports.peserta_table(e, a, PIMPINAN)["Nama"]) == {bimtek_reports.MASKED_NAME}
+    assert set(bimtek_reports.peserta_table(e, a, None)["Nama"]) == {bimtek_reports.MASKED_NAME}
 
 
 def test_events_list_and_data_version(events):
     e, a, bb = events
-    before = b.data_version(e)
-    df = b.daftar_bimtek(e)
+    before = bimtek_services.data_version(e)
+    df = bimtek_services.list_bimtek(e)
     assert list(df["id"]) == [bb, a]  # newest first
     assert tuple(df.set_index("id").loc[a, ["diundang", "hadir"]]) == (8, 6)
-    b.tambah_peserta(e, STAF, a, _p("Zaki", "ketua_rw", K1, 4))
-    assert b.data_version(e) != before
+    bimtek_services.add_peserta(e, STAF, a, _p("Zaki", "ketua_rw", K1, 4))
+    assert bimtek_services.data_version(e) != before
     with e.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM bimtek_peserta")).scalar() == 14
 
 
 def test_bimtek_page_mode_rembuk_and_rotation_count_the_same_trained_rw(events):
-    """One coverage rule (db.bimtek.cakupan_select) behind the three screens that show it.
+    """One coverage rule (db.bimtek.reports.cakupan_select) behind the three screens that show it.
 
     Before, Mode Rembuk and the rotation score dropped an RW numbered above the kelurahan's
     (indicative) jumlah_rw, while the Bimtek page counted it within the cap: here K2's count is
     lowered to 2 after RW 3 was trained, so the page said 1 of 2 RW and the others 0 of 2.
     """
-    from db.rembuk import mode_rembuk_data
-    from db.rotasi_data import load_kelurahan_info
+    from db.rembuk.mode import mode_rembuk_data
+    from db.rotasi.data import load_kelurahan_info
 
     e, _, _ = events
     with e.begin() as conn:
         conn.execute(update(Kelurahan).where(Kelurahan.kode == K2).values(jumlah_rw=2))
     today = dt.date(2025, 7, 1)
     for kode, rw_expected, rt_expected in [(K1, 2, 2), (K2, 1, 0), (K3, 0, 0)]:
-        page = b.cakupan(e, BimtekFilter()).loc[kode]
+        page = bimtek_reports.cakupan(e, BimtekFilter()).loc[kode]
         projector = mode_rembuk_data(e, kode, today).bimtek
         rotation = next(i for i in load_kelurahan_info(e, today) if i.kode == kode)
         jumlah_rw = int(page["jumlah_rw"])

@@ -1,4 +1,4 @@
-"""db.brief_pdf: the printable brief of a host kelurahan (PDF bytes, no personal data)."""
+"""report.brief_pdf: the printable brief of a host kelurahan (PDF bytes, no personal data)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import zlib
 import pandas as pd
 import pytest
 
-from db.brief_pdf import build_brief_pdf, tanggal_id, teks
-from db.rembuk import CakupanBimtek, ModeRembuk, mode_rembuk_data
+from db.rembuk.mode import BimtekCakupan, ModeRembuk, mode_rembuk_data
+from report.brief_pdf import build_brief_pdf, date_id, pdf_text
 from tests.conftest import DEMO_TODAY
 
 
@@ -43,7 +43,7 @@ def _mode(**kw) -> ModeRembuk:
             }
         ),
         lewat_tenggat_per_opd=pd.DataFrame({"opd": ["DLH"], "aspirasi": [1], "janji": [1]}),
-        bimtek=CakupanBimtek(9, 58, 8, 8, True),
+        bimtek=BimtekCakupan(9, 58, 8, 8, True),
         titik_rw=pd.DataFrame(columns=["rw", "lat", "lon", "jumlah", "terbuka", "status"]),
     )
     base.update(kw)
@@ -94,11 +94,11 @@ def test_empty_sections_are_stated():
 
 
 def test_teks_and_tanggal_helpers():
-    assert teks("Gading Kasri – RW 03") == "Gading Kasri - RW 03"
-    assert teks("Ngaglik\u200b\u202e") == "Ngaglik<U+200B><U+202E>"  # visible, never dropped
-    assert teks("café ☕") == "café [emoji]"
-    assert teks(None) == "-"
-    assert tanggal_id(dt.date(2025, 11, 28)) == "Jumat, 28 November 2025"
+    assert pdf_text("Gading Kasri – RW 03") == "Gading Kasri - RW 03"
+    assert pdf_text("Ngaglik\u200b\u202e") == "Ngaglik<U+200B><U+202E>"  # visible, never dropped
+    assert pdf_text("café ☕") == "café [emoji]"
+    assert pdf_text(None) == "-"
+    assert date_id(dt.date(2025, 11, 28)) == "Jumat, 28 November 2025"
 
 
 @pytest.mark.usefixtures("backend")
@@ -118,7 +118,7 @@ def test_brief_of_demo_kelurahan_has_no_personal_data(seeded_engine):
     personal = {v for row in rows for v in row if v}
     assert personal, "the demo should hold reporter data for this kelurahan"
     for value in personal:
-        assert teks(value) not in text
+        assert pdf_text(value) not in text
 
 
 def test_hostile_unicode_is_shown_visibly_and_in_order():
@@ -126,11 +126,11 @@ def test_hostile_unicode_is_shown_visibly_and_in_order():
     and the right-to-left override cannot reorder the printed line (it is not in the PDF at all)."""
     from tests.hostile import BIDI_ZERO_WIDTH, EMOJI
 
-    assert teks("\u202eKIRI-KE-KANAN\u200b tersembunyi") == "<U+202E>KIRI-KE-KANAN<U+200B> tersembunyi"
-    assert teks("🚧 jalan rusak 🚧") == "[emoji] jalan rusak [emoji]"
-    assert teks("👨\u200d👩\u200d👧 keluarga 👍🏽 🇮🇩") == "[emoji] keluarga [emoji] [emoji]"
+    assert pdf_text("\u202eKIRI-KE-KANAN\u200b tersembunyi") == "<U+202E>KIRI-KE-KANAN<U+200B> tersembunyi"
+    assert pdf_text("🚧 jalan rusak 🚧") == "[emoji] jalan rusak [emoji]"
+    assert pdf_text("👨\u200d👩\u200d👧 keluarga 👍🏽 🇮🇩") == "[emoji] keluarga [emoji] [emoji]"
     for value in BIDI_ZERO_WIDTH + EMOJI:
-        shown = teks(value)
+        shown = pdf_text(value)
         shown.encode("latin-1")  # drawable by Helvetica
         assert "?" not in shown
         assert not any(unicodedata.category(c) in ("Cf", "Cc") for c in shown)

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select
 
-from db.demo import generate_demo
-from db.domain import STATUS_ASPIRASI
+from db.aspirasi.status import STATUS_ASPIRASI
+from db.demo.generate import generate_demo
 from db.engine import make_engine
-from db.kalender import Kalender
 from db.migrate import upgrade
 from db.reference import load_reference, rt_per_rw
 from db.schema import Aspirasi, CutiBersama, Kategori
+from db.workdays import WorkCalendar
 from geo.spatial import assign_kelurahan
 from tests.conftest import DEMO_TODAY
 
@@ -112,7 +112,7 @@ def test_category_opd_and_history(seeded_engine):
 def test_rembuk_on_fridays_not_on_holidays_and_rotating(seeded_engine):
     with seeded_engine.connect() as conn:
         cuti = conn.scalars(select(CutiBersama.tanggal)).all()
-    kalender = Kalender(cuti)
+    kalender = WorkCalendar(cuti)
     df = _frame(
         seeded_engine,
         "SELECT r.tanggal, r.status, rk.kelurahan_kode FROM rembuk r "

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from db.__main__ import main
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
-from db.demo import generate_demo
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
 from db.schema import AppMeta, Aspirasi, Bimtek, BimtekPeserta, Janji, LogAudit, Rembuk
 from tests.conftest import DEMO_TODAY
 
@@ -53,7 +53,7 @@ def real_refs(db):
             )
             .returning(BimtekPeserta.id)
         ).scalar_one()
-    item = AspirasiBaru(judul="Aspirasi asli di rembuk demo", kategori="pju", kelurahan=kel, rw=None, rt=None)
+    item = NewAspirasi(judul="Aspirasi asli di rembuk demo", kategori="pju", kelurahan=kel, rw=None, rt=None)
     asp = create_aspirasi(db, Actor("staf.uji", "staf"), item, DEMO_TODAY)
     with db.begin() as conn:
         conn.execute(update(Aspirasi).where(Aspirasi.id == asp.id).values(rembuk_id=rembuk_id))

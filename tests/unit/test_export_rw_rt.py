@@ -9,18 +9,18 @@ import openpyxl
 import pytest
 from sqlalchemy import update
 
-from db import peta
-from db.auth import Actor
-from db.daftar import ekspor
-from db.demo import generate_demo
-from db.export import nomor_wilayah, to_csv_bytes
-from db.filters import AspirasiFilter
+from db.aspirasi import map_data as aspirasi_map_data
+from db.aspirasi.filters import AspirasiFilter
+from db.aspirasi.listing import export
+from db.auth.roles import Actor
+from db.demo.generate import generate_demo
+from db.export import area_nomor, to_csv_bytes
 from db.schema import Aspirasi
 from tests.conftest import DEMO_TODAY
 
 
 def test_nomor_wilayah():
-    assert [nomor_wilayah(v) for v in (9, 9.0, "9", 12, None, float("nan"), "")] == ["09", "09", "09", "12", "", "", ""]
+    assert [area_nomor(v) for v in (9, 9.0, "9", 12, None, float("nan"), "")] == ["09", "09", "09", "12", "", "", ""]
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def _rows(raw: bytes) -> dict[str, dict[str, str]]:
 
 def test_peta_csv(engine):
     eng, with_rw, without = engine
-    rows = _rows(to_csv_bytes(peta.filtered_rows(eng, AspirasiFilter())))
+    rows = _rows(to_csv_bytes(aspirasi_map_data.filtered_rows(eng, AspirasiFilter())))
     assert (rows[with_rw]["rw"], rows[with_rw]["rt"]) == ("09", "02")
     assert (rows[without]["rw"], rows[without]["rt"]) == ("", "")
     assert not any(r["rw"].endswith(".0") or r["rt"].endswith(".0") for r in rows.values())
@@ -48,9 +48,9 @@ def test_peta_csv(engine):
 def test_aspirasi_csv_and_xlsx(engine):
     eng, with_rw, _ = engine
     staf = Actor("staf.uji", "staf")
-    rows = _rows(ekspor(eng, staf, AspirasiFilter(), "csv", False, "-"))
+    rows = _rows(export(eng, staf, AspirasiFilter(), "csv", False, "-"))
     assert (rows[with_rw]["rw"], rows[with_rw]["rt"]) == ("09", "02")
-    sheet = openpyxl.load_workbook(io.BytesIO(ekspor(eng, staf, AspirasiFilter(), "xlsx", False, "-"))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(export(eng, staf, AspirasiFilter(), "xlsx", False, "-"))).active
     values = list(sheet.values)
     header = list(values[0])
     row = next(r for r in values[1:] if r[header.index("nomor")] == with_rw)

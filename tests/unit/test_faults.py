@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.queries import data_version
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
 from db.engine import make_engine
-from db.queries import data_version
 from db.schema import Aspirasi, AspirasiRiwayat
 from db.testing import pg_database, pg_unavailable_reason
 
@@ -57,7 +57,7 @@ def test_concurrent_writers_all_saved_with_unique_numbers(ready_engine):
     def staff(k: int) -> None:
         start.wait()
         for i in range(25):
-            item = AspirasiBaru(judul=f"Serentak {k}-{i}", kategori="pju", kelurahan="Sukun", rw=1, rt=1, sumber="RT")
+            item = NewAspirasi(judul=f"Serentak {k}-{i}", kategori="pju", kelurahan="Sukun", rw=1, rt=1, sumber="RT")
             try:
                 hasil = create_aspirasi(ready_engine, STAF, item, TODAY)
             except Exception as exc:  # every failure is a finding; collected and asserted below
@@ -138,7 +138,7 @@ def test_import_killed_midway_leaves_nothing_of_the_file(ready_engine, tmp_path)
     if ready_engine.dialect.name == "sqlite":
         with ready_engine.connect() as conn:
             assert conn.scalar(text("PRAGMA integrity_check")) == "ok"
-    hasil = create_aspirasi(ready_engine, STAF, AspirasiBaru(judul="Sesudah", kategori="pju", kelurahan="Sukun"), TODAY)
+    hasil = create_aspirasi(ready_engine, STAF, NewAspirasi(judul="Sesudah", kategori="pju", kelurahan="Sukun"), TODAY)
     assert hasil.nomor == "ASP-2026-000001"  # the numbers taken by the killed import were never used
 
 
@@ -153,7 +153,7 @@ def test_read_only_database_refuses_writes_with_a_clear_error(tmp_path):
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     load_reference(engine)
-    create_aspirasi(engine, STAF, AspirasiBaru(judul="Sebelum", kategori="pju", kelurahan="Sukun"), TODAY)
+    create_aspirasi(engine, STAF, NewAspirasi(judul="Sebelum", kategori="pju", kelurahan="Sukun"), TODAY)
     engine.dispose()
 
     # Root ignores file permissions, so the read-only disk is simulated with SQLite's mode=ro.
@@ -161,7 +161,7 @@ def test_read_only_database_refuses_writes_with_a_clear_error(tmp_path):
     try:
         assert data_version(ro)[0] == 1  # reading still works: the dashboards keep showing data
         with pytest.raises(OperationalError, match="attempt to write a readonly database"):
-            create_aspirasi(ro, STAF, AspirasiBaru(judul="Ditolak", kategori="pju", kelurahan="Sukun"), TODAY)
+            create_aspirasi(ro, STAF, NewAspirasi(judul="Ditolak", kategori="pju", kelurahan="Sukun"), TODAY)
         assert n_aspirasi(ro) == 1
     finally:
         ro.dispose()
@@ -171,7 +171,7 @@ def test_read_only_database_refuses_writes_with_a_clear_error(tmp_path):
         try:
             rw = make_engine(f"sqlite:///{path}")
             with pytest.raises(OperationalError, match="readonly"):
-                create_aspirasi(rw, STAF, AspirasiBaru(judul="Ditolak", kategori="pju", kelurahan="Sukun"), TODAY)
+                create_aspirasi(rw, STAF, NewAspirasi(judul="Ditolak", kategori="pju", kelurahan="Sukun"), TODAY)
             rw.dispose()
         finally:
             path.chmod(0o644)

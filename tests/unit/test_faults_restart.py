@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
@@ -68,12 +68,12 @@ def test_postgres_restart_during_use_loses_nothing_and_recovers(private_pg):
     upgrade(engine)
     load_reference(engine)
     before = create_aspirasi(
-        engine, STAF, AspirasiBaru(judul="Sebelum restart", kategori="pju", kelurahan="Sukun"), TODAY
+        engine, STAF, NewAspirasi(judul="Sebelum restart", kategori="pju", kelurahan="Sukun"), TODAY
     )
     # The server restarts (fast shutdown: open connections are cut) while the app holds pooled connections.
     assert _as_postgres(*private_pg["ctl"], "-m", "fast", "-o", private_pg["opts"], "restart").returncode == 0
     after = create_aspirasi(
-        engine, STAF, AspirasiBaru(judul="Sesudah restart", kategori="pju", kelurahan="Sukun"), TODAY
+        engine, STAF, NewAspirasi(judul="Sesudah restart", kategori="pju", kelurahan="Sukun"), TODAY
     )
     with engine.connect() as conn:
         titles = conn.scalars(select(Aspirasi.judul).order_by(Aspirasi.id)).all()
@@ -81,7 +81,7 @@ def test_postgres_restart_during_use_loses_nothing_and_recovers(private_pg):
     # While the server is down, the error is a clear OperationalError (shown as a message by the pages).
     assert _as_postgres(*private_pg["ctl"], "-m", "fast", "stop").returncode == 0
     with pytest.raises(OperationalError):
-        create_aspirasi(engine, STAF, AspirasiBaru(judul="Saat mati", kategori="pju", kelurahan="Sukun"), TODAY)
+        create_aspirasi(engine, STAF, NewAspirasi(judul="Saat mati", kategori="pju", kelurahan="Sukun"), TODAY)
     assert _as_postgres(*private_pg["ctl"], "-o", private_pg["opts"], "start").returncode == 0
     with engine.connect() as conn:
         assert conn.scalar(select(func.count(Aspirasi.id))) == 2  # nothing lost, nothing half-written
@@ -93,7 +93,7 @@ def test_full_disk_on_sqlite_is_a_clear_error_and_writes_nothing(tmp_path):
     engine = make_engine(url)
     upgrade(engine)
     load_reference(engine)
-    create_aspirasi(engine, STAF, AspirasiBaru(judul="Muat", kategori="pju", kelurahan="Sukun"), TODAY)
+    create_aspirasi(engine, STAF, NewAspirasi(judul="Muat", kategori="pju", kelurahan="Sukun"), TODAY)
     with engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
 
@@ -105,7 +105,7 @@ def test_full_disk_on_sqlite_is_a_clear_error_and_writes_nothing(tmp_path):
     long_text = "x" * 4_999  # needs overflow pages the limit no longer allows
     with pytest.raises(OperationalError, match="full"):
         create_aspirasi(
-            engine, STAF, AspirasiBaru(judul="Penuh", deskripsi=long_text, kategori="pju", kelurahan="Sukun"), TODAY
+            engine, STAF, NewAspirasi(judul="Penuh", deskripsi=long_text, kategori="pju", kelurahan="Sukun"), TODAY
         )
     with engine.connect() as conn:
         assert conn.scalar(select(func.count(Aspirasi.id))) == 1

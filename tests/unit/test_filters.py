@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from db.filters import AspirasiFilter
+from db.aspirasi.filters import AspirasiFilter
 from db.schema import Aspirasi
 from tests.hostile import HOSTILE
 

@@ -6,12 +6,16 @@ import datetime as dt
 
 import pytest
 
-from db import admin, bimtek, foto, queries
-from db import rotasi_data as rd
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-from db.auth import Actor
+from db import admin
+from db.aspirasi import queries
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.auth.roles import Actor
+from db.auth.users import log
+from db.bimtek import services as bimtek_services
 from db.fingerprint import get_fingerprint
-from db.users import log
+from db.foto import queries as foto_queries
+from db.foto import services as foto_services
+from db.rotasi import data as rd
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -30,28 +34,28 @@ def test_every_kind_of_write_moves_the_fingerprint(ready_engine):
         assert now not in seen, f"{what} did not move the fingerprint"
         seen.append(now)
 
-    h = create_aspirasi(e, STAF, AspirasiBaru(judul="Lampu", kategori="pju", kelurahan="Sukun"), TODAY)
+    h = create_aspirasi(e, STAF, NewAspirasi(judul="Lampu", kategori="pju", kelurahan="Sukun"), TODAY)
     moved("a new aspirasi")
-    ubah_status(e, STAF, h.id, 1, "diverifikasi")
+    update_status(e, STAF, h.id, 1, "diverifikasi")
     moved("a status change")
-    bid = bimtek.buat_bimtek(e, STAF, bimtek.DataBimtek("Bimtek Uji", dt.date(2026, 11, 12)))
+    bid = bimtek_services.create_bimtek(e, STAF, bimtek_services.BimtekData("Bimtek Uji", dt.date(2026, 11, 12)))
     moved("a new bimtek")
-    pid = bimtek.tambah_peserta(e, STAF, bid, bimtek.DataPeserta("Budi", "ketua_rw", SUKUN, 3))
+    pid = bimtek_services.add_peserta(e, STAF, bid, bimtek_services.PesertaData("Budi", "ketua_rw", SUKUN, 3))
     moved("a new participant")
-    bimtek.ubah_peserta(e, STAF, pid, bimtek.DataPeserta("Budi", "ketua_rw", SUKUN, 3, hadir=False))
+    bimtek_services.update_peserta(e, STAF, pid, bimtek_services.PesertaData("Budi", "ketua_rw", SUKUN, 3, hadir=False))
     moved("attendance changed in place")
-    bimtek.hapus_peserta(e, STAF, pid)
+    bimtek_services.delete_peserta(e, STAF, pid)
     moved("a participant deleted")
-    admin.tambah_cuti(e, ADMIN, dt.date(2026, 12, 28), "Cuti bersama uji")
+    admin.add_cuti_bersama(e, ADMIN, dt.date(2026, 12, 28), "Cuti bersama uji")
     moved("a cuti bersama day")
-    admin.ubah_kategori(e, ADMIN, "pju", opd_kode=None, sla_hari_kerja=9)
+    admin.update_kategori(e, ADMIN, "pju", opd_kode=None, sla_hari_kerja=9)
     moved("a category's target")
-    foto.atur_bukti_wajib(e, ADMIN, ["pju"])
+    foto_services.set_evidence_required(e, ADMIN, ["pju"])
     moved("a category's photo rule")
     friday = rd.current_plan(e, TODAY).slots[0].tanggal
-    change = rd.save_perubahan(e, STAF, "batal", friday, catatan="Dinas luar", today=TODAY)
+    change = rd.save_change(e, STAF, "batal", friday, catatan="Dinas luar", today=TODAY)
     moved("a rotation change")
-    rd.deactivate_perubahan(e, STAF, change)
+    rd.deactivate_change(e, STAF, change)
     moved("a rotation change withdrawn")
     rd.save_settings(e, ADMIN, {"per_jumat": 2})
     moved("the rotation settings")
@@ -66,4 +70,9 @@ def test_logins_and_exports_leave_it_alone(ready_engine):
 
 def test_the_old_names_are_the_same_fingerprint(ready_engine):
     fp = get_fingerprint(ready_engine)
-    assert queries.data_version(ready_engine) == bimtek.data_version(ready_engine) == foto.versi(ready_engine) == fp
+    assert (
+        queries.data_version(ready_engine)
+        == bimtek_services.data_version(ready_engine)
+        == foto_queries.version(ready_engine)
+        == fp
+    )

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from db.auth import Actor, AksesDitolak
-from db.impor_aspirasi import import_aspirasi, template_csv, template_xlsx
+from db.aspirasi.importer import import_aspirasi, template_csv, template_xlsx
+from db.auth.roles import AccessDenied, Actor
 from db.schema import Aspirasi, AspirasiRiwayat
 from tests.hostile import HOSTILE
 
@@ -157,7 +157,7 @@ def test_hostile_text_is_stored_exactly(ready_engine):
 
 
 def test_only_writers_may_import(ready_engine):
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
         import_aspirasi(ready_engine, Actor("wali", "pimpinan"), GOOD.encode(), "a.csv", TODAY)
     scoped = import_aspirasi(ready_engine, Actor("staf.sukun", "staf", "35.73.04"), GOOD.encode(), "a.csv", TODAY)
     assert not scoped.ok and all(p.alasan == "Di luar kecamatan akun Anda." for p in scoped.problems)

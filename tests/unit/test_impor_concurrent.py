@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.impor import TODAY, contoh_csv
-from db.auth import Actor
-from db.impor_aspirasi import import_aspirasi
+from bench.impor import TODAY, example_csv
+from db.aspirasi.importer import import_aspirasi
+from db.auth.roles import Actor
 from db.schema import Aspirasi, AspirasiRiwayat
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -22,17 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SAVE = """
 import datetime as dt
-from db.aspirasi import AspirasiBaru, create_aspirasi
-from db.auth import Actor
+from db.aspirasi.services import NewAspirasi, create_aspirasi
+from db.auth.roles import Actor
 from db.engine import make_engine
-item = AspirasiBaru(judul="Disimpan saat impor berjalan", kategori="pju", kelurahan="Sukun")
+item = NewAspirasi(judul="Disimpan saat impor berjalan", kategori="pju", kelurahan="Sukun")
 print(create_aspirasi(make_engine(), Actor("staf.lain", "staf"), item, dt.date(2026, 11, 20)).nomor)
 """
 
 
 def test_a_save_from_another_process_succeeds_during_a_big_import(ready_engine):
     n = 20_000
-    data = contoh_csv(ready_engine, n, seed=3)
+    data = example_csv(ready_engine, n, seed=3)
     url = ready_engine.url.render_as_string(hide_password=False)
     halfway = threading.Event()
     saved = threading.Event()
@@ -75,7 +75,7 @@ def test_a_save_from_another_process_succeeds_during_a_big_import(ready_engine):
 
 def test_progress_reports_rows_checked_and_the_lock_is_short(ready_engine):
     calls: list[tuple[int, int]] = []
-    data = contoh_csv(ready_engine, 1_200, seed=5)
+    data = example_csv(ready_engine, 1_200, seed=5)
     report = import_aspirasi(ready_engine, Actor("staf.impor", "staf"), data, "b.csv", TODAY,
                              progress=lambda d, t: calls.append((d, t)))  # fmt: skip
     assert report.ok and report.ditambahkan == 1_200

@@ -9,9 +9,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from db import bimtek as b
-from db import impor_peserta as ip
-from db.auth import Actor, AksesDitolak
+from db.auth.roles import AccessDenied, Actor
+from db.bimtek import importer as ip
+from db.bimtek import reports as bimtek_reports
+from db.bimtek import services as bimtek_services
 from db.schema import BimtekPeserta, LogAudit
 from db.tabular import read_table
 
@@ -47,12 +48,12 @@ GADING_KASRI, TUNJUNGSEKAR = "35.73.02.1010", "35.73.05.1008"
     ],
 )
 def test_role_mapping(text, peran):
-    assert ip.peta_peran(text) == peran
+    assert ip.map_role(text) == peran
 
 
 @pytest.mark.parametrize("text", ["", "Ketua", "Ketua RT/RW", "Bupati", "Ketua PKK", None])
 def test_role_mapping_refuses_what_it_cannot_tell(text):
-    assert ip.peta_peran(text) is None
+    assert ip.map_role(text) is None
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_role_mapping_refuses_what_it_cannot_tell(text):
      ("", None), ("mungkin", None), ("x", None)],
 )  # fmt: skip
 def test_parse_hadir(text, value):
-    assert ip.parse_hadir(text) is value
+    assert ip.parse_attended(text) is value
 
 
 def test_parse_nomor():
@@ -91,7 +92,9 @@ GOOD = sheet(
 
 @pytest.fixture
 def acara(ready_engine):
-    return ready_engine, b.buat_bimtek(ready_engine, STAF, b.DataBimtek("Bimtek Uji", dt.date(2025, 11, 27)))
+    return ready_engine, bimtek_services.create_bimtek(
+        ready_engine, STAF, bimtek_services.BimtekData("Bimtek Uji", dt.date(2025, 11, 27))
+    )
 
 
 def count(engine) -> int:
@@ -103,21 +106,21 @@ def count(engine) -> int:
 def test_good_sheet_imports_then_reimport_writes_nothing_twice(acara):
     e, bid = acara
     calls = []
-    h = ip.impor_peserta(e, STAF, bid, GOOD, "hadir.csv", progress=lambda d, t: calls.append((d, t)))
+    h = ip.import_peserta(e, STAF, bid, GOOD, "hadir.csv", progress=lambda d, t: calls.append((d, t)))
     assert h.ok, h.problems
     assert (h.total_baris, h.ditambahkan, h.sudah_ada) == (5, 5, 0)
     assert calls[-1] == (10, 10) and [d for d, _ in calls] == sorted(d for d, _ in calls)
-    df = b.tabel_peserta(e, bid, STAF).set_index("Nama")
+    df = bimtek_reports.peserta_table(e, bid, STAF).set_index("Nama")
     assert df.loc["Budi Santoso", ["peran", "kelurahan_kode", "RW", "RT", "Hadir"]].tolist() == [
         "ketua_rt", GADING_KASRI, 3, 2, True,
     ]  # fmt: skip
     assert df.loc["Siti Aminah", ["peran", "RW"]].tolist() == ["pengurus_rw", 5]
     assert df.loc["Eko", "RT"] is pd_na()
     assert df.loc["Agus", ["peran", "kelurahan_kode", "Hadir"]].tolist() == ["ketua_lpmk", TUNJUNGSEKAR, False]
-    cov = b.cakupan(e, b.BimtekFilter()).loc[GADING_KASRI]
+    cov = bimtek_reports.cakupan(e, bimtek_services.BimtekFilter()).loc[GADING_KASRI]
     assert (cov["rw_terlatih"], cov["rt_terlatih"]) == (1, 1)  # RW 5 (Siti); RT 2/RW 3 (Budi); Eko: no RT
 
-    again = ip.impor_peserta(e, STAF, bid, GOOD, "hadir.csv")
+    again = ip.import_peserta(e, STAF, bid, GOOD, "hadir.csv")
     assert again.ok and (again.ditambahkan, again.sudah_ada) == (0, 5)
     assert "0 peserta ditambahkan; 5 sudah ada, dilewati" in again.ringkasan()
     assert count(e) == 5  # LPMK rows (RW/RT NULL) are not duplicated either
@@ -139,7 +142,7 @@ def test_bad_rows_reject_the_whole_sheet_with_row_numbers(acara):
         "Indah;Ketua RW;Gading Kasri;dua;;mungkin",  # row 9: RW not a number, hadir unreadable
         "Joko;Ketua RW;Gadingkasri;2;;ya",  # row 10: fine
     )
-    h = ip.impor_peserta(e, STAF, bid, data, "hadir.csv")
+    h = ip.import_peserta(e, STAF, bid, data, "hadir.csv")
     assert not h.ok
     got = {(p.baris, p.kolom) for p in h.problems}
     assert got == {(3, "rw"), (4, "rt"), (5, "nama"), (6, "jabatan"), (7, "kelurahan"), (8, "rw"), (9, "rw"),
@@ -159,10 +162,10 @@ def test_bad_rows_reject_the_whole_sheet_with_row_numbers(acara):
 def test_duplicates_inside_the_sheet(acara):
     e, bid = acara
     same = sheet("Budi;Ketua RT;Gading Kasri;3;2;ya", "budi ;ketua rt;Gadingasri;03;02;Ya")
-    h = ip.impor_peserta(e, STAF, bid, same, "x.csv")
+    h = ip.import_peserta(e, STAF, bid, same, "x.csv")
     assert h.ok and (h.ditambahkan, h.ganda_dalam_berkas) == (1, 1)
     conflict = sheet("Ani;Ketua RW;Gading Kasri;1;;ya", "Ani;Ketua RW;Gading Kasri;1;;tidak")
-    h = ip.impor_peserta(e, STAF, bid, conflict, "x.csv")
+    h = ip.import_peserta(e, STAF, bid, conflict, "x.csv")
     assert not h.ok and [(p.baris, p.kolom) for p in h.problems] == [(3, "hadir")]
     assert "baris 2" in h.problems[0].alasan
     assert count(e) == 1
@@ -178,20 +181,20 @@ def test_xlsx_sheet_without_hadir_column_and_with_header_synonyms(acara):
     ws.append(["Sari", "Ketua RT", "Oro Oro Dowo", 4, 1])
     out = io.BytesIO()
     wb.save(out)
-    h = ip.impor_peserta(e, STAF, bid, out.getvalue(), "daftar.xlsx")
+    h = ip.import_peserta(e, STAF, bid, out.getvalue(), "daftar.xlsx")
     assert h.ok, h.problems
     assert h.ditambahkan == 2
     assert any("Kolom 'hadir' tidak ada" in w for w in h.warnings)
-    assert b.tabel_peserta(e, bid, STAF)["Hadir"].tolist() == [True, True]
+    assert bimtek_reports.peserta_table(e, bid, STAF)["Hadir"].tolist() == [True, True]
 
 
 @pytest.mark.usefixtures("backend")
 def test_permissions_and_scope(acara):
     e, bid = acara
-    with pytest.raises(AksesDitolak):
-        ip.impor_peserta(e, Actor("wali.kota", "pimpinan"), bid, GOOD, "x.csv")
+    with pytest.raises(AccessDenied):
+        ip.import_peserta(e, Actor("wali.kota", "pimpinan"), bid, GOOD, "x.csv")
     lowokwaru_only = Actor("staf.lowokwaru", "staf", "35.73.05")
-    h = ip.impor_peserta(e, lowokwaru_only, bid, GOOD, "x.csv")
+    h = ip.import_peserta(e, lowokwaru_only, bid, GOOD, "x.csv")
     assert not h.ok
     assert {p.baris for p in h.problems} == {2, 3, 4}  # the Gading Kasri (Klojen) rows
     assert count(e) == 0
@@ -200,16 +203,16 @@ def test_permissions_and_scope(acara):
 @pytest.mark.usefixtures("backend")
 def test_unknown_event_and_file_problems(acara):
     e, bid = acara
-    h = ip.impor_peserta(e, STAF, bid + 999, GOOD, "x.csv")
+    h = ip.import_peserta(e, STAF, bid + 999, GOOD, "x.csv")
     assert not h.ok and "tidak ditemukan" in h.problems[0].alasan
-    h = ip.impor_peserta(e, STAF, bid, b"nama,jabatan\nA,Ketua RT\n", "x.csv")
+    h = ip.import_peserta(e, STAF, bid, b"nama,jabatan\nA,Ketua RT\n", "x.csv")
     assert {p.kolom for p in h.problems} == {"kelurahan", "rw", "rt"}
 
 
 def test_templates_read_back_with_the_expected_columns():
     for data, name in ((ip.template_csv(), "t.csv"), (ip.template_xlsx(), "t.xlsx")):
-        t = read_table(data, name, synonyms=ip.SINONIM)
-        assert list(t.data.columns) == ip.KOLOM
+        t = read_table(data, name, synonyms=ip.SYNONYMS)
+        assert list(t.data.columns) == ip.COLUMNS
         assert "hanya berisi baris judul" in t.problems[0].alasan  # empty template: nothing to import
 
 
@@ -217,7 +220,7 @@ def test_templates_read_back_with_the_expected_columns():
 def test_filled_csv_template_imports(acara):
     e, bid = acara
     data = ip.template_csv() + b"Budi,Ketua RW,Gading Kasri,2,,ya\r\n"
-    h = ip.impor_peserta(e, STAF, bid, data, "templat.csv")
+    h = ip.import_peserta(e, STAF, bid, data, "templat.csv")
     assert h.ok and h.ditambahkan == 1
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.kalender import Kalender, public_holiday
 from db.reference import cuti_bersama_defaults
+from db.workdays import WorkCalendar, public_holiday
 
 D = dt.date
 
@@ -17,16 +17,16 @@ def test_public_holidays_come_from_the_holidays_package():
 
 
 def test_add_working_days_skips_weekend_holiday_and_cuti_bersama():
-    k = Kalender([D(2026, 12, 24)])  # cuti bersama Natal
+    k = WorkCalendar([D(2026, 12, 24)])  # cuti bersama Natal
     # Wed 23 Dec + 1 -> Thu 24 (cuti) and Fri 25 (Natal) skipped, weekend skipped -> Mon 28 Dec.
     assert k.add_hari_kerja(D(2026, 12, 23), 1) == D(2026, 12, 28)
-    assert Kalender().add_hari_kerja(D(2026, 12, 23), 1) == D(2026, 12, 24)
+    assert WorkCalendar().add_hari_kerja(D(2026, 12, 23), 1) == D(2026, 12, 24)
     assert k.hari_kerja_antara(D(2026, 12, 23), D(2026, 12, 28)) == 1
     assert k.hari_kerja_antara(D(2026, 12, 28), D(2026, 12, 23)) == 0
 
 
 def test_fridays_skip_holidays():
-    k = Kalender()
+    k = WorkCalendar()
     fridays = list(k.jumat(D(2026, 3, 30), D(2026, 4, 17)))
     assert fridays == [D(2026, 4, 10), D(2026, 4, 17)]  # 3 April is Jumat Agung
     assert all(d.weekday() == 4 for d in k.jumat(D(2026, 1, 1), D(2026, 12, 31)))

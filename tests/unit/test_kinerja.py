@@ -1,4 +1,4 @@
-"""db.kinerja: every scorecard figure equals an independent pandas computation over the same rows
+"""db.kinerja.scorecard: every scorecard figure equals an independent pandas computation over the same rows
 (both databases), the working-day clock over holidays and cuti bersama, handed-on items, reopenings,
 the small-sample rule, the links (each number = the rows its filter finds) and OPD yang perlu hadir."""
 
@@ -12,11 +12,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import text, update
 
-from db import daftar, kinerja
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-from db.auth import Actor
-from db.filters import AspirasiFilter
-from db.rembuk import add_janji, record_rembuk, update_janji
+from db.aspirasi import listing as aspirasi_listing
+from db.aspirasi.filters import AspirasiFilter
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.auth.roles import Actor
+from db.kinerja import periods as kinerja_periods
+from db.kinerja import scorecard as kinerja_scorecard
+from db.rembuk.janji import add_janji, update_janji
+from db.rembuk.records import record_rembuk
 from db.schema import AspirasiRiwayat, JanjiRiwayat
 from tests.conftest import DEMO_TODAY
 
@@ -80,7 +83,7 @@ def rows(engine) -> dict[str, pd.DataFrame]:
     return {"asp": asp, "riw": riw, "janji": janji, "jr": jr}
 
 
-def expected(engine, p: kinerja.Periode, today: dt.date, minimum: int, kec: str | None = None) -> pd.DataFrame:
+def expected(engine, p: kinerja_periods.Period, today: dt.date, minimum: int, kec: str | None = None) -> pd.DataFrame:
     r = rows(engine)
     asp, riw, janji, jr = r["asp"], r["riw"], r["janji"], r["jr"]
     if kec:
@@ -173,8 +176,8 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("jenis", ["bulan_ini", "3_bulan", "tahun_ini"])
 def test_scorecard_equals_independent_computation(seeded_engine, jenis):
-    p = kinerja.periode(jenis, DEMO_TODAY)
-    got = kinerja.scorecard(seeded_engine, AspirasiFilter(), p, DEMO_TODAY, 10)
+    p = kinerja_periods.period(jenis, DEMO_TODAY)
+    got = kinerja_scorecard.scorecard(seeded_engine, AspirasiFilter(), p, DEMO_TODAY, 10)
     assert len(got) == 12
     assert_same(got, expected(seeded_engine, p, DEMO_TODAY, 10))
     # ranked first, small samples last and never ranked
@@ -183,29 +186,29 @@ def test_scorecard_equals_independent_computation(seeded_engine, jenis):
 
 
 def test_scoped_kecamatan_counts_only_its_kecamatan(seeded_engine):
-    p = kinerja.periode("tahun_ini", DEMO_TODAY)
-    got = kinerja.scorecard(seeded_engine, AspirasiFilter(kecamatan=("35.73.02",)), p, DEMO_TODAY, 5)
+    p = kinerja_periods.period("tahun_ini", DEMO_TODAY)
+    got = kinerja_scorecard.scorecard(seeded_engine, AspirasiFilter(kecamatan=("35.73.02",)), p, DEMO_TODAY, 5)
     assert_same(got, expected(seeded_engine, p, DEMO_TODAY, 5, kec="35.73.02"))
-    whole = kinerja.scorecard(seeded_engine, AspirasiFilter(), p, DEMO_TODAY, 5)
+    whole = kinerja_scorecard.scorecard(seeded_engine, AspirasiFilter(), p, DEMO_TODAY, 5)
     assert got["diterima"].sum() < whole["diterima"].sum()
 
 
 @pytest.mark.parametrize("kolom", ["diterima", "terbuka", "lewat_tenggat", "selesai", "tepat_waktu",
                                    "bukan_kewenangan", "dibuka_kembali"])  # fmt: skip
 def test_every_link_finds_exactly_the_rows_counted(seeded_engine, kolom):
-    p = kinerja.periode("3_bulan", DEMO_TODAY)
+    p = kinerja_periods.period("3_bulan", DEMO_TODAY)
     base = AspirasiFilter(kecamatan=("35.73.05",))
-    score = kinerja.scorecard(seeded_engine, base, p, DEMO_TODAY, 10)
+    score = kinerja_scorecard.scorecard(seeded_engine, base, p, DEMO_TODAY, 10)
     for r in score.itertuples():
-        f = kinerja.tautan_filter(base, r.opd, kolom, p, DEMO_TODAY)
-        assert daftar.jumlah(seeded_engine, f) == getattr(r, kolom), (r.opd, kolom)
-    late = kinerja.tautan_filter(base, score.iloc[0]["opd"], "terlambat", p, DEMO_TODAY)
-    assert daftar.jumlah(seeded_engine, late) == score.iloc[0]["selesai"] - score.iloc[0]["tepat_waktu"]
+        f = kinerja_scorecard.filter_link(base, r.opd, kolom, p, DEMO_TODAY)
+        assert aspirasi_listing.count(seeded_engine, f) == getattr(r, kolom), (r.opd, kolom)
+    late = kinerja_scorecard.filter_link(base, score.iloc[0]["opd"], "terlambat", p, DEMO_TODAY)
+    assert aspirasi_listing.count(seeded_engine, late) == score.iloc[0]["selesai"] - score.iloc[0]["tepat_waktu"]
 
 
 def test_trend_equals_independent_monthly_counts(seeded_engine):
-    t = kinerja.tren(seeded_engine, AspirasiFilter(), DEMO_TODAY)
-    months = kinerja.bulan_terakhir(DEMO_TODAY)
+    t = kinerja_scorecard.trend(seeded_engine, AspirasiFilter(), DEMO_TODAY)
+    months = kinerja_periods.last_months(DEMO_TODAY)
     assert t["label"].iloc[:12].tolist()[-3:] == ["Sep 2026", "Okt 2026", "Nov 2026"]
     asp = rows(seeded_engine)["asp"]
     hol = _holidays(seeded_engine, range(2015, 2028))
@@ -213,7 +216,7 @@ def test_trend_equals_independent_monthly_counts(seeded_engine):
         a = asp[asp["opd"] == opd]
         got = t[t["opd"] == opd].set_index("bulan")
         for m in months:
-            nxt = kinerja._minus_months(m, -1)
+            nxt = kinerja_periods._minus_months(m, -1)
             end = min(nxt - dt.timedelta(days=1), DEMO_TODAY)
 
             def inm(col, m=m, end=end, a=a):
@@ -237,7 +240,7 @@ def test_trend_equals_independent_monthly_counts(seeded_engine):
                 )
             ]
             assert got.loc[m, "lewat_tenggat"] == len(overdue), (opd, m)
-    kota = kinerja.tepat_waktu_kota(t)
+    kota = kinerja_scorecard.city_on_time(t)
     all_sel = asp[(asp["status"] == "selesai") & asp["selesai"].map(lambda d: d is not None and d >= months[0])]
     assert kota["selesai"].sum() == len(all_sel)  # every OPD and the unassigned ones
 
@@ -245,12 +248,12 @@ def test_trend_equals_independent_monthly_counts(seeded_engine):
 # --- a crafted case: holidays and cuti bersama, reopening, handed on, janji, small samples -------------
 
 TODAY = dt.date(2026, 4, 10)
-MARET = kinerja.Periode(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+MARET = kinerja_periods.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 KEL = "35.73.02.1010"
 
 
 def _new(engine, kategori: str, received: dt.date) -> int:
-    return create_aspirasi(engine, STAF, AspirasiBaru("Uji kinerja", kategori, KEL, tanggal_diterima=received),
+    return create_aspirasi(engine, STAF, NewAspirasi("Uji kinerja", kategori, KEL, tanggal_diterima=received),
                            today=received).id  # fmt: skip
 
 
@@ -258,7 +261,7 @@ def _move(engine, aid: int, steps: list[tuple[str, dt.date]]) -> None:
     with engine.connect() as conn:
         version = conn.execute(text("SELECT version FROM aspirasi WHERE id = :i"), {"i": aid}).scalar()
     for ke, day in steps:
-        version = ubah_status(engine, STAF, aid, version, ke, "alasan uji", today=day)
+        version = update_status(engine, STAF, aid, version, ke, "alasan uji", today=day)
 
 
 def test_crafted_case_holidays_reopening_handed_on_janji(ready_engine):
@@ -299,7 +302,7 @@ def test_crafted_case_holidays_reopening_handed_on_janji(ready_engine):
             .values(waktu=dt.datetime(2026, 3, 20, 3, 0, tzinfo=dt.UTC))
         )
 
-    got = kinerja.scorecard(e, AspirasiFilter(), MARET, TODAY, min_sampel=2).set_index("opd").loc["DLH"]
+    got = kinerja_scorecard.scorecard(e, AspirasiFilter(), MARET, TODAY, min_sampel=2).set_index("opd").loc["DLH"]
     assert got["diterima"] == 4  # A, B, C, D (E in February)
     assert got["selesai"] == 2 and got["tepat_waktu"] == 1  # A on time, B late; C is open again
     assert got["tepat_waktu_pct"] == pytest.approx(0.5)
@@ -311,74 +314,81 @@ def test_crafted_case_holidays_reopening_handed_on_janji(ready_engine):
     assert got["tertua_hk"] == busdays_after(dt.date(2026, 2, 2), TODAY, hol)
     assert got["janji_dibuat"] == 2 and got["janji_ditepati"] == 1 and got["janji_lewat"] == 1
     assert not got["sampel_kecil"] and got["peringkat"] == 1
-    assert_same(kinerja.scorecard(e, AspirasiFilter(), MARET, TODAY, 2), expected(e, MARET, TODAY, 2))
+    assert_same(kinerja_scorecard.scorecard(e, AspirasiFilter(), MARET, TODAY, 2), expected(e, MARET, TODAY, 2))
     # The small-sample rule: with a minimum of 3, DLH (2 Selesai) is not ranked.
-    small = kinerja.scorecard(e, AspirasiFilter(), MARET, TODAY, min_sampel=3).set_index("opd").loc["DLH"]
+    small = kinerja_scorecard.scorecard(e, AspirasiFilter(), MARET, TODAY, min_sampel=3).set_index("opd").loc["DLH"]
     assert small["sampel_kecil"] and pd.isna(small["peringkat"])
     # Each number's link finds exactly its rows.
     for kolom, n in [("tepat_waktu", 1), ("terlambat", 1), ("dibuka_kembali", 1), ("bukan_kewenangan", 1),
                      ("lewat_tenggat", 2), ("diterima", 4)]:  # fmt: skip
-        assert daftar.jumlah(e, kinerja.tautan_filter(AspirasiFilter(), "DLH", kolom, MARET, TODAY)) == n, kolom
+        assert (
+            aspirasi_listing.count(e, kinerja_scorecard.filter_link(AspirasiFilter(), "DLH", kolom, MARET, TODAY)) == n
+        ), kolom
     # OPD yang perlu hadir in the host kelurahan, and who attended.
-    perlu = kinerja.opd_perlu_hadir(e, KEL, TODAY)
+    perlu = kinerja_scorecard.opd_needed_at_rembuk(e, KEL, TODAY)
     assert perlu.set_index("opd").loc["DLH", ["terbuka", "lewat_tenggat", "janji_lewat_tenggat"]].tolist() == [2, 2, 1]
-    on_rembuk_day = kinerja.opd_perlu_hadir(e, KEL, dt.date(2026, 3, 6))
+    on_rembuk_day = kinerja_scorecard.opd_needed_at_rembuk(e, KEL, dt.date(2026, 3, 6))
     # on 6 March: E (overdue), B and C (received 2 March, closed later / reopened) were open; A not yet received
     assert on_rembuk_day.set_index("opd").loc["DLH", "terbuka"] == 3
-    k = kinerja.bandingkan_kehadiran(on_rembuk_day["opd"], ["DISHUB"])
+    k = kinerja_scorecard.compare_attendance(on_rembuk_day["opd"], ["DISHUB"])
     assert k.tidak_hadir == ["DLH"] and k.hadir == [] and k.lainnya == ["DISHUB"]
 
 
 def test_periods_and_labels():
     today = dt.date(2026, 11, 20)
-    assert kinerja.periode("bulan_ini", today) == kinerja.Periode(dt.date(2026, 11, 1), today)
-    assert kinerja.periode("bulan_ini", today).sebelumnya() == kinerja.Periode(
+    assert kinerja_periods.period("bulan_ini", today) == kinerja_periods.Period(dt.date(2026, 11, 1), today)
+    assert kinerja_periods.period("bulan_ini", today).sebelumnya() == kinerja_periods.Period(
         dt.date(2026, 10, 12), dt.date(2026, 10, 31)
     )
-    assert kinerja.periode("3_bulan", today).dari == dt.date(2026, 8, 21)
-    assert kinerja.periode("tahun_ini", today).dari == dt.date(2026, 1, 1)
-    assert kinerja.periode("pilih", today, dt.date(2026, 3, 31), dt.date(2026, 3, 1)) == MARET
-    assert kinerja.periode("3_bulan", dt.date(2026, 5, 31)).dari == dt.date(2026, 3, 1)
-    assert [kinerja.bulan_label(m) for m in kinerja.bulan_terakhir(today, 3)] == ["Sep 2026", "Okt 2026", "Nov 2026"]
-    assert kinerja.bulan_label(dt.date(2026, 8, 1)) == "Agu 2026"
+    assert kinerja_periods.period("3_bulan", today).dari == dt.date(2026, 8, 21)
+    assert kinerja_periods.period("tahun_ini", today).dari == dt.date(2026, 1, 1)
+    assert kinerja_periods.period("pilih", today, dt.date(2026, 3, 31), dt.date(2026, 3, 1)) == MARET
+    assert kinerja_periods.period("3_bulan", dt.date(2026, 5, 31)).dari == dt.date(2026, 3, 1)
+    assert [kinerja_periods.month_label(m) for m in kinerja_periods.last_months(today, 3)] == [
+        "Sep 2026",
+        "Okt 2026",
+        "Nov 2026",
+    ]
+    assert kinerja_periods.month_label(dt.date(2026, 8, 1)) == "Agu 2026"
 
 
 def test_min_sampel_setting_is_admin_only_and_audited(ready_engine):
-    from db.auth import AksesDitolak
+    from db.auth.roles import AccessDenied
 
-    assert kinerja.min_sampel(ready_engine) == 10
-    with pytest.raises(AksesDitolak):
-        kinerja.simpan_min_sampel(ready_engine, STAF, 5)
-    kinerja.simpan_min_sampel(ready_engine, Actor("admin.uji", "admin"), 5)
-    assert kinerja.min_sampel(ready_engine) == 5
+    assert kinerja_periods.min_sample(ready_engine) == 10
+    with pytest.raises(AccessDenied):
+        kinerja_periods.save_min_sample(ready_engine, STAF, 5)
+    kinerja_periods.save_min_sample(ready_engine, Actor("admin.uji", "admin"), 5)
+    assert kinerja_periods.min_sample(ready_engine) == 5
     with ready_engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM log_audit WHERE aksi = 'pengaturan_kinerja'")).scalar() == 1
     with pytest.raises(ValueError):
-        kinerja.simpan_min_sampel(ready_engine, Actor("admin.uji", "admin"), 0)
+        kinerja_periods.save_min_sample(ready_engine, Actor("admin.uji", "admin"), 0)
 
 
 def test_closed_but_not_solved_counts_the_rt_rw_answer(ready_engine):
     """Issue 17's "Belum beres" answer counts as "ditutup tapi belum beres" for the OPD, and the link finds it."""
-    from db import lacak
+    from db.lacak import links as lacak_links
+    from db.lacak import page as lacak_page
 
     e = ready_engine
     day = dt.date(2026, 3, 2)
     closed = [_new(e, "sampah", day) for _ in range(3)]
     for aid in closed:
         _move(e, aid, [("diverifikasi", day), ("dalam_proses", day), ("selesai", dt.date(2026, 3, 5))])
-    tokens = lacak.terbitkan(e, STAF, closed)
-    lacak.jawab(e, tokens[closed[0]], "belum", "masih tergenang", "k1", dt.date(2026, 3, 6))
-    lacak.jawab(e, tokens[closed[1]], "beres", None, "k2", dt.date(2026, 3, 6))
-    p = kinerja.periode("pilih", dt.date(2026, 3, 31), dari=dt.date(2026, 3, 1), sampai=dt.date(2026, 3, 31))
-    score = kinerja.scorecard(e, AspirasiFilter(), p, dt.date(2026, 3, 31), 1).set_index("opd")
+    tokens = lacak_links.issue(e, STAF, closed)
+    lacak_page.answer(e, tokens[closed[0]], "belum", "masih tergenang", "k1", dt.date(2026, 3, 6))
+    lacak_page.answer(e, tokens[closed[1]], "beres", None, "k2", dt.date(2026, 3, 6))
+    p = kinerja_periods.period("pilih", dt.date(2026, 3, 31), dari=dt.date(2026, 3, 1), sampai=dt.date(2026, 3, 31))
+    score = kinerja_scorecard.scorecard(e, AspirasiFilter(), p, dt.date(2026, 3, 31), 1).set_index("opd")
     with e.connect() as conn:
         opd = conn.execute(
             text("SELECT o.kode FROM aspirasi a JOIN opd o ON o.id = a.opd_id WHERE a.id = :i"), {"i": closed[0]}
         ).scalar()
     assert score.loc[opd, "dikonfirmasi_belum_beres"] == 1
     assert score["dikonfirmasi_belum_beres"].sum() == 1
-    f = kinerja.tautan_filter(AspirasiFilter(), opd, "dikonfirmasi_belum_beres", p, dt.date(2026, 3, 31))
-    assert daftar.jumlah(e, f) == 1
+    f = kinerja_scorecard.filter_link(AspirasiFilter(), opd, "dikonfirmasi_belum_beres", p, dt.date(2026, 3, 31))
+    assert aspirasi_listing.count(e, f) == 1
 
 
 def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine):
@@ -387,18 +397,18 @@ def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine)
     import openpyxl
     import pypdf
 
-    from db.rapor_pdf import RaporOpd, build_rapor_pdf, build_rapor_xlsx
+    from report.rapor import OpdReportCard, build_report_card_pdf, build_report_card_xlsx
 
-    p = kinerja.periode("3_bulan", DEMO_TODAY)
+    p = kinerja_periods.period("3_bulan", DEMO_TODAY)
     f = AspirasiFilter()
-    score = kinerja.scorecard(seeded_engine, f, p, DEMO_TODAY, 10)
-    t = kinerja.tren(seeded_engine, f, DEMO_TODAY)
+    score = kinerja_scorecard.scorecard(seeded_engine, f, p, DEMO_TODAY, 10)
+    t = kinerja_scorecard.trend(seeded_engine, f, DEMO_TODAY)
     det = {
-        o: RaporOpd(kinerja.terbuka_tertua(seeded_engine, f, o, DEMO_TODAY),
-                    kinerja.janji_lewat_tenggat(seeded_engine, f, o, DEMO_TODAY))
+        o: OpdReportCard(kinerja_scorecard.oldest_open(seeded_engine, f, o, DEMO_TODAY),
+                    kinerja_scorecard.opd_overdue_janji(seeded_engine, f, o, DEMO_TODAY))
         for o in score["opd"]
     }  # fmt: skip
-    pdf = pypdf.PdfReader(io.BytesIO(build_rapor_pdf(score, t, det, p, DEMO_TODAY, "Semua aspirasi", 10)))
+    pdf = pypdf.PdfReader(io.BytesIO(build_report_card_pdf(score, t, det, p, DEMO_TODAY, "Semua aspirasi", 10)))
     assert len(pdf.pages) == len(score) + 1  # one page per OPD, then the definitions
     first = score.iloc[0]
     page = pdf.pages[0].extract_text()
@@ -413,7 +423,7 @@ def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine)
         phones = [r[0] for r in conn.execute(text("SELECT pelapor_telepon FROM aspirasi LIMIT 50"))]
     alltext = "\n".join(pg.extract_text() for pg in pdf.pages)
     assert not any(n in alltext for n in names[:200]) and not any(ph and ph in alltext for ph in phones)
-    wb = openpyxl.load_workbook(io.BytesIO(build_rapor_xlsx(score, p, DEMO_TODAY, "Semua aspirasi")))
+    wb = openpyxl.load_workbook(io.BytesIO(build_report_card_xlsx(score, p, DEMO_TODAY, "Semua aspirasi")))
     ws = wb["rapor"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["OPD", "Nama OPD", "Peringkat"]
@@ -423,16 +433,16 @@ def test_rapor_pdf_and_xlsx_have_the_numbers_and_no_personal_data(seeded_engine)
 
 
 def test_measure_filter_works_in_every_query_that_joins_kategori(seeded_engine):
-    from db import peta
+    from db.aspirasi import map_data as aspirasi_map_data
 
-    p = kinerja.periode("tahun_ini", DEMO_TODAY)
-    f = kinerja.tautan_filter(AspirasiFilter(), "DPUPRPKP", "tepat_waktu", p, DEMO_TODAY)
-    n = daftar.jumlah(seeded_engine, f)
+    p = kinerja_periods.period("tahun_ini", DEMO_TODAY)
+    f = kinerja_scorecard.filter_link(AspirasiFilter(), "DPUPRPKP", "tepat_waktu", p, DEMO_TODAY)
+    n = aspirasi_listing.count(seeded_engine, f)
     assert n > 0
-    page = daftar.halaman(seeded_engine, f, DEMO_TODAY, ukuran=500)
+    page = aspirasi_listing.page(seeded_engine, f, DEMO_TODAY, ukuran=500)
     assert len(page) == n and set(page["opd"]) == {"DPUPRPKP"}
-    assert len(peta.filtered_rows(seeded_engine, f)) == n
-    assert peta.kelurahan_metrics(seeded_engine, f, DEMO_TODAY)["jumlah"].sum() == n
+    assert len(aspirasi_map_data.filtered_rows(seeded_engine, f)) == n
+    assert aspirasi_map_data.kelurahan_metrics(seeded_engine, f, DEMO_TODAY)["jumlah"].sum() == n
     assert "Ukuran: Selesai tepat waktu (2026-01-01 s.d. 2026-11-20)" in f.describe()
 
 
@@ -441,14 +451,15 @@ def test_mode_rembuk_and_its_pdf_list_opd_yang_perlu_hadir(seeded_engine):
 
     import pypdf
 
-    from db.brief_pdf import build_brief_pdf
-    from db.rembuk import host_brief, mode_rembuk_data
+    from db.rembuk.brief import host_brief
+    from db.rembuk.mode import mode_rembuk_data
+    from report.brief_pdf import build_brief_pdf
 
     with seeded_engine.connect() as conn:
         kel = conn.execute(
             text("SELECT kelurahan_kode FROM aspirasi WHERE terbuka GROUP BY kelurahan_kode ORDER BY COUNT(*) DESC")
         ).first()[0]
-    want = kinerja.opd_perlu_hadir(seeded_engine, kel, DEMO_TODAY)
+    want = kinerja_scorecard.opd_needed_at_rembuk(seeded_engine, kel, DEMO_TODAY)
     assert len(want)
     m = mode_rembuk_data(seeded_engine, kel, DEMO_TODAY)
     pd.testing.assert_frame_equal(m.opd_perlu_hadir, want)
@@ -471,11 +482,11 @@ def test_mode_rembuk_and_its_pdf_list_opd_yang_perlu_hadir(seeded_engine):
 
 
 def test_hari_kerja_window_equals_the_kalender():
-    from db.kalender import Kalender
+    from db.workdays import WorkCalendar
 
-    kal = Kalender([dt.date(2026, 3, 18), dt.date(2026, 3, 20), dt.date(2026, 3, 23), dt.date(2026, 3, 24)])
+    kal = WorkCalendar([dt.date(2026, 3, 18), dt.date(2026, 3, 20), dt.date(2026, 3, 23), dt.date(2026, 3, 24)])
     starts = [dt.date(2026, 3, 13) + dt.timedelta(days=i) for i in range(20)]
-    hk = kinerja.HariKerja(kal, starts, TODAY)
+    hk = kinerja_scorecard.Workdays(kal, starts, TODAY)
     for a in starts:
         for b in (a, a + dt.timedelta(days=3), dt.date(2026, 3, 25), TODAY):
             assert hk.antara(a, b) == kal.hari_kerja_antara(a, b), (a, b)

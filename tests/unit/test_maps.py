@@ -138,7 +138,7 @@ def test_values_are_formatted_indonesian_style():
     props = {f["id"]: f["properties"] for f in features(maps.choropleth_layer(values, label="Aspirasi"))}
     assert props[CODES[0]]["nilai"] == "12.345"
     assert props[CODES[1]]["nilai"] == "2,5"
-    assert maps.format_angka(1234567) == "1.234.567"
+    assert maps.format_legend_number(1234567) == "1.234.567"
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_status
-from db.auth import Actor
-from db.overdue import (
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.aspirasi.status import (
     aspirasi_overdue,
     aspirasi_overdue_on,
     is_aspirasi_overdue,
     is_janji_overdue,
     janji_overdue,
 )
-from db.rembuk import add_janji, record_rembuk, update_janji
+from db.auth.roles import Actor
+from db.rembuk.janji import add_janji, update_janji
+from db.rembuk.records import record_rembuk
 from db.schema import Aspirasi, Janji
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -28,7 +29,7 @@ TENGGAT = dt.date(2027, 1, 4)  # + 5 working days (1 January is a holiday too)
 
 
 def _aspirasi(engine, judul: str) -> int:
-    data = AspirasiBaru(judul=judul, kategori="sampah", kelurahan=GK, rw=1, rt=1, tanggal_diterima=RECEIVED)
+    data = NewAspirasi(judul=judul, kategori="sampah", kelurahan=GK, rw=1, rt=1, tanggal_diterima=RECEIVED)
     return create_aspirasi(engine, STAF, data, today=RECEIVED).id
 
 
@@ -48,9 +49,9 @@ def test_sql_and_python_agree_on_aspirasi(ready_engine):
     ids = {name: _aspirasi(e, f"Sampah menumpuk {name}") for name in ("open", "closed", "reopened", "no_due")}
     with e.connect() as conn:
         assert conn.scalar(select(Aspirasi.tenggat).where(Aspirasi.id == ids["open"])) == TENGGAT
-    v = ubah_status(e, STAF, ids["closed"], 1, "bukan_kewenangan", "Kewenangan provinsi", today=RECEIVED)
-    v = ubah_status(e, STAF, ids["reopened"], 1, "bukan_kewenangan", "Kewenangan provinsi", today=RECEIVED)
-    ubah_status(e, STAF, ids["reopened"], v, "diverifikasi", "Ternyata kewenangan kota", today=RECEIVED)
+    v = update_status(e, STAF, ids["closed"], 1, "bukan_kewenangan", "Kewenangan provinsi", today=RECEIVED)
+    v = update_status(e, STAF, ids["reopened"], 1, "bukan_kewenangan", "Kewenangan provinsi", today=RECEIVED)
+    update_status(e, STAF, ids["reopened"], v, "diverifikasi", "Ternyata kewenangan kota", today=RECEIVED)
     with e.begin() as conn:
         conn.execute(update(Aspirasi).where(Aspirasi.id == ids["no_due"]).values(tenggat=None))
 

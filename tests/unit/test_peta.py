@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select
 
-from db import peta, rollups
+from db.aspirasi import map_data as aspirasi_map_data
+from db.aspirasi import rollups
+from db.aspirasi.filters import AspirasiFilter
 from db.export import neutralise, to_csv_bytes
-from db.filters import AspirasiFilter
 from db.schema import Aspirasi, Kategori, Kelurahan, Rembuk, RembukKelurahan
 from ui.components import MapClick
 from ui.peta import LAST_CLICK_KEY, SELECTED_KEY, selected_after_click
@@ -68,7 +69,7 @@ def hand_made(ready_engine):
 
 
 def test_metrics_by_hand(hand_made):
-    df = peta.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY)
+    df = aspirasi_map_data.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY)
     assert len(df) == 57
     with hand_made.connect() as conn:
         rt_kasin = conn.scalar(select(Kelurahan.jumlah_rt).where(Kelurahan.kode == KASIN))
@@ -83,20 +84,22 @@ def test_metrics_by_hand(hand_made):
 
 def test_median_with_an_even_count_and_a_filter(hand_made):
     _add(hand_made, [{"kel": KASIN, "umur": 30, "terbuka": True, "kategori": "pju"}])
-    assert peta.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY).loc[KASIN].median_umur == 25  # 10,20,30,40
-    only_pju = peta.kelurahan_metrics(hand_made, AspirasiFilter(kategori=("pju",)), TODAY).loc[KASIN]
+    assert (
+        aspirasi_map_data.kelurahan_metrics(hand_made, AspirasiFilter(), TODAY).loc[KASIN].median_umur == 25
+    )  # 10,20,30,40
+    only_pju = aspirasi_map_data.kelurahan_metrics(hand_made, AspirasiFilter(kategori=("pju",)), TODAY).loc[KASIN]
     assert (only_pju.jumlah, only_pju.median_umur) == (2, 35)
 
 
 def test_points_are_capped_evenly_and_deterministically(seeded_engine):
-    full = peta.points(seeded_engine, AspirasiFilter(), cap=100_000)
+    full = aspirasi_map_data.points(seeded_engine, AspirasiFilter(), cap=100_000)
     assert not full.sampled and len(full.data) == full.total > 1000
-    capped = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    capped = aspirasi_map_data.points(seeded_engine, AspirasiFilter(), cap=300)
     assert capped.sampled and capped.total == full.total
     assert 150 <= len(capped.data) <= 300
-    again = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    again = aspirasi_map_data.points(seeded_engine, AspirasiFilter(), cap=300)
     pd.testing.assert_frame_equal(capped.data, again.data)
-    klojen = peta.points(seeded_engine, AspirasiFilter(kecamatan=("35.73.02",)), cap=100_000)
+    klojen = aspirasi_map_data.points(seeded_engine, AspirasiFilter(kecamatan=("35.73.02",)), cap=100_000)
     assert len(klojen.data) < len(full.data)
 
 
@@ -108,7 +111,7 @@ def test_panel_of_a_kelurahan(hand_made):
         ]:
             rid = conn.execute(insert(Rembuk).values(tanggal=day, status=status).returning(Rembuk.id)).scalar()
             conn.execute(insert(RembukKelurahan).values(rembuk_id=rid, kelurahan_kode=KASIN))
-    p = peta.kelurahan_panel(hand_made, AspirasiFilter(), KASIN, TODAY)
+    p = aspirasi_map_data.kelurahan_panel(hand_made, AspirasiFilter(), KASIN, TODAY)
     assert (p.nama, p.kecamatan, p.terbuka_total) == ("Kasin", "Klojen", 3)
     assert p.terbuka["umur_hari"].tolist() == [40, 20, 10]  # oldest first
     assert dict(zip(p.per_kategori["kategori"], p.per_kategori["jumlah"], strict=True)) == {
@@ -118,13 +121,13 @@ def test_panel_of_a_kelurahan(hand_made):
     assert dict(zip(p.per_status["status_label"], p.per_status["jumlah"], strict=True)) == {"Diterima": 3, "Selesai": 1}
     assert p.rembuk_terakhir == TODAY - dt.timedelta(days=7)
     assert p.rembuk_berikutnya == TODAY + dt.timedelta(days=14)
-    assert peta.kelurahan_panel(hand_made, AspirasiFilter(), "35.73.09.9999", TODAY) is None
+    assert aspirasi_map_data.kelurahan_panel(hand_made, AspirasiFilter(), "35.73.09.9999", TODAY) is None
 
 
 def test_export_is_exactly_the_filtered_rows(seeded_engine):
     f = AspirasiFilter(kecamatan=("35.73.03",), keadaan="terbuka")
-    rows = peta.filtered_rows(seeded_engine, f)
-    metrics = peta.kelurahan_metrics(seeded_engine, f, TODAY)
+    rows = aspirasi_map_data.filtered_rows(seeded_engine, f)
+    metrics = aspirasi_map_data.kelurahan_metrics(seeded_engine, f, TODAY)
     assert len(rows) == metrics["jumlah"].sum() > 0
     assert set(rows["kecamatan"]) == {"Kedungkandang"} and rows["terbuka"].astype(bool).all()
     assert not {"pelapor_nama", "pelapor_telepon"} & set(rows.columns)
@@ -150,7 +153,7 @@ def test_click_handling():
 
 
 def test_point_sample_is_the_same_every_kth_id_on_both_databases(seeded_engine):
-    capped = peta.points(seeded_engine, AspirasiFilter(), cap=300)
+    capped = aspirasi_map_data.points(seeded_engine, AspirasiFilter(), cap=300)
     step = -(-capped.total // 300)
     assert (capped.data["id"] % step == 0).all()
     with seeded_engine.connect() as conn:

@@ -9,8 +9,8 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.kalender import Kalender, public_holiday
-from db.rotasi import KelurahanInfo, Perubahan, plan_rotation
+from db.rotasi.planner import Change, KelurahanInfo, plan_rotation
+from db.workdays import WorkCalendar, public_holiday
 
 D = dt.date
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -23,7 +23,7 @@ cuti = st.sets(days, max_size=25)
 @FAST
 @given(start=days, n=st.integers(0, 80), cuti_bersama=cuti)
 def test_add_then_count_back_gives_n_and_lands_on_a_working_day(start, n, cuti_bersama):
-    kal = Kalender(cuti_bersama)
+    kal = WorkCalendar(cuti_bersama)
     end = kal.add_hari_kerja(start, n)
     assert kal.hari_kerja_antara(start, end) == n
     if n > 0:
@@ -38,14 +38,14 @@ def test_add_then_count_back_gives_n_and_lands_on_a_working_day(start, n, cuti_b
 @FAST
 @given(start=days, a=st.integers(0, 40), b=st.integers(0, 40), cuti_bersama=cuti)
 def test_working_days_add_up(start, a, b, cuti_bersama):
-    kal = Kalender(cuti_bersama)
+    kal = WorkCalendar(cuti_bersama)
     assert kal.add_hari_kerja(kal.add_hari_kerja(start, a), b) == kal.add_hari_kerja(start, a + b)
 
 
 @FAST
 @given(start=days, weeks=st.integers(0, 30), cuti_bersama=cuti)
 def test_rembuk_fridays_are_fridays_and_never_holidays(start, weeks, cuti_bersama):
-    kal = Kalender(cuti_bersama)
+    kal = WorkCalendar(cuti_bersama)
     end = start + dt.timedelta(weeks=weeks)
     fridays = list(kal.jumat(start, end))
     for day in fridays:
@@ -90,7 +90,7 @@ def fridays_after(today: dt.date, n: int) -> list[dt.date]:
 @given(info=kota(), today=today_st, extra=st.sets(st.integers(0, 70), max_size=8))
 def test_a_fresh_cycle_visits_every_kelurahan_once_never_on_a_holiday_never_one_kecamatan_twice(info, today, extra):
     holidays = {f for i, f in enumerate(fridays_after(today, 72)) if i in extra}
-    kal = Kalender(holidays)
+    kal = WorkCalendar(holidays)
     plan = plan_rotation(info, [], today, libur=kal)
     slots = [s for s in plan.semua_slot() if s.kelurahan]
     cycle0 = [k for s in slots for k in s.kelurahan if s.siklus[k] == 0]
@@ -115,7 +115,7 @@ def test_a_fresh_cycle_visits_every_kelurahan_once_never_on_a_holiday_never_one_
 )
 def test_pins_are_respected_and_the_cycle_stays_complete(info, today, pins):
     fridays = fridays_after(today, 45)
-    changes = [Perubahan("pin", fridays[i], kelurahan_kode=k) for i, k in pins]
+    changes = [Change("pin", fridays[i], kelurahan_kode=k) for i, k in pins]
     plan = plan_rotation(info, [], today, perubahan=changes)
     for i, k in pins:
         if public_holiday(fridays[i]) is None:
@@ -136,7 +136,7 @@ def test_a_swap_exchanges_the_two_fridays_hosts(info, today, a, b):
     if a >= len(usable) or b >= len(usable) or a == b:
         return
     d1, d2 = usable[a], usable[b]
-    swapped = plan_rotation(info, [], today, perubahan=[Perubahan("tukar", d1, tanggal_lain=d2)])
+    swapped = plan_rotation(info, [], today, perubahan=[Change("tukar", d1, tanggal_lain=d2)])
     assert sorted(swapped.hosts_on(d1)) == sorted(plan.hosts_on(d2))
     assert sorted(swapped.hosts_on(d2)) == sorted(plan.hosts_on(d1))
     cycle0 = [k for s in swapped.semua_slot() for k in s.kelurahan if s.siklus[k] == 0]

@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from db import rembuk as rb
-from db.auth import Actor, AksesDitolak
+from db import errors
+from db.auth.roles import AccessDenied, Actor
+from db.rembuk import brief as rembuk_brief
+from db.rembuk import janji as rembuk_janji
+from db.rembuk import mode as rembuk_mode
+from db.rembuk import records as rembuk_records
 from db.schema import Aspirasi, Bimtek, BimtekPeserta, Kategori, Kelurahan, LogAudit
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -31,7 +35,7 @@ SECRET_PESERTA = "Budi Rahasiadi"
 def _record(engine, **kw):
     args = {"tanggal": D(2026, 10, 2), "hosts": [KASIN], "status": "terlaksana", "today": TODAY}
     args.update(kw)
-    return rb.record_rembuk(engine, STAF, **args)
+    return rembuk_records.record_rembuk(engine, STAF, **args)
 
 
 # --- rembuk records ---------------------------------------------------------------------------
@@ -39,27 +43,27 @@ def _record(engine, **kw):
 
 def test_record_and_update_with_optimistic_locking(ready_engine):
     rid = _record(ready_engine, hadir_rt=30, hadir_rw=8, hadir_lpmk=2, hadir_warga=45, opd_hadir=["DLH", "DISHUB"])
-    r = rb.get_rembuk(ready_engine, rid)
+    r = rembuk_records.get_rembuk(ready_engine, rid)
     assert (r.tanggal, r.status, r.tuan_rumah, r.version) == (D(2026, 10, 2), "terlaksana", [KASIN], 1)
     assert (r.hadir_rt, r.hadir_rw, r.hadir_lpmk, r.hadir_warga) == (30, 8, 2, 45)
     assert r.opd_hadir == ["DISHUB", "DLH"] and r.dibuat_oleh == "staf.uji"
 
     # Two staff open version 1; the first save wins, the second gets a clear conflict.
     _record(ready_engine, rembuk_id=rid, expected_version=1, hadir_rt=31, catatan="Koreksi")
-    with pytest.raises(rb.KonflikVersi, match="diubah oleh pengguna lain"):
+    with pytest.raises(errors.VersionConflict, match="diubah oleh pengguna lain"):
         _record(ready_engine, rembuk_id=rid, expected_version=1, hadir_rt=99)
-    r = rb.get_rembuk(ready_engine, rid)
+    r = rembuk_records.get_rembuk(ready_engine, rid)
     assert (r.version, r.hadir_rt, r.catatan) == (2, 31, "Koreksi")
 
     # Changing only the hosts is a change too (the version moves on).
     _record(ready_engine, rembuk_id=rid, expected_version=2, hosts=[KASIN, KLOJEN], hadir_rt=31)
-    r = rb.get_rembuk(ready_engine, rid)
+    r = rembuk_records.get_rembuk(ready_engine, rid)
     assert (r.version, r.tuan_rumah) == (3, [KLOJEN, KASIN])
-    with pytest.raises(rb.RembukError, match="Versi"):
+    with pytest.raises(rembuk_records.RembukError, match="Versi"):
         _record(ready_engine, rembuk_id=rid)
     with ready_engine.connect() as conn:
         assert conn.scalar(select(LogAudit.oleh).where(LogAudit.aksi == "rembuk_simpan").limit(1)) == "staf.uji"
-    listed = rb.daftar_rembuk(ready_engine)
+    listed = rembuk_records.list_rembuk(ready_engine)
     assert listed.loc[0, "tuan_rumah"] == "Kasin, Klojen" and listed.loc[0, "version"] == 3
 
 
@@ -75,18 +79,20 @@ def test_record_rembuk_validation(ready_engine):
         ({"rembuk_id": 12345, "expected_version": 1}, "tidak ditemukan"),
     ]
     for kw, message in cases:
-        with pytest.raises(rb.RembukError, match=message):
+        with pytest.raises(rembuk_records.RembukError, match=message):
             _record(ready_engine, **kw)
-    assert rb.daftar_rembuk(ready_engine).empty
+    assert rembuk_records.list_rembuk(ready_engine).empty
 
 
 def test_record_rembuk_permissions(ready_engine):
-    with pytest.raises(AksesDitolak):
-        rb.record_rembuk(ready_engine, PIMPINAN, D(2026, 10, 2), [KASIN], "terlaksana", today=TODAY)
-    with pytest.raises(AksesDitolak):  # a Blimbing account cannot record a Klojen rembuk
-        rb.record_rembuk(ready_engine, STAF_BLIMBING, D(2026, 10, 2), [KASIN], "terlaksana", today=TODAY)
-    rid = rb.record_rembuk(ready_engine, STAF_BLIMBING, D(2026, 10, 2), [ARJOSARI], "dibatalkan", today=TODAY)
-    assert rb.get_rembuk(ready_engine, rid).status == "dibatalkan"
+    with pytest.raises(AccessDenied):
+        rembuk_records.record_rembuk(ready_engine, PIMPINAN, D(2026, 10, 2), [KASIN], "terlaksana", today=TODAY)
+    with pytest.raises(AccessDenied):  # a Blimbing account cannot record a Klojen rembuk
+        rembuk_records.record_rembuk(ready_engine, STAF_BLIMBING, D(2026, 10, 2), [KASIN], "terlaksana", today=TODAY)
+    rid = rembuk_records.record_rembuk(
+        ready_engine, STAF_BLIMBING, D(2026, 10, 2), [ARJOSARI], "dibatalkan", today=TODAY
+    )
+    assert rembuk_records.get_rembuk(ready_engine, rid).status == "dibatalkan"
     # A future Friday may be recorded as scheduled.
     assert _record(ready_engine, tanggal=D(2026, 11, 27), status="dijadwalkan") > rid
 
@@ -96,12 +102,12 @@ def test_record_rembuk_permissions(ready_engine):
 
 def test_janji_progress_rules_and_history(ready_engine):
     rid = _record(ready_engine, hosts=[KASIN, KLOJEN])
-    jid = rb.add_janji(ready_engine, STAF, rid, KASIN, "Normalisasi saluran", "DPUPRPKP", D(2026, 12, 31))
-    with pytest.raises(rb.RembukError, match="bukan tuan rumah"):
-        rb.add_janji(ready_engine, STAF, rid, ARJOSARI, "x", None, None)
-    with pytest.raises(rb.RembukError, match="sebelum tanggal rembuk"):
-        rb.add_janji(ready_engine, STAF, rid, KASIN, "x", None, D(2026, 9, 1))
-    df = rb.janji_of_rembuk(ready_engine, rid, TODAY)
+    jid = rembuk_janji.add_janji(ready_engine, STAF, rid, KASIN, "Normalisasi saluran", "DPUPRPKP", D(2026, 12, 31))
+    with pytest.raises(rembuk_records.RembukError, match="bukan tuan rumah"):
+        rembuk_janji.add_janji(ready_engine, STAF, rid, ARJOSARI, "x", None, None)
+    with pytest.raises(rembuk_records.RembukError, match="sebelum tanggal rembuk"):
+        rembuk_janji.add_janji(ready_engine, STAF, rid, KASIN, "x", None, D(2026, 9, 1))
+    df = rembuk_janji.janji_of_rembuk(ready_engine, rid, TODAY)
     assert df[["teks", "opd", "progres", "status", "version"]].values.tolist() == [
         ["Normalisasi saluran", "DPUPRPKP", 0, "belum", 1]
     ]
@@ -116,33 +122,33 @@ def test_janji_progress_rules_and_history(ready_engine):
         (30, "ditunda", None, "Status janji"),
     ]
     for progres, status, catatan, message in bad:
-        with pytest.raises(rb.RembukError, match=message):
-            rb.update_janji(ready_engine, STAF, jid, 1, progres, status, catatan)
+        with pytest.raises(rembuk_records.RembukError, match=message):
+            rembuk_janji.update_janji(ready_engine, STAF, jid, 1, progres, status, catatan)
 
-    assert rb.update_janji(ready_engine, STAF, jid, 1, 40, "proses", "Survei lokasi") == 2
-    with pytest.raises(rb.KonflikVersi):
-        rb.update_janji(ready_engine, STAF, jid, 1, 60, "proses")
-    with pytest.raises(AksesDitolak):
-        rb.update_janji(ready_engine, PIMPINAN, jid, 2, 60, "proses")
-    assert rb.update_janji(ready_engine, Actor("staf.dua", "staf"), jid, 2, 100, "selesai") == 3
+    assert rembuk_janji.update_janji(ready_engine, STAF, jid, 1, 40, "proses", "Survei lokasi") == 2
+    with pytest.raises(errors.VersionConflict):
+        rembuk_janji.update_janji(ready_engine, STAF, jid, 1, 60, "proses")
+    with pytest.raises(AccessDenied):
+        rembuk_janji.update_janji(ready_engine, PIMPINAN, jid, 2, 60, "proses")
+    assert rembuk_janji.update_janji(ready_engine, Actor("staf.dua", "staf"), jid, 2, 100, "selesai") == 3
 
-    hist = rb.janji_history(ready_engine, jid)
+    hist = rembuk_janji.janji_history(ready_engine, jid)
     assert hist[["oleh", "progres", "status", "catatan"]].values.tolist() == [
         ["staf.uji", 0, "belum", "Janji dicatat"],
         ["staf.uji", 40, "proses", "Survei lokasi"],
         ["staf.dua", 100, "selesai", None],
     ]
     assert hist["status_label"].tolist() == ["Belum dimulai", "Dalam proses", "Selesai"]
-    row = rb.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0]
+    row = rembuk_janji.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0]
     assert (row.progres, row.status, row.version, bool(row.lewat_tenggat)) == (100, "selesai", 3, False)
 
 
 def test_cancelling_a_janji_needs_a_reason(ready_engine):
     rid = _record(ready_engine)
-    jid = rb.add_janji(ready_engine, STAF, rid, KASIN, "Bedah rumah", "DINSOS", D(2026, 10, 30))
-    assert bool(rb.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0].lewat_tenggat)  # 30 Oct < 20 Nov
-    rb.update_janji(ready_engine, STAF, jid, 1, 20, "batal", "Anggaran dialihkan")
-    row = rb.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0]
+    jid = rembuk_janji.add_janji(ready_engine, STAF, rid, KASIN, "Bedah rumah", "DINSOS", D(2026, 10, 30))
+    assert bool(rembuk_janji.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0].lewat_tenggat)  # 30 Oct < 20 Nov
+    rembuk_janji.update_janji(ready_engine, STAF, jid, 1, 20, "batal", "Anggaran dialihkan")
+    row = rembuk_janji.janji_of_rembuk(ready_engine, rid, TODAY).iloc[0]
     assert (row.status, row.status_label, bool(row.lewat_tenggat)) == ("batal", "Dibatalkan", False)
 
 
@@ -216,17 +222,19 @@ def kasin_story(ready_engine):
                 for i, (peran, rw, rt, hadir) in enumerate(people)
             ],
         )
-    j1 = rb.add_janji(e, STAF, r1, KASIN, "Angkut sampah dua kali seminggu", "DLH", D(2026, 11, 1), aspirasi_id=a1)
-    rb.update_janji(e, STAF, j1, 1, 50, "proses")
-    j2 = rb.add_janji(e, STAF, r1, KASIN, "Pasang PJU", "DISHUB", D(2026, 12, 1))
-    rb.update_janji(e, STAF, j2, 1, 100, "selesai")
-    rb.add_janji(e, STAF, r1, KLOJEN, "Janji untuk Klojen", "DLH", D(2026, 11, 1))
+    j1 = rembuk_janji.add_janji(
+        e, STAF, r1, KASIN, "Angkut sampah dua kali seminggu", "DLH", D(2026, 11, 1), aspirasi_id=a1
+    )
+    rembuk_janji.update_janji(e, STAF, j1, 1, 50, "proses")
+    j2 = rembuk_janji.add_janji(e, STAF, r1, KASIN, "Pasang PJU", "DISHUB", D(2026, 12, 1))
+    rembuk_janji.update_janji(e, STAF, j2, 1, 100, "selesai")
+    rembuk_janji.add_janji(e, STAF, r1, KLOJEN, "Janji untuk Klojen", "DLH", D(2026, 11, 1))
     return e, r1, today_r
 
 
 def test_host_brief_by_hand(kasin_story):
     e, r1, _ = kasin_story
-    b = rb.host_brief(e, KASIN, TODAY)
+    b = rembuk_brief.host_brief(e, KASIN, TODAY)
     assert (b.nama, b.kecamatan) == ("Kasin", "Klojen")
     assert b.rembuk_terakhir.id == r1 and b.rembuk_terakhir.tanggal == D(2026, 10, 2)  # not today's
     assert b.rembuk_terakhir.tuan_rumah == ["Kasin", "Klojen"]
@@ -244,9 +252,9 @@ def test_host_brief_by_hand(kasin_story):
     assert (b.ditutup_sejak, b.baru_sejak) == (2, 2)  # A2 + A4 closed; A3 + A5 received after 2 Oct
     assert (b.terbuka, b.lewat_tenggat) == (3, 1)  # A1, A3, A5 open; A1 overdue
     # Tomorrow, today's rembuk is the last one.
-    assert rb.host_brief(e, KASIN, TODAY + dt.timedelta(days=1)).rembuk_terakhir.tanggal == TODAY
+    assert rembuk_brief.host_brief(e, KASIN, TODAY + dt.timedelta(days=1)).rembuk_terakhir.tanggal == TODAY
 
-    never = rb.host_brief(e, ARJOSARI, TODAY)
+    never = rembuk_brief.host_brief(e, ARJOSARI, TODAY)
     assert never.rembuk_terakhir is None and never.janji.empty and never.aspirasi_diangkat.empty
     assert (never.ditutup_sejak, never.baru_sejak, never.terbuka) == (None, None, 0)
 
@@ -267,7 +275,7 @@ def _walk(value, path="m"):
 
 def test_mode_rembuk_data_by_hand_and_without_personal_data(kasin_story):
     e, _, today_r = kasin_story
-    m = rb.mode_rembuk_data(e, KASIN, TODAY)
+    m = rembuk_mode.mode_rembuk_data(e, KASIN, TODAY)
     assert (m.total, m.terbuka, m.lewat_tenggat, m.hari_ini, m.hari_ini_terbuka) == (5, 3, 1, 1, 1)
     assert m.rembuk_hari_ini == today_r and m.rembuk_terakhir == D(2026, 10, 2)
     assert m.terbuka_per_kategori.values.tolist() == [["Sampah", 2, 1], ["Drainase/banjir", 1, 0]]
@@ -277,7 +285,7 @@ def test_mode_rembuk_data_by_hand_and_without_personal_data(kasin_story):
         rt_total, rw_total = conn.execute(
             select(Kelurahan.jumlah_rt, Kelurahan.jumlah_rw).where(Kelurahan.kode == KASIN)
         ).one()
-    assert m.bimtek == rb.CakupanBimtek(2, rt_total, 2, rw_total, True)
+    assert m.bimtek == rembuk_mode.BimtekCakupan(2, rt_total, 2, rw_total, True)
     assert m.bimtek.rw_persen == round(200 / rw_total, 1)
     # RW-level points: averaged per RW, status only.
     assert m.titik_rw[["rw", "jumlah", "terbuka", "status"]].values.tolist() == [
@@ -289,7 +297,7 @@ def test_mode_rembuk_data_by_hand_and_without_personal_data(kasin_story):
     # Live capture: a new aspiration today makes the counts grow.
     with e.begin() as conn:
         _asp(conn, "A6", KASIN, TODAY, rembuk_id=today_r, kat="pju")
-    m2 = rb.mode_rembuk_data(e, KASIN, TODAY)
+    m2 = rembuk_mode.mode_rembuk_data(e, KASIN, TODAY)
     assert (m2.total, m2.terbuka, m2.hari_ini) == (6, 4, 2)
 
     # No personal data anywhere: not as a field, not as a column, not as a value.
@@ -304,10 +312,10 @@ def test_mode_rembuk_data_by_hand_and_without_personal_data(kasin_story):
 
 
 def test_todays_host(ready_engine):
-    assert rb.todays_host(ready_engine, TODAY) == []
+    assert rembuk_records.todays_host(ready_engine, TODAY) == []
     _record(ready_engine, tanggal=D(2026, 12, 4), status="dijadwalkan", hosts=[ARJOSARI])
     _record(ready_engine, tanggal=D(2026, 11, 27), status="dibatalkan", hosts=[KLOJEN])
-    assert rb.todays_host(ready_engine, TODAY) == [ARJOSARI]  # the next scheduled one
+    assert rembuk_records.todays_host(ready_engine, TODAY) == [ARJOSARI]  # the next scheduled one
     _record(ready_engine, tanggal=TODAY, status="dijadwalkan", hosts=[KLOJEN, KASIN])
-    assert rb.todays_host(ready_engine, TODAY) == [KLOJEN, KASIN]
-    assert rb.todays_host(ready_engine, D(2026, 11, 21)) == [ARJOSARI]
+    assert rembuk_records.todays_host(ready_engine, TODAY) == [KLOJEN, KASIN]
+    assert rembuk_records.todays_host(ready_engine, D(2026, 11, 21)) == [ARJOSARI]

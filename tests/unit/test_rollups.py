@@ -11,18 +11,19 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
-from db import peta, queries, rollups
 from db.__main__ import main
-from db.aspirasi import AspirasiBaru, create_aspirasi, ubah_penugasan, ubah_status
-from db.auth import Actor
-from db.demo import clear_demo, generate_demo
+from db.aspirasi import map_data as aspirasi_map_data
+from db.aspirasi import queries, rollups
+from db.aspirasi.filters import AspirasiFilter
+from db.aspirasi.importer import import_aspirasi
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_assignment, update_status
+from db.aspirasi.workflow import can_move_to
+from db.auth.roles import Actor
+from db.demo.generate import clear_demo, generate_demo
 from db.engine import make_engine
-from db.filters import AspirasiFilter
-from db.impor_aspirasi import import_aspirasi
 from db.migrate import upgrade
 from db.reference import load_reference
 from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi
-from db.workflow import boleh_ke
 from tests.conftest import DEMO_TODAY
 
 STAF = Actor("staf.uji", "staf")
@@ -50,12 +51,12 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
             assert queries.kpi(engine, today) == fast
         for f in FILTERS:
             assert rollups.supports(f)
-            got = peta.kelurahan_metrics(engine, f, today)
+            got = aspirasi_map_data.kelurahan_metrics(engine, f, today)
             with rollups.disabled():
-                want = peta.kelurahan_metrics(engine, f, today)
+                want = aspirasi_map_data.kelurahan_metrics(engine, f, today)
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             with rollups.disabled():
-                want_age = peta.median_open_age(engine, f, today)
+                want_age = aspirasi_map_data.median_open_age(engine, f, today)
             pd.testing.assert_series_equal(
                 rollups.median_open_age(engine, f, today), want_age, check_dtype=False, check_index_type=False
             )
@@ -75,21 +76,21 @@ def test_hand_made_numbers_come_from_the_rollups(ready_engine):
     kel = GADING_KASRI
     ids = [
         create_aspirasi(
-            ready_engine, STAF, AspirasiBaru(f"Aspirasi {i}", "sampah", kel), DEMO_TODAY - dt.timedelta(d)
+            ready_engine, STAF, NewAspirasi(f"Aspirasi {i}", "sampah", kel), DEMO_TODAY - dt.timedelta(d)
         ).id
         for i, d in enumerate([30, 2, 2])
     ]
     # Sampah is due in 5 working days: the one received 30 days ago is overdue, the others are not.
-    ubah_status(ready_engine, STAF, ids[2], 1, "diverifikasi", today=DEMO_TODAY)
-    ubah_status(ready_engine, STAF, ids[2], 2, "dalam_proses", today=DEMO_TODAY)
-    ubah_status(ready_engine, STAF, ids[2], 3, "selesai", today=DEMO_TODAY)
+    update_status(ready_engine, STAF, ids[2], 1, "diverifikasi", today=DEMO_TODAY)
+    update_status(ready_engine, STAF, ids[2], 2, "dalam_proses", today=DEMO_TODAY)
+    update_status(ready_engine, STAF, ids[2], 3, "selesai", today=DEMO_TODAY)
     row = rollups.kelurahan_metrics(ready_engine, AspirasiFilter(), DEMO_TODAY).loc[kel]
     assert (row.jumlah, row.terbuka, row.lewat_tenggat, row.median_umur) == (3, 2, 1, 16.0)
     k = rollups.kpi_counts(ready_engine, DEMO_TODAY)
     assert (k.total, k.terbuka, k.lewat_tenggat, k.selesai_bulan_ini) == (3, 2, 1, 1)
-    assert rollups.median_hari_kerja_selesai(ready_engine) == (True, 2.0)  # Wed 18 -> Fri 20 Nov 2026
+    assert rollups.median_workdays_to_resolve(ready_engine) == (True, 2.0)  # Wed 18 -> Fri 20 Nov 2026
     # Moving the due date into the future takes it out of 'lewat tenggat' at once.
-    ubah_penugasan(ready_engine, STAF, ids[0], 1, opd_kode=None, prioritas="tinggi", tenggat=DEMO_TODAY)
+    update_assignment(ready_engine, STAF, ids[0], 1, opd_kode=None, prioritas="tinggi", tenggat=DEMO_TODAY)
     assert rollups.kelurahan_metrics(ready_engine, AspirasiFilter(), DEMO_TODAY).loc[kel].lewat_tenggat == 0
     assert rollups.check(ready_engine) == []
 
@@ -113,7 +114,7 @@ def _step(engine, action) -> None:
         with engine.connect() as conn:
             kels = conn.scalars(select(Kelurahan.kode).order_by(Kelurahan.kode)).all()
             kats = conn.scalars(select(Kategori.kode).order_by(Kategori.kode)).all()
-        item = AspirasiBaru(f"Uji {a}-{b}", kats[a % len(kats)], kels[a % len(kels)])
+        item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kels[a % len(kels)])
         create_aspirasi(engine, STAF, item, DEMO_TODAY - dt.timedelta(days=b % 400))
         return
     if kind == "import":
@@ -135,16 +136,16 @@ def _step(engine, action) -> None:
         return
     aid, status, version = rows[a % len(rows)]
     if kind == "status":
-        ke = boleh_ke(status)[b % len(boleh_ke(status))]
+        ke = can_move_to(status)[b % len(can_move_to(status))]
         other = rows[(a + 1) % len(rows)][0]
         if ke == "duplikat" and other == aid:
             return
-        ubah_status(engine, STAF, aid, version, ke, "uji", DEMO_TODAY, duplikat_dari=other)
+        update_status(engine, STAF, aid, version, ke, "uji", DEMO_TODAY, duplikat_dari=other)
     else:  # penugasan: a new due date (or none)
         tenggat = None if b % 4 == 0 else DEMO_TODAY + dt.timedelta(days=b % 60 - 20)
         with engine.connect() as conn:
             received = conn.scalar(select(Aspirasi.tanggal_diterima).where(Aspirasi.id == aid))
-        ubah_penugasan(
+        update_assignment(
             engine,
             STAF,
             aid,

@@ -8,16 +8,16 @@ import random
 
 import pytest
 
-from db.kalender import Kalender
-from db.rotasi import (
+from db.rotasi.planner import (
+    Change,
     KelurahanInfo,
-    Perubahan,
     RotasiSettings,
     _arrangeable,
     plan_rotation,
     priority,
     rotation_status,
 )
+from db.workdays import WorkCalendar
 
 D = dt.date
 W = dt.timedelta(weeks=1)
@@ -165,7 +165,7 @@ def test_two_per_friday_fills_the_friday_that_completes_the_cycle():
 
 
 def test_no_holiday_or_cuti_bersama_friday():
-    kal = Kalender([D(2026, 5, 15)])  # cuti bersama Kenaikan Yesus Kristus (a Friday)
+    kal = WorkCalendar([D(2026, 5, 15)])  # cuti bersama Kenaikan Yesus Kristus (a Friday)
     plan = plan_rotation(KOTA, [], TODAY, RotasiSettings(horizon_minggu=60), libur=kal)
     days = [s.tanggal for s in plan.semua_slot()]
     assert all(d.weekday() == 4 for d in days)
@@ -271,7 +271,7 @@ def test_fairness_equal_scores_spread_every_kecamatan():
 def test_deterministic_whatever_the_input_order():
     history = previous_cycle(D(2026, 1, 9), round_robin())[:-5]
     info = kota(**{k: {"terbuka": i % 7, "janji_belum": i % 3} for i, k in enumerate(KODES)})
-    changes = [Perubahan("batal", D(2026, 4, 17)), Perubahan("pin", D(2026, 5, 8), kelurahan_kode=KODES[3])]
+    changes = [Change("batal", D(2026, 4, 17)), Change("pin", D(2026, 5, 8), kelurahan_kode=KODES[3])]
     a = plan_rotation(info, history, TODAY, RotasiSettings(per_jumat=2), changes)
     shuffled_info, shuffled_hist = list(info), list(history)
     random.Random(3).shuffle(shuffled_info)
@@ -307,7 +307,7 @@ def test_without_changes_the_previous_order_repeats(base):
 def test_pin_puts_the_kelurahan_on_its_date_and_nowhere_else(base):
     _, order = base
     target = order[30]  # would come in October
-    plan = _plan(base, [Perubahan("pin", D(2026, 4, 17), kelurahan_kode=target, oleh="staf")])
+    plan = _plan(base, [Change("pin", D(2026, 4, 17), kelurahan_kode=target, oleh="staf")])
     slot = next(s for s in plan.slots if s.tanggal == D(2026, 4, 17))
     assert slot.kelurahan == [target] and slot.dipin == [target]
     assert flat(plan, cycle=0).count(target) == 1
@@ -317,7 +317,7 @@ def test_pin_puts_the_kelurahan_on_its_date_and_nowhere_else(base):
 
 
 def test_pin_on_a_holiday_is_ignored_with_a_warning(base):
-    plan = _plan(base, [Perubahan("pin", D(2026, 4, 3), kelurahan_kode=KODES[5])])
+    plan = _plan(base, [Change("pin", D(2026, 4, 3), kelurahan_kode=KODES[5])])
     assert D(2026, 4, 3) not in [s.tanggal for s in plan.semua_slot()]
     assert any("2026-04-03" in w and "Wafat Yesus Kristus" in w for w in plan.peringatan)
     assert flat(plan, cycle=0) == base[1]
@@ -328,7 +328,7 @@ def test_pinned_neighbours_avoid_its_kecamatan(base):
     # order[0] (35.73.01) is first on 27 March; pin another 35.73.01 kelurahan on 10 April (next Friday).
     target = order[5]
     assert kec(target) == kec(order[0])
-    plan = _plan(base, [Perubahan("pin", D(2026, 4, 10), kelurahan_kode=target)])
+    plan = _plan(base, [Change("pin", D(2026, 4, 10), kelurahan_kode=target)])
     first, second, third = plan.slots[:3]
     assert second.kelurahan == [target]
     assert kec(first.kelurahan[0]) != kec(target) and kec(third.kelurahan[0]) != kec(target)
@@ -337,7 +337,7 @@ def test_pinned_neighbours_avoid_its_kecamatan(base):
 
 def test_cancel_reflows_the_rest(base):
     _, order = base
-    plan = _plan(base, [Perubahan("batal", D(2026, 4, 17))])
+    plan = _plan(base, [Change("batal", D(2026, 4, 17))])
     assert D(2026, 4, 17) in {x.tanggal for x in plan.dilewati if x.alasan == "Dibatalkan"}
     assert D(2026, 4, 17) not in [s.tanggal for s in plan.semua_slot()]
     # Same order, every host from 17 April on moves one Friday later.
@@ -353,7 +353,7 @@ def test_cancel_reflows_the_rest(base):
 def test_swap_exchanges_two_fridays_only(base):
     a, b = D(2026, 4, 10), D(2026, 5, 8)
     before = {s.tanggal: s.kelurahan for s in _plan(base).slots}
-    plan = _plan(base, [Perubahan("tukar", a, tanggal_lain=b)])
+    plan = _plan(base, [Change("tukar", a, tanggal_lain=b)])
     after = {s.tanggal: s.kelurahan for s in plan.slots}
     assert after[a] == before[b] and after[b] == before[a]
     assert {d: h for d, h in after.items() if d not in (a, b)} == {d: h for d, h in before.items() if d not in (a, b)}
@@ -364,7 +364,7 @@ def test_swap_exchanges_two_fridays_only(base):
 def test_swap_is_kept_when_an_earlier_friday_is_cancelled_later(base):
     a, b = D(2026, 4, 10), D(2026, 5, 8)
     before = {s.tanggal: s.kelurahan for s in _plan(base).slots}
-    changes = [Perubahan("tukar", a, tanggal_lain=b), Perubahan("batal", D(2026, 3, 27))]
+    changes = [Change("tukar", a, tanggal_lain=b), Change("batal", D(2026, 3, 27))]
     after = {s.tanggal: s.kelurahan for s in _plan(base, changes).slots}
     assert after[a] == before[b] and after[b] == before[a]
     assert after[D(2026, 4, 17)] == before[D(2026, 3, 27)]  # the cancelled host re-flows to the next free Friday
@@ -373,7 +373,7 @@ def test_swap_is_kept_when_an_earlier_friday_is_cancelled_later(base):
 def test_postpone_moves_hosts_to_the_next_friday(base):
     d = D(2026, 4, 17)
     before = {s.tanggal: s.kelurahan for s in _plan(base).slots}
-    plan = _plan(base, [Perubahan("tunda", d)])
+    plan = _plan(base, [Change("tunda", d)])
     after = {s.tanggal: s.kelurahan for s in plan.slots}
     assert d not in after
     assert {x.tanggal: x.alasan for x in plan.dilewati}[d] == "Ditunda ke 2026-04-24"
@@ -384,12 +384,12 @@ def test_postpone_moves_hosts_to_the_next_friday(base):
 def test_postpone_to_a_given_date(base):
     d, to = D(2026, 4, 10), D(2026, 5, 22)
     before = {s.tanggal: s.kelurahan for s in _plan(base).slots}
-    plan = _plan(base, [Perubahan("tunda", d, tanggal_lain=to)])
+    plan = _plan(base, [Change("tunda", d, tanggal_lain=to)])
     after = {s.tanggal: s.kelurahan for s in plan.slots}
     assert d not in after and after[to] == before[d]
     assert after[D(2026, 4, 17)] == before[D(2026, 4, 17)]  # the others do not wait for it
     # Postponing onto a holiday falls back to the next usable Friday, with a warning.
-    plan = _plan(base, [Perubahan("tunda", d, tanggal_lain=D(2026, 12, 25))])
+    plan = _plan(base, [Change("tunda", d, tanggal_lain=D(2026, 12, 25))])
     assert {s.tanggal: s.kelurahan for s in plan.slots}[D(2026, 4, 17)] == before[d]
     assert any("2026-12-25" in w for w in plan.peringatan)
 

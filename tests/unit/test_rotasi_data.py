@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select, text
 
-from db import rotasi_data as rd
-from db.auth import Actor, AksesDitolak
-from db.demo import generate_demo
+from db.auth.roles import AccessDenied, Actor
+from db.demo.generate import generate_demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.reference import load_reference
-from db.rembuk import RembukError, get_rembuk
-from db.rotasi import Lewati, RotasiSettings
+from db.rembuk.records import RembukError, get_rembuk
+from db.rotasi import data as rd
+from db.rotasi.planner import RotasiSettings, Skip
 from db.schema import LogAudit, Pengaturan, Rembuk, RembukKelurahan, RotasiPerubahan
 from db.testing import database
 from tests.conftest import DEMO_SEED, DEMO_TODAY
@@ -125,7 +125,7 @@ def test_current_plan_covers_the_unvisited_and_follows_the_confirmed_schedule(e)
         day = raw_day if isinstance(raw_day, dt.date) else dt.date.fromisoformat(raw_day)  # SQLite: text
         assert by_date[day].kelurahan == [kode] and by_date[day].dipin == [kode]
     assert plan.slots[0].tanggal == D(2026, 11, 27)
-    assert Lewati(D(2026, 12, 25), "Hari Raya Natal") in plan.dilewati
+    assert Skip(D(2026, 12, 25), "Hari Raya Natal") in plan.dilewati
     assert D(2027, 2, 5) in {x.tanggal for x in plan.dilewati}  # cuti bersama Imlek, from the table
 
     # Left to itself, the planner starts with the highest score of a kecamatan other than the last host's.
@@ -153,23 +153,23 @@ def test_status_table(e):
 def test_cancel_is_saved_with_who_and_when_and_re_flows(e):
     before = rd.current_plan(e, TODAY)
     first, second = before.slots[0], before.slots[1]
-    pid = rd.save_perubahan(e, STAF, "batal", first.tanggal, catatan="Wali kota dinas luar", today=TODAY)
+    pid = rd.save_change(e, STAF, "batal", first.tanggal, catatan="Wali kota dinas luar", today=TODAY)
     after = rd.current_plan(e, TODAY)
-    assert Lewati(first.tanggal, "Dibatalkan") in after.dilewati
+    assert Skip(first.tanggal, "Dibatalkan") in after.dilewati
     assert after.slots[0].tanggal == second.tanggal and after.slots[0].kelurahan == second.kelurahan
     moved = first.kelurahan[0]
     assert _cycle0(after).count(moved) == 1  # re-flowed, not lost
     assert next(s.tanggal for s in after.semua_slot() if moved in s.kelurahan) > first.tanggal
 
-    hist = rd.riwayat_perubahan(e)
+    hist = rd.change_history(e)
     assert hist[["id", "jenis", "tanggal", "oleh", "aktif", "catatan"]].values.tolist() == [
         [pid, "batal", first.tanggal, "staf.uji", True, "Wali kota dinas luar"]
     ]
     assert abs(dt.datetime.now(dt.UTC) - _aware(hist.loc[0, "waktu"])) < dt.timedelta(minutes=5)
 
-    rd.deactivate_perubahan(e, STAF, pid)
+    rd.deactivate_change(e, STAF, pid)
     assert rd.current_plan(e, TODAY) == before
-    assert rd.riwayat_perubahan(e)["aktif"].tolist() == [False]
+    assert rd.change_history(e)["aktif"].tolist() == [False]
     with e.connect() as conn:
         assert conn.execute(select(LogAudit.aksi, LogAudit.oleh)).all() == [("rotasi_nonaktif", "staf.uji")]
 
@@ -178,14 +178,14 @@ def test_pin_swap_and_confirm(e):
     plan = rd.current_plan(e, TODAY)
     free = next(s for s in plan.slots if not s.dipin)
     target = _cycle0(plan)[-1]  # the last one of the cycle
-    rd.save_perubahan(e, STAF, "pin", free.tanggal, kelurahan_kode=target, today=TODAY)
+    rd.save_change(e, STAF, "pin", free.tanggal, kelurahan_kode=target, today=TODAY)
     pinned = rd.current_plan(e, TODAY)
     slot = next(s for s in pinned.slots if s.tanggal == free.tanggal)
     assert slot.kelurahan == [target] and slot.dipin == [target] and slot.alasan[target] == "ditetapkan manual"
     assert _cycle0(pinned).count(target) == 1
 
     a, b = plan.slots[0], plan.slots[1]
-    rd.save_perubahan(e, STAF, "tukar", a.tanggal, tanggal_lain=b.tanggal, today=TODAY)
+    rd.save_change(e, STAF, "tukar", a.tanggal, tanggal_lain=b.tanggal, today=TODAY)
     swapped = {s.tanggal: s.kelurahan for s in rd.current_plan(e, TODAY).slots}
     assert swapped[a.tanggal] == b.kelurahan and swapped[b.tanggal] == a.kelurahan
 
@@ -218,28 +218,28 @@ def test_invalid_changes_are_refused(e):
         ({"jenis": "geser", "tanggal": D(2026, 12, 4)}, "tidak dikenal"),
     ]
     for kw, message in cases:
-        with pytest.raises(rd.PerubahanTidakValid, match=message):
-            rd.save_perubahan(e, STAF, today=TODAY, **kw)
-    assert rd.riwayat_perubahan(e).empty
+        with pytest.raises(rd.InvalidChange, match=message):
+            rd.save_change(e, STAF, today=TODAY, **kw)
+    assert rd.change_history(e).empty
 
 
 def test_permissions_and_settings(e):
     friday = D(2026, 12, 4)
-    with pytest.raises(AksesDitolak):
-        rd.save_perubahan(e, PIMPINAN, "batal", friday, today=TODAY)
-    with pytest.raises(AksesDitolak):  # a kecamatan account cannot cancel a Friday for the whole city
-        rd.save_perubahan(e, STAF_BLIMBING, "batal", friday, today=TODAY)
-    with pytest.raises(AksesDitolak):  # ... nor pin a kelurahan of another kecamatan
-        rd.save_perubahan(e, STAF_BLIMBING, "pin", friday, kelurahan_kode="35.73.02.1006", today=TODAY)
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
+        rd.save_change(e, PIMPINAN, "batal", friday, today=TODAY)
+    with pytest.raises(AccessDenied):  # a kecamatan account cannot cancel a Friday for the whole city
+        rd.save_change(e, STAF_BLIMBING, "batal", friday, today=TODAY)
+    with pytest.raises(AccessDenied):  # ... nor pin a kelurahan of another kecamatan
+        rd.save_change(e, STAF_BLIMBING, "pin", friday, kelurahan_kode="35.73.02.1006", today=TODAY)
+    with pytest.raises(AccessDenied):
         rd.confirm_slot(e, PIMPINAN, friday, ["35.73.02.1006"], today=TODAY)
-    with pytest.raises(AksesDitolak):
+    with pytest.raises(AccessDenied):
         rd.save_settings(e, STAF, RotasiSettings(per_jumat=2))
-    pid = rd.save_perubahan(e, STAF_BLIMBING, "pin", friday, kelurahan_kode="35.73.01.1002", today=TODAY)
-    with pytest.raises(AksesDitolak):
-        rd.deactivate_perubahan(e, PIMPINAN, pid)
-    assert rd.riwayat_perubahan(e)["id"].tolist() == [pid]
-    rd.deactivate_perubahan(e, STAF_BLIMBING, pid)
+    pid = rd.save_change(e, STAF_BLIMBING, "pin", friday, kelurahan_kode="35.73.01.1002", today=TODAY)
+    with pytest.raises(AccessDenied):
+        rd.deactivate_change(e, PIMPINAN, pid)
+    assert rd.change_history(e)["id"].tolist() == [pid]
+    rd.deactivate_change(e, STAF_BLIMBING, pid)
 
     assert rd.load_settings(e) == RotasiSettings()
     with pytest.raises(ValueError, match="1 sampai 3"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from db.rotasi import STATUS_ROTASI
+from db.rotasi.planner import ROTASI_STATUSES
 from geo import maps, rotasi_map
 from geo.boundaries import load_boundaries
 from tests.hostile import HOSTILE, RAW_MARKERS
@@ -30,21 +30,21 @@ def test_one_feature_per_kelurahan_coloured_by_state():
     assert [f["id"] for f in features] == CODES
     for f in features:
         state = states[f["id"]]
-        assert _fill(layer, f) == rotasi_map.WARNA_ROTASI[state]
-        assert f["properties"]["status"] == STATUS_ROTASI[state]
+        assert _fill(layer, f) == rotasi_map.ROTASI_COLORS[state]
+        assert f["properties"]["status"] == ROTASI_STATUSES[state]
         assert f["properties"]["kode"] == f["id"]
     assert features[0]["properties"]["tanggal"] == "Jumat, 6 Maret 2026"
     assert features[1]["properties"]["tanggal"] == maps.MISSING
     # Four distinct colours, so the states are told apart on the map.
-    assert len(set(rotasi_map.WARNA_ROTASI.values())) == 4
+    assert len(set(rotasi_map.ROTASI_COLORS.values())) == 4
 
 
 def test_missing_or_unknown_state_is_belum():
     layer = rotasi_map.rotasi_layer(pd.Series({CODES[0]: "sudah", CODES[1]: "<b>aneh</b>"}))
     by_id = {f["id"]: f for f in layer.data["features"]}
-    assert _fill(layer, by_id[CODES[0]]) == rotasi_map.WARNA_ROTASI["sudah"]
-    assert _fill(layer, by_id[CODES[1]]) == rotasi_map.WARNA_ROTASI["belum"]
-    assert _fill(layer, by_id[CODES[2]]) == rotasi_map.WARNA_ROTASI["belum"]
+    assert _fill(layer, by_id[CODES[0]]) == rotasi_map.ROTASI_COLORS["sudah"]
+    assert _fill(layer, by_id[CODES[1]]) == rotasi_map.ROTASI_COLORS["belum"]
+    assert _fill(layer, by_id[CODES[2]]) == rotasi_map.ROTASI_COLORS["belum"]
     assert by_id[CODES[2]]["properties"]["status"] == "Belum"
 
 
@@ -64,11 +64,11 @@ def test_properties_are_escaped_and_the_page_holds_no_raw_markup():
 
 def test_legend_counts_each_state():
     states = _states()
-    entries = dict(rotasi_map.legend_rotasi(states))
+    entries = dict(rotasi_map.rotasi_legend(states))
     counts = states.value_counts()
-    for state, label in STATUS_ROTASI.items():
+    for state, label in ROTASI_STATUSES.items():
         assert f"{label} ({counts[state]})" in entries
-        assert entries[f"{label} ({counts[state]})"] == rotasi_map.WARNA_ROTASI[state]
+        assert entries[f"{label} ({counts[state]})"] == rotasi_map.ROTASI_COLORS[state]
 
 
 def test_rw_points_carry_only_numbers_and_colours_by_status():
@@ -82,7 +82,7 @@ def test_rw_points_carry_only_numbers_and_colours_by_status():
             "status": ["lewat_tenggat", "selesai", "terbuka"],
         }
     )
-    layer = rotasi_map.titik_rw_layer(titik)
+    layer = rotasi_map.rw_points_layer(titik)
     features = layer.data["features"]
     assert [f["properties"]["rw"] for f in features] == ["RW 01", "RW 02", "RW 03"]
     assert [layer.style_function(f)["fillColor"] for f in features] == ["#bd0026", "#1a9850", "#fd8d3c"]
@@ -96,4 +96,4 @@ def test_focus_bounds_contain_the_kelurahan():
     g = KEL.loc[kode].geometry.bounds
     assert min_lon < g[0] and min_lat < g[1] and max_lon > g[2] and max_lat > g[3]
     assert max_lon - min_lon < 0.05  # one kelurahan, not the city
-    assert rotasi_map.fokus_layer(kode).data["features"][0]["id"] == kode
+    assert rotasi_map.focus_layer(kode).data["features"][0]["id"] == kode

@@ -10,7 +10,7 @@ from http.cookies import SimpleCookie
 import pytest
 from starlette.requests import Request
 
-from db import sesi
+from db.auth import sessions
 from tests.conftest import create_test_users
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -56,24 +56,24 @@ def _set_cookie(response) -> SimpleCookie:
 
 
 def test_the_nonce_buys_one_httponly_cookie_and_logout_revokes_it(serve, ready_engine):
-    baru = sesi.buat_sesi(ready_engine, "staf.uji", "203.0.113.1")
+    baru = sessions.create_session(ready_engine, "staf.uji", "203.0.113.1")
     same_site = {"origin": "http://kulakan.test", "sec-fetch-site": "same-origin"}
     r = _call(serve.masuk_sesi, f"nonce={baru.nonce}".encode(), same_site)
     assert r.status_code == 204
-    morsel = _set_cookie(r)[sesi.COOKIE]
+    morsel = _set_cookie(r)[sessions.COOKIE]
     assert morsel["httponly"] and morsel["samesite"].lower() == "strict" and morsel["path"] == "/"
     assert not morsel["secure"]  # plain http here; see the HTTPS test
-    assert sesi.periksa_cookie(ready_engine, morsel.value).actor.username == "staf.uji"
+    assert sessions.check_cookie(ready_engine, morsel.value).actor.username == "staf.uji"
     again = _call(serve.masuk_sesi, f"nonce={baru.nonce}".encode(), same_site)
     assert again.status_code == 403 and "set-cookie" not in again.headers
 
-    out = _call(serve.keluar, headers={**same_site, "cookie": f"{sesi.COOKIE}={morsel.value}"})
-    assert out.status_code == 204 and _set_cookie(out)[sesi.COOKIE].value == ""
-    assert sesi.periksa_cookie(ready_engine, morsel.value) is None
+    out = _call(serve.keluar, headers={**same_site, "cookie": f"{sessions.COOKIE}={morsel.value}"})
+    assert out.status_code == 204 and _set_cookie(out)[sessions.COOKIE].value == ""
+    assert sessions.check_cookie(ready_engine, morsel.value) is None
 
 
 def test_another_sites_page_is_refused(serve, ready_engine):
-    baru = sesi.buat_sesi(ready_engine, "staf.uji", None)
+    baru = sessions.create_session(ready_engine, "staf.uji", None)
     body = f"nonce={baru.nonce}".encode()
     assert _call(serve.masuk_sesi, body, {"origin": "https://jahat.example"}).status_code == 403
     assert _call(serve.masuk_sesi, body, {"sec-fetch-site": "cross-site"}).status_code == 403
@@ -82,6 +82,6 @@ def test_another_sites_page_is_refused(serve, ready_engine):
 
 def test_over_https_behind_a_trusted_proxy_the_cookie_is_secure(serve, ready_engine, monkeypatch):
     monkeypatch.setenv("KULAKAN_PROXY_TEPERCAYA", "1")
-    baru = sesi.buat_sesi(ready_engine, "staf.uji", None)
+    baru = sessions.create_session(ready_engine, "staf.uji", None)
     r = _call(serve.masuk_sesi, f"nonce={baru.nonce}".encode(), {"x-forwarded-proto": "https"})
-    assert _set_cookie(r)[sesi.COOKIE]["secure"]
+    assert _set_cookie(r)[sessions.COOKIE]["secure"]

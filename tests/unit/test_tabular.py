@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from db.tabular import ImportProblem, TanggalTidakValid, normalise_header, parse_tanggal, problems_frame, read_table
+from db.tabular import ImportProblem, InvalidDate, normalise_header, parse_date, problems_frame, read_table
 
 SYN = {"Nama Lengkap": "nama", "kel": "kelurahan"}
 
@@ -166,7 +166,7 @@ def test_problems_frame_sorted_and_file_level_dash():
     ],
 )
 def test_parse_tanggal_accepts(text):
-    assert parse_tanggal(text) == dt.date(2025, 11, 28)
+    assert parse_date(text) == dt.date(2025, 11, 28)
 
 
 @pytest.mark.parametrize(
@@ -181,13 +181,13 @@ def test_parse_tanggal_accepts(text):
     ],
 )
 def test_parse_tanggal_indonesian_months(text, expected):
-    assert parse_tanggal(text) == expected
+    assert parse_date(text) == expected
 
 
 def test_parse_tanggal_empty_is_none():
-    assert parse_tanggal("") is None
-    assert parse_tanggal("   ") is None
-    assert parse_tanggal(None) is None
+    assert parse_date("") is None
+    assert parse_date("   ") is None
+    assert parse_date(None) is None
 
 
 @pytest.mark.parametrize(
@@ -202,8 +202,8 @@ def test_parse_tanggal_empty_is_none():
     ],
 )
 def test_parse_tanggal_reasons(text, reason):
-    with pytest.raises(TanggalTidakValid, match=reason):
-        parse_tanggal(text)
+    with pytest.raises(InvalidDate, match=reason):
+        parse_date(text)
 
 
 def test_utf16_without_bom_or_binary_is_a_problem_not_guessed():

@@ -10,66 +10,69 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from db.auth import SISTEM, Actor, AksesDitolak
+from db.auth.roles import SYSTEM, AccessDenied, Actor
+from db.auth.users import FAILURE_LIMIT, UserError, change_password, create_first_admin, create_user, sign_in
 from db.schema import LogAudit, Pengguna
-from db.users import BATAS_GAGAL, PenggunaError, buat_admin_pertama, buat_pengguna, ganti_sandi, masuk
 
 pytestmark = pytest.mark.usefixtures("backend")
 SANDI = "kata-sandi-yang-panjang"
 
 
 def test_password_is_hashed_and_login_works(ready_engine):
-    buat_pengguna(ready_engine, SISTEM, "Siti.Staf", "staf", SANDI, nama="Siti")
+    create_user(ready_engine, SYSTEM, "Siti.Staf", "staf", SANDI, nama="Siti")
     with ready_engine.connect() as conn:
         stored = conn.scalar(select(Pengguna.password_hash).where(Pengguna.username == "siti.staf"))
     assert stored.startswith("$argon2id$") and SANDI not in stored
-    ok = masuk(ready_engine, "SITI.staf ", SANDI)
+    ok = sign_in(ready_engine, "SITI.staf ", SANDI)
     assert ok.actor == Actor("siti.staf", "staf", None) and ok.nama == "Siti"
-    assert masuk(ready_engine, "siti.staf", "salah-salah-salah").actor is None
-    assert masuk(ready_engine, "tidak.ada", SANDI).pesan == "Nama pengguna atau kata sandi salah."
+    assert sign_in(ready_engine, "siti.staf", "salah-salah-salah").actor is None
+    assert sign_in(ready_engine, "tidak.ada", SANDI).pesan == "Nama pengguna atau kata sandi salah."
 
 
 def test_failed_logins_are_rate_limited_and_logged(ready_engine):
-    buat_pengguna(ready_engine, SISTEM, "budi", "staf", SANDI)
+    create_user(ready_engine, SYSTEM, "budi", "staf", SANDI)
     now = dt.datetime.now(dt.UTC)
-    for i in range(BATAS_GAGAL):  # a minute apart: every growing delay has run out
-        assert masuk(ready_engine, "budi", "tebakan-salah-123", now=now + dt.timedelta(minutes=i)).actor is None
-    now += dt.timedelta(minutes=BATAS_GAGAL)
-    blocked = masuk(ready_engine, "budi", SANDI, now=now)
+    for i in range(FAILURE_LIMIT):  # a minute apart: every growing delay has run out
+        assert sign_in(ready_engine, "budi", "tebakan-salah-123", now=now + dt.timedelta(minutes=i)).actor is None
+    now += dt.timedelta(minutes=FAILURE_LIMIT)
+    blocked = sign_in(ready_engine, "budi", SANDI, now=now)
     assert blocked.actor is None and "Terlalu banyak" in blocked.pesan
-    later = masuk(ready_engine, "budi", SANDI, now=now + dt.timedelta(minutes=16))
+    later = sign_in(ready_engine, "budi", SANDI, now=now + dt.timedelta(minutes=16))
     assert later.actor is not None
     with ready_engine.connect() as conn:
         actions = conn.scalars(select(LogAudit.aksi).where(LogAudit.oleh == "budi").order_by(LogAudit.id)).all()
-    assert [a for a in actions if a != "login_dijeda"] == ["login_gagal"] * BATAS_GAGAL + ["login_ditahan", "login_ok"]
+    assert [a for a in actions if a != "login_dijeda"] == ["login_gagal"] * FAILURE_LIMIT + [
+        "login_ditahan",
+        "login_ok",
+    ]
 
 
 def test_only_admins_create_users_and_input_is_checked(ready_engine):
-    with pytest.raises(AksesDitolak):
-        buat_pengguna(ready_engine, Actor("s", "staf"), "baru", "staf", SANDI)
-    with pytest.raises(PenggunaError, match="minimal 10"):
-        buat_pengguna(ready_engine, SISTEM, "baru", "staf", "pendek")
-    with pytest.raises(PenggunaError, match="Peran"):
-        buat_pengguna(ready_engine, SISTEM, "baru", "camat", SANDI)
-    with pytest.raises(PenggunaError, match="Nama pengguna"):
-        buat_pengguna(ready_engine, SISTEM, "<script>", "staf", SANDI)
-    buat_pengguna(ready_engine, SISTEM, "baru", "staf", SANDI, kecamatan_kode="35.73.02")
-    with pytest.raises(PenggunaError, match="sudah ada"):
-        buat_pengguna(ready_engine, SISTEM, "BARU", "staf", SANDI)
-    assert masuk(ready_engine, "baru", SANDI).actor.kecamatan_kode == "35.73.02"
+    with pytest.raises(AccessDenied):
+        create_user(ready_engine, Actor("s", "staf"), "baru", "staf", SANDI)
+    with pytest.raises(UserError, match="minimal 10"):
+        create_user(ready_engine, SYSTEM, "baru", "staf", "pendek")
+    with pytest.raises(UserError, match="Peran"):
+        create_user(ready_engine, SYSTEM, "baru", "camat", SANDI)
+    with pytest.raises(UserError, match="Nama pengguna"):
+        create_user(ready_engine, SYSTEM, "<script>", "staf", SANDI)
+    create_user(ready_engine, SYSTEM, "baru", "staf", SANDI, kecamatan_kode="35.73.02")
+    with pytest.raises(UserError, match="sudah ada"):
+        create_user(ready_engine, SYSTEM, "BARU", "staf", SANDI)
+    assert sign_in(ready_engine, "baru", SANDI).actor.kecamatan_kode == "35.73.02"
 
 
 def test_first_admin_gets_a_one_time_password(ready_engine):
-    sandi = buat_admin_pertama(ready_engine)
+    sandi = create_first_admin(ready_engine)
     assert sandi and len(sandi) >= 12
-    assert buat_admin_pertama(ready_engine) is None  # never a second time
-    first = masuk(ready_engine, "admin", sandi)
+    assert create_first_admin(ready_engine) is None  # never a second time
+    first = sign_in(ready_engine, "admin", sandi)
     assert first.actor.peran == "admin" and first.wajib_ganti_sandi
-    with pytest.raises(PenggunaError):
-        ganti_sandi(ready_engine, first.actor, sandi, sandi)
-    ganti_sandi(ready_engine, first.actor, sandi, SANDI)
-    assert masuk(ready_engine, "admin", sandi).actor is None
-    assert masuk(ready_engine, "admin", SANDI).wajib_ganti_sandi is False
+    with pytest.raises(UserError):
+        change_password(ready_engine, first.actor, sandi, sandi)
+    change_password(ready_engine, first.actor, sandi, SANDI)
+    assert sign_in(ready_engine, "admin", sandi).actor is None
+    assert sign_in(ready_engine, "admin", SANDI).wajib_ganti_sandi is False
 
 
 def test_create_user_command_reads_the_password_from_stdin(empty_db_url):
@@ -87,16 +90,16 @@ def test_create_user_command_reads_the_password_from_stdin(empty_db_url):
 
 
 def test_sso_maps_only_registered_active_accounts(ready_engine):
-    from db.admin import ubah_pengguna
-    from db.users import masuk_sso
+    from db.admin import update_user
+    from db.auth.users import sign_in_sso
 
-    buat_pengguna(ready_engine, SISTEM, "Siti@MalangKota.go.id", "staf", SANDI)
-    ok = masuk_sso(ready_engine, "siti@malangkota.go.id")
+    create_user(ready_engine, SYSTEM, "Siti@MalangKota.go.id", "staf", SANDI)
+    ok = sign_in_sso(ready_engine, "siti@malangkota.go.id")
     assert ok.actor == Actor("siti@malangkota.go.id", "staf", None)
-    refused = masuk_sso(ready_engine, "orang.lain@malangkota.go.id")
+    refused = sign_in_sso(ready_engine, "orang.lain@malangkota.go.id")
     assert refused.actor is None and "belum terdaftar" in refused.pesan
-    assert masuk_sso(ready_engine, None).actor is None
-    ubah_pengguna(
+    assert sign_in_sso(ready_engine, None).actor is None
+    update_user(
         ready_engine, Actor("admin", "admin"), "siti@malangkota.go.id", peran="staf", aktif=False, kecamatan_kode=None
     )
-    assert masuk_sso(ready_engine, "siti@malangkota.go.id").actor is None
+    assert sign_in_sso(ready_engine, "siti@malangkota.go.id").actor is None

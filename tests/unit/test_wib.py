@@ -10,40 +10,40 @@ import pytest
 from sqlalchemy import insert, update
 
 from db import admin
-from db.auth import SISTEM, Actor
+from db.auth.roles import SYSTEM, Actor
+from db.auth.users import create_user
 from db.export import to_csv_bytes
-from db.format import batas_hari, lokal, waktu
+from db.format import day_bounds, format_time, to_local
 from db.schema import LogAudit, Pengguna
-from db.users import buat_pengguna
 
 LATE = dt.datetime(2026, 12, 1, 23, 30, 15, tzinfo=dt.UTC)  # = Rabu, 2 Desember 2026 06.30 WIB
 ADMIN = Actor("admin.uji", "admin")
 
 
 def test_formatter_shows_the_wib_date_and_time():
-    assert waktu(LATE) == "Rabu, 2 Desember 2026 06.30 WIB"
-    assert waktu(LATE, detik=True, with_weekday=False) == "2 Desember 2026 06.30.15 WIB"
-    assert waktu(LATE.replace(tzinfo=None)) == "Rabu, 2 Desember 2026 06.30 WIB"  # SQLite: naive = UTC
-    assert waktu(pd.Timestamp(LATE)) == "Rabu, 2 Desember 2026 06.30 WIB"
-    assert waktu(None) == waktu(pd.NaT) == "–"
+    assert format_time(LATE) == "Rabu, 2 Desember 2026 06.30 WIB"
+    assert format_time(LATE, detik=True, with_weekday=False) == "2 Desember 2026 06.30.15 WIB"
+    assert format_time(LATE.replace(tzinfo=None)) == "Rabu, 2 Desember 2026 06.30 WIB"  # SQLite: naive = UTC
+    assert format_time(pd.Timestamp(LATE)) == "Rabu, 2 Desember 2026 06.30 WIB"
+    assert format_time(None) == format_time(pd.NaT) == "–"
 
 
 def test_the_zone_is_a_setting(monkeypatch):
     monkeypatch.setenv("KULAKAN_TZ", "Asia/Makassar")
-    assert waktu(LATE) == "Rabu, 2 Desember 2026 07.30 WITA"
-    assert lokal(LATE).utcoffset() == dt.timedelta(hours=8)
+    assert format_time(LATE) == "Rabu, 2 Desember 2026 07.30 WITA"
+    assert to_local(LATE).utcoffset() == dt.timedelta(hours=8)
 
 
 def test_day_bounds_are_wib_days():
-    start, end = batas_hari(dt.date(2026, 12, 2), dt.date(2026, 12, 2))
+    start, end = day_bounds(dt.date(2026, 12, 2), dt.date(2026, 12, 2))
     assert start == dt.datetime(2026, 12, 1, 17, tzinfo=dt.UTC)
     assert end == dt.datetime(2026, 12, 2, 17, tzinfo=dt.UTC)
-    assert batas_hari(None, None) == (None, None)
+    assert day_bounds(None, None) == (None, None)
 
 
 @pytest.fixture
 def late_entries(ready_engine):
-    buat_pengguna(ready_engine, SISTEM, "larut.malam", "staf", "sandi-uji-12345")
+    create_user(ready_engine, SYSTEM, "larut.malam", "staf", "sandi-uji-12345")
     with ready_engine.begin() as conn:
         conn.execute(update(Pengguna).where(Pengguna.username == "larut.malam").values(dibuat_pada=LATE))
         conn.execute(insert(LogAudit).values(waktu=LATE, oleh="larut.malam", aksi="ekspor", rincian='{"baris": 3}'))
@@ -68,14 +68,14 @@ def test_audit_date_filter_uses_wib_days(late_entries):
 
 
 def test_users_created_column_shows_wib(late_entries):
-    df = admin.daftar_pengguna(late_entries, ADMIN).set_index("Nama pengguna")
+    df = admin.list_users(late_entries, ADMIN).set_index("Nama pengguna")
     assert df.loc["larut.malam", "Dibuat"] == "Rabu, 2 Desember 2026 06.30 WIB"
 
 
 def test_demo_history_is_never_in_the_future(ready_engine):
     from sqlalchemy import func, select
 
-    from db.demo import generate_demo
+    from db.demo.generate import generate_demo
     from db.schema import AspirasiRiwayat, JanjiRiwayat
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
@@ -85,4 +85,4 @@ def test_demo_history_is_never_in_the_future(ready_engine):
         latest = [conn.scalar(select(func.max(m.waktu))) for m in (AspirasiRiwayat, JanjiRiwayat)]
     for ts in latest:
         assert ts is not None
-        assert lokal(ts) <= now
+        assert to_local(ts) <= now

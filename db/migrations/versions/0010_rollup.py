@@ -53,9 +53,9 @@ def upgrade() -> None:
     with op.batch_alter_table("log_audit", schema=None) as batch_op:
         batch_op.create_index("ix_log_audit_waktu_id", ["waktu", "id"], unique=False)
 
-    # Count what is already there. The counting lives in db/rollups.py (one definition, also used by
+    # Count what is already there. The counting lives in db/aspirasi/rollups.py (one definition, also used by
     # `python -m db check-rollups`); it reads only columns that exist since 0001.
-    from db.rollups import rebuild
+    from db.aspirasi.rollups import rebuild
 
     rebuild(op.get_bind())
 

@@ -1,0 +1,1 @@
+"""Aspirasi: services, workflow, status rules, filters, measures, listing, map data, queries, importer."""

@@ -1,0 +1,501 @@
+"""Rollups of aspirasi: the counts Beranda and Peta need for their default views, kept up to date in the
+same transaction as every write, so a first view after a change reads a few thousand small rows instead
+of the archive (DESIGN.md section 6, issue 14).
+
+Four tables (db/schema.py):
+
+- ``rekap_aspirasi``: aspirations per kelurahan × kategori × status × open flag (totals, open counts);
+- ``rekap_terbuka``: open aspirations per kelurahan and day, received that day (median open age) and due
+  that day (overdue = due before today, whatever 'today' is);
+- ``rekap_terbuka_bulan``: the same receipts per month, so the median reads one month's days, not all;
+- ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
+  days, closed this month).
+
+Every write path that changes a counted column calls ``apply_change`` (one row, old and new values) or
+``add_selection`` (set-wise, a WHERE over aspirasi, for imports and demo deletion) in its own
+transaction; ``rebuild`` recounts everything (demo generation, restore, migration 0010) and ``check``
+lists the differences between the tables and a recount (``python -m db check-rollups``). A write that
+bypasses the services (raw SQL, a test inserting rows directly) must call ``rebuild`` afterwards.
+
+The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_hari_kerja_selesai``)
+answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
+return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
+
+from db.schema import Aspirasi, Kecamatan, Kelurahan, RekapAspirasi, RekapSelesai, RekapTerbuka, RekapTerbukaBulan
+
+NO_MONTH = dt.date(1, 1, 1)  # 'selesai' without tanggal_selesai: before every month, never "this month"
+NO_WORKDAYS = -1  # 'selesai' without hari_kerja_selesai: left out of the median
+
+# The columns of an aspirasi row that the rollups count.
+ROW_COLUMNS = (
+    "kelurahan_kode",
+    "kategori_id",
+    "status",
+    "terbuka",
+    "tanggal_diterima",
+    "tenggat",
+    "tanggal_selesai",
+    "hari_kerja_selesai",
+)
+
+
+def _month_start(col, dialect: str):
+    if dialect == "postgresql":
+        return cast(func.date_trunc("month", col), Date)
+    return func.date(col, "start of month")  # 'YYYY-MM-DD', the format SQLAlchemy stores dates in
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One thing counted: which table and counter, the key of a row (Python), the same key in SQL, and
+    which rows count (Python predicate and SQL condition)."""
+
+    table: object
+    keys: tuple[str, ...]
+    counter: str
+    row_key: Callable[[Mapping], tuple]
+    counts: Callable[[Mapping], bool]
+    sql_keys: Callable[[str], list]
+    sql_cond: Callable[[], ColumnElement[bool]]
+
+    @property
+    def counters(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.__table__.columns if c.name not in self.keys)
+
+
+A = Aspirasi
+PARTS: tuple[_Part, ...] = (
+    _Part(
+        RekapAspirasi,
+        ("kelurahan_kode", "kategori_id", "status", "terbuka"),
+        "jumlah",
+        lambda r: (r["kelurahan_kode"], r["kategori_id"], r["status"], bool(r["terbuka"])),
+        lambda r: True,
+        lambda d: [A.kelurahan_kode, A.kategori_id, A.status, A.terbuka],
+        lambda: true(),
+    ),
+    _Part(
+        RekapTerbuka,
+        ("kelurahan_kode", "tanggal"),
+        "diterima",
+        lambda r: (r["kelurahan_kode"], r["tanggal_diterima"]),
+        lambda r: bool(r["terbuka"]),
+        lambda d: [A.kelurahan_kode, A.tanggal_diterima],
+        lambda: A.terbuka.is_(True),
+    ),
+    _Part(
+        RekapTerbuka,
+        ("kelurahan_kode", "tanggal"),
+        "jatuh_tempo",
+        lambda r: (r["kelurahan_kode"], r["tenggat"]),
+        lambda r: bool(r["terbuka"]) and r.get("tenggat") is not None,
+        lambda d: [A.kelurahan_kode, A.tenggat],
+        lambda: and_(A.terbuka.is_(True), A.tenggat.is_not(None)),
+    ),
+    _Part(
+        RekapTerbukaBulan,
+        ("kelurahan_kode", "bulan"),
+        "diterima",
+        lambda r: (r["kelurahan_kode"], r["tanggal_diterima"].replace(day=1)),
+        lambda r: bool(r["terbuka"]),
+        lambda d: [A.kelurahan_kode, _month_start(A.tanggal_diterima, d)],
+        lambda: A.terbuka.is_(True),
+    ),
+    _Part(
+        RekapSelesai,
+        ("bulan", "hari_kerja"),
+        "jumlah",
+        lambda r: (
+            r["tanggal_selesai"].replace(day=1) if r.get("tanggal_selesai") is not None else NO_MONTH,
+            r["hari_kerja_selesai"] if r.get("hari_kerja_selesai") is not None else NO_WORKDAYS,
+        ),
+        lambda r: r["status"] == "selesai",
+        lambda d: [
+            func.coalesce(_month_start(A.tanggal_selesai, d), literal(NO_MONTH, Date)),
+            func.coalesce(A.hari_kerja_selesai, NO_WORKDAYS),
+        ],
+        lambda: A.status == "selesai",
+    ),
+)
+TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai)
+
+
+# --- maintenance (in the caller's transaction) --------------------------------------------------------
+
+
+def get_row(conn: Connection, aspirasi_id: int) -> dict | None:
+    """The counted columns of one aspirasi as they are now (read before changing it)."""
+    row = conn.execute(select(*(A.__table__.c[c] for c in ROW_COLUMNS)).where(A.id == aspirasi_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def _upsert(conn: Connection, table, counters: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (key) DO UPDATE adding each of ``counters`` to the stored row."""
+    t = table.__table__
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
+    keys = [c.name for c in t.columns if c.primary_key]
+    return stmt, keys, {c: t.c[c] + stmt.excluded[c] for c in counters}
+
+
+def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> None:
+    """Move one aspirasi's counts from ``old`` to ``new`` (None = not there: a create or a delete).
+
+    Rows are mappings of ROW_COLUMNS (missing dates/durations read as empty); call it in the transaction
+    that writes the change."""
+    delta: dict[object, dict[tuple, Counter]] = {}
+    for part in PARTS:
+        for row, sign in ((old, -1), (new, 1)):
+            if row is not None and part.counts(row):
+                delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign
+    for table in TABLES:
+        counters = _counters(table)
+        # Sorted by key: concurrent writers (PostgreSQL) lock the rows they touch in one order, never a cycle.
+        changes = sorted((key, d) for key, d in delta.get(table, {}).items() if any(d.values()))
+        if not changes:
+            continue
+        stmt, keys, set_ = _upsert(conn, table, counters)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=keys, set_=set_),
+            [{**dict(zip(keys, key, strict=True)), **{c: d[c] for c in counters}} for key, d in changes],
+        )
+        t = table.__table__
+        for key, d in changes:
+            if any(v < 0 for v in d.values()):  # only a decrement can empty a row
+                conn.execute(
+                    delete(t).where(
+                        *(t.c[k] == v for k, v in zip(keys, key, strict=True)), *(t.c[c] == 0 for c in counters)
+                    )
+                )
+
+
+def _grouped(part: _Part, dialect: str, where: ColumnElement[bool]):
+    """SELECT key..., count(*) AS n over the aspirasi rows matching ``where`` that this part counts."""
+    inner = (
+        select(*(e.label(k) for e, k in zip(part.sql_keys(dialect), part.keys, strict=True)))
+        .where(where, part.sql_cond())
+        .subquery()
+    )
+    cols = [inner.c[k] for k in part.keys]
+    return select(*cols, func.count().label("n")).group_by(*cols)
+
+
+def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1) -> None:
+    """Add (sign +1) or remove (sign -1) the counts of every aspirasi matching ``where``, set-wise: one
+    INSERT ... SELECT ... GROUP BY per counter. Call it after inserting the rows / before deleting them."""
+    for part in PARTS:
+        table = part.table.__table__
+        grouped = _grouped(part, conn.dialect.name, where).subquery()
+        others = [c for c in part.counters if c != part.counter]
+        sel = select(
+            *(grouped.c[k] for k in part.keys),
+            (grouped.c.n * sign).label(part.counter),
+            *(literal(0).label(c) for c in others),
+        ).where(true())  # SQLite: a WHERE ends the SELECT, so ON CONFLICT is not read as a join's ON
+        stmt, keys, set_ = _upsert(conn, part.table, (part.counter,))
+        stmt = stmt.from_select([*part.keys, part.counter, *others], sel)
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=set_))
+    if sign < 0:
+        for table in TABLES:
+            t = table.__table__
+            conn.execute(delete(t).where(*(t.c[c] == 0 for c in _counters(table))))
+
+
+def _counters(table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.__table__.columns if not c.primary_key)
+
+
+def rebuild(bind: Engine | Connection) -> None:
+    """Recount every rollup from the aspirasi table (in ``bind``'s transaction, or one of its own)."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            rebuild(conn)
+        return
+    for table in TABLES:
+        bind.execute(delete(table.__table__))
+    add_selection(bind, true(), 1)
+
+
+def _recount(conn: Connection) -> dict[tuple, int]:
+    """(table, key..., counter) -> count, recomputed from aspirasi."""
+    out: dict[tuple, int] = {}
+    for part in PARTS:
+        sub = _grouped(part, conn.dialect.name, true()).subquery()
+        # Typed like the table's columns, so SQLite's 'YYYY-MM-DD' text of a computed month compares as a date.
+        stmt = select(*(type_coerce(sub.c[k], part.table.__table__.c[k].type) for k in part.keys), sub.c.n)
+        for *key, n in conn.execute(stmt):
+            out[(part.table.__tablename__, *key, part.counter)] = int(n)
+    return out
+
+
+def _stored(conn: Connection) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    for table in TABLES:
+        t = table.__table__
+        keys = [c.name for c in t.columns if c.primary_key]
+        for row in conn.execute(select(t)).mappings():
+            for c in _counters(table):
+                if row[c]:
+                    out[(t.name, *(row[k] for k in keys), c)] = int(row[c])
+    return out
+
+
+def check(engine: Engine) -> list[str]:
+    """Differences between the rollup tables and a recount from aspirasi, in Indonesian ([] = all equal)."""
+    with engine.connect() as conn:
+        expected, stored = _recount(conn), _stored(conn)
+    problems = []
+    for key in sorted(expected.keys() | stored.keys(), key=repr):
+        want, have = expected.get(key, 0), stored.get(key, 0)
+        if want != have:
+            table, *values, counter = key
+            shown = ", ".join(v.isoformat() if isinstance(v, dt.date) else str(v) for v in values)
+            problems.append(f"{table} ({shown}) {counter}: tercatat {have}, hitung ulang {want}")
+    return problems
+
+
+# --- readers -------------------------------------------------------------------------------------------
+
+_disabled = contextvars.ContextVar("rollups_disabled", default=False)
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Within this block the readers return None, so callers scan the archive (tests, benchmarks)."""
+    token = _disabled.set(True)
+    try:
+        yield
+    finally:
+        _disabled.reset(token)
+
+
+_SIMPLE_FIELDS = {"kecamatan", "kelurahan", "keadaan"}
+
+
+def supports(f) -> bool:
+    """Whether the rollups answer filter ``f`` (an AspirasiFilter) exactly."""
+    if _disabled.get():
+        return False
+    return f.keadaan in (None, "terbuka", "tertutup") and all(
+        getattr(f, x.name) == x.default for x in dataclasses.fields(f) if x.name not in _SIMPLE_FIELDS
+    )
+
+
+def _kelurahan_conds(col, f) -> list[ColumnElement[bool]]:
+    conds = []
+    if f.kecamatan:
+        conds.append(col.in_(select(Kelurahan.kode).where(Kelurahan.kecamatan_kode.in_(f.kecamatan))))
+    if f.kelurahan:
+        conds.append(col.in_(f.kelurahan))
+    return conds
+
+
+def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
+    """db.aspirasi.map_data.kelurahan_metrics from the rollups (same frame), or None when ``f`` needs the archive."""
+    if not supports(f):
+        return None
+    ra, rt = RekapAspirasi, RekapTerbuka
+    conds = _kelurahan_conds(ra.kelurahan_kode, f)
+    if f.keadaan:
+        conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
+    agg = (
+        select(
+            ra.kelurahan_kode.label("kode"),
+            func.sum(ra.jumlah).label("jumlah"),
+            func.sum(case((ra.terbuka, ra.jumlah), else_=0)).label("terbuka"),
+        )
+        .where(*conds)
+        .group_by(ra.kelurahan_kode)
+        .subquery()
+    )
+    # db/aspirasi/status.py's rule (open and tenggat before today), summed over the open ones due each day.
+    late_conds = [rt.tanggal < today, *_kelurahan_conds(rt.kelurahan_kode, f)]
+    if f.keadaan == "tertutup":
+        late_conds.append(literal(False))
+    late = (
+        select(rt.kelurahan_kode.label("kode"), func.sum(rt.jatuh_tempo).label("lewat_tenggat"))
+        .where(*late_conds)
+        .group_by(rt.kelurahan_kode)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Kelurahan.kode,
+            Kelurahan.nama,
+            Kelurahan.kecamatan_kode,
+            Kecamatan.nama.label("kecamatan"),
+            Kelurahan.jumlah_rt,
+            func.coalesce(agg.c.jumlah, 0).label("jumlah"),
+            func.coalesce(agg.c.terbuka, 0).label("terbuka"),
+            func.coalesce(late.c.lewat_tenggat, 0).label("lewat_tenggat"),
+        )
+        .join(Kecamatan, Kecamatan.kode == Kelurahan.kecamatan_kode)
+        .outerjoin(agg, agg.c.kode == Kelurahan.kode)
+        .outerjoin(late, late.c.kode == Kelurahan.kode)
+        .order_by(Kelurahan.kode)
+    )
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all()).set_index("kode")
+    for col in ("jumlah", "terbuka", "lewat_tenggat"):
+        df[col] = df[col].astype(int)
+    df["per_100_rt"] = (df["jumlah"] * 100 / df["jumlah_rt"]).round(1)
+    df["median_umur"] = median_open_age(engine, f, today).reindex(df.index).fillna(0.0)
+    return df
+
+
+def median_open_age(engine: Engine, f, today: dt.date) -> pd.Series | None:
+    """db.aspirasi.map_data.median_open_age from the rollups. Per kelurahan the month holding the middle open
+    aspiration(s) is found in ``rekap_terbuka_bulan`` (57 × months rows), then only those months' days are
+    read from ``rekap_terbuka``: the rows read do not grow with the number of open aspirations."""
+    if not supports(f):
+        return None
+    if f.keadaan == "tertutup":
+        return pd.Series(dtype=float)
+    rb = RekapTerbukaBulan
+    with engine.connect() as conn:
+        months = conn.execute(
+            select(rb.kelurahan_kode, rb.bulan, rb.diterima)
+            .where(rb.diterima > 0, *_kelurahan_conds(rb.kelurahan_kode, f))
+            .order_by(rb.kelurahan_kode, rb.bulan)
+        ).all()
+        wanted = _middle(months)  # (kelurahan, month) -> ranks wanted inside that month
+        if not wanted:
+            return pd.Series(dtype=float)
+        days = conn.execute(_days_of(list(wanted))).all()
+    by_month: dict[tuple, list[tuple[dt.date, int]]] = {}
+    for kode, tanggal, k in days:
+        by_month.setdefault((kode, tanggal.replace(day=1)), []).append((tanggal, int(k)))
+    ages: dict[str, list[int]] = {}
+    for (kode, bulan), ranks in wanted.items():
+        for rank in ranks:
+            seen = 0
+            for tanggal, k in by_month[(kode, bulan)]:
+                if seen < rank <= seen + k:
+                    ages.setdefault(kode, []).append((today - tanggal).days)
+                    break
+                seen += k
+    ages_mean = {k: sum(v) / len(v) for k, v in sorted(ages.items())}
+    return pd.Series(ages_mean, dtype=float).rename_axis("kode").rename("umur")
+
+
+def _middle(months) -> dict[tuple, list[int]]:
+    """From (kelurahan, month, count) rows in order: the 1-based ranks (n+1)//2 and (n+2)//2 of each
+    kelurahan, as (kelurahan, month) -> ranks counted inside that month."""
+    totals: dict[str, int] = {}
+    for kode, _bulan, k in months:
+        totals[kode] = totals.get(kode, 0) + int(k)
+    wanted: dict[tuple, list[int]] = {}
+    seen: dict[str, int] = {}
+    for kode, bulan, k in months:
+        n, before = totals[kode], seen.get(kode, 0)
+        for rank in ((n + 1) // 2, (n + 2) // 2):
+            if before < rank <= before + int(k):
+                wanted.setdefault((kode, bulan), []).append(rank - before)
+        seen[kode] = before + int(k)
+    return wanted
+
+
+def _days_of(pairs: list[tuple[str, dt.date]]):
+    """The rekap_terbuka receipt days of the given (kelurahan, month) pairs, at most 114 × 31 rows. Plain
+    text with bound parameters: the same OR of up to 114 terms as an expression tree costs more to build
+    and to cache-key than the query costs to run."""
+    terms, params = [], []
+    for i, (kode, bulan) in enumerate(pairs):
+        terms.append(f"(kelurahan_kode = :k{i} AND tanggal >= :a{i} AND tanggal < :b{i})")
+        params += [
+            bindparam(f"k{i}", kode, type_=String),
+            bindparam(f"a{i}", bulan, type_=Date),
+            bindparam(f"b{i}", _next_month(bulan), type_=Date),
+        ]
+    sql = text(
+        "SELECT kelurahan_kode, tanggal, diterima FROM rekap_terbuka WHERE diterima > 0 AND ("
+        + " OR ".join(terms)
+        + ") ORDER BY kelurahan_kode, tanggal"
+    )
+    return sql.bindparams(*params).columns(kelurahan_kode=String, tanggal=Date, diterima=Integer)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class KpiCounts:
+    total: int
+    terbuka: int
+    lewat_tenggat: int
+    selesai_bulan_ini: int
+
+
+def kpi_counts(engine: Engine, today: dt.date) -> KpiCounts | None:
+    """The counts of db.aspirasi.queries.kpi (whole city) from the rollups."""
+    if _disabled.get():
+        return None
+    month_start = today.replace(day=1)
+    ra, rt, rs = RekapAspirasi, RekapTerbuka, RekapSelesai
+    with engine.connect() as conn:
+        total, terbuka = conn.execute(
+            select(
+                func.coalesce(func.sum(ra.jumlah), 0),
+                func.coalesce(func.sum(case((ra.terbuka, ra.jumlah), else_=0)), 0),
+            )
+        ).one()
+        lewat = conn.scalar(select(func.coalesce(func.sum(rt.jatuh_tempo), 0)).where(rt.tanggal < today))
+        selesai = conn.scalar(select(func.coalesce(func.sum(rs.jumlah), 0)).where(rs.bulan >= month_start))
+    return KpiCounts(int(total), int(terbuka), int(lewat), int(selesai))
+
+
+def median_workdays_to_resolve(engine: Engine) -> tuple[bool, float | None]:
+    """(answered, value) for db.aspirasi.queries.median_workdays_to_resolve from the histogram in rekap_selesai."""
+    if _disabled.get():
+        return False, None
+    rs = RekapSelesai
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(rs.hari_kerja, func.sum(rs.jumlah))
+            .where(rs.hari_kerja != NO_WORKDAYS)
+            .group_by(rs.hari_kerja)
+            .order_by(rs.hari_kerja)
+        ).all()
+    n = sum(int(c) for _, c in rows)
+    if not n:
+        return True, None
+    picks, seen = {}, 0
+    for value, c in rows:  # 0-based offsets (n-1)//2 and n//2, as the scan's OFFSET
+        for offset in ((n - 1) // 2, n // 2):
+            if seen <= offset < seen + int(c):
+                picks[offset] = value
+        seen += int(c)
+    return True, (picks[(n - 1) // 2] + picks[n // 2]) / 2

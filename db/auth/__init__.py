@@ -1,0 +1,1 @@
+"""Accounts: roles and permissions, users, login sessions and the login throttle."""

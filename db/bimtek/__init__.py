@@ -1,0 +1,1 @@
+"""Bimtek: services (events, peserta, filter), reports (cakupan, partisipasi) and the peserta importer."""

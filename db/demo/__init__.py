@@ -1,0 +1,1 @@
+"""Demo data: generate and clear."""

@@ -1,0 +1,1 @@
+"""Foto: image processing, files on disk, services (writes) and queries (reads)."""

@@ -1,0 +1,1 @@
+"""Kinerja: the OPD scorecard and its reporting periods."""

@@ -1,0 +1,1 @@
+"""Rembuk Jumat: records, janji, the host brief and the Mode Rembuk data."""

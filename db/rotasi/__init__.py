@@ -1,0 +1,1 @@
+"""Rotasi: the rotation planner and the data it reads and writes."""

@@ -1,0 +1,1 @@
+"""Presentation without Streamlit: PDF and XLSX rendering of briefs, report cards and QR sheets."""
