@@ -2,7 +2,7 @@
 (through ui/format.py), the map tooltips, the exports and the PDF brief.
 
 Times are stored in UTC and shown in the city's zone (``KULAKAN_TZ``, default Asia/Jakarta = WIB):
-``waktu`` is the one formatter of a timestamp, ``batas_hari`` turns a local (WIB) day into UTC bounds
+``waktu`` is the one formatter of a timestamp, ``day_bounds`` turns a local (WIB) day into UTC bounds
 for filters.
 """
 

@@ -1,6 +1,6 @@
 """Reading uploaded tables (CSV or XLSX) into plain strings, with problems stated in Indonesian.
 
-Pure: bytes in, a ``Tabel`` out; no database and no Streamlit. Every importer (attendance sheets,
+Pure: bytes in, a ``Table`` out; no database and no Streamlit. Every importer (attendance sheets,
 aspirations, ...) uses this so the same file gives the same reading and the same messages.
 
 - CSV: UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise Windows-1252 (what Excel's plain
@@ -399,7 +399,7 @@ def parse_date(text: object) -> dt.date | None:
     Accepted: ``2025-11-28``, ``28/11/2025``, ``28-11-2025``, ``28.11.2025`` (day first),
     ``28 November 2025``, ``28 Nov 2025``, ``28-Nov-2025``, with an optional weekday
     (``Jumat, 28 November 2025``, checked against the date). Indonesian and English month names
-    and abbreviations (Agustus/Agu/Agt, Mei, Okt, Des, Nop, ...). Raises ``TanggalTidakValid``.
+    and abbreviations (Agustus/Agu/Agt, Mei, Okt, Des, Nop, ...). Raises ``InvalidDate``.
     """
     if isinstance(text, dt.datetime):
         return text.date()

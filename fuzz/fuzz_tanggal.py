@@ -1,4 +1,4 @@
-"""Fuzz the date parser: ``parse_tanggal`` returns a date or None, or raises ``TanggalTidakValid`` only."""
+"""Fuzz the date parser: ``parse_date`` returns a date or None, or raises ``InvalidDate`` only."""
 
 from __future__ import annotations
 

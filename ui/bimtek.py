@@ -1,4 +1,5 @@
-"""The Bimtek page (Streamlit side): cached adapters over db.bimtek.services, the filter, charts and sections.
+"""The Bimtek page (Streamlit side): cached adapters over db.bimtek.services and db.bimtek.reports, the filter,
+charts and the read-only sections (management forms: ui/bimtek_manage.py).
 
 Charts are Altair (rendered by Streamlit's own bundled Vega, no CDN) and draw exactly the DataFrame
 that the table under them shows, straight from the db.bimtek.services query functions.

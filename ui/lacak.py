@@ -2,7 +2,7 @@
 aspiration's links, the RW digest for WhatsApp with its QR sheet, and the "belum beres" flags.
 
 The page without login exposes exactly one read view (:func:`halaman`) and one write (the answer,
-:func:`_kirim_jawaban` -> db.lacak.page.answer). Every text from the database is shown as plain text
+:func:`_send_answer` -> db.lacak.page.answer). Every text from the database is shown as plain text
 (st.text / st.code / st.dataframe) or markdown-escaped; nothing goes through unsafe_allow_html.
 """
 

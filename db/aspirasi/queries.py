@@ -1,4 +1,5 @@
-"""Read queries. Aggregation happens in SQL; results are small DataFrames or dataclasses."""
+"""Beranda's aspirasi numbers (KPIs, counts per kelurahan, the working-day median) and the filter options.
+Aggregation happens in SQL (or the rollups, db/aspirasi/rollups.py); results are small DataFrames or dataclasses."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ transaction; ``rebuild`` recounts everything (demo generation, restore, migratio
 lists the differences between the tables and a recount (``python -m db check-rollups``). A write that
 bypasses the services (raw SQL, a test inserting rows directly) must call ``rebuild`` afterwards.
 
-The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_hari_kerja_selesai``)
+The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
 return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
 """

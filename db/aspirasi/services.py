@@ -3,7 +3,7 @@
 Every function takes the acting user (Actor) and checks the role first; every change is one
 transaction that also writes the status history (who, when, from, to, note). Concurrent edits
 use the version column: an update names the version it was based on, and a stale version is
-refused with KonflikVersi instead of silently overwriting someone else's change.
+refused with VersionConflict instead of silently overwriting someone else's change.
 """
 
 from __future__ import annotations

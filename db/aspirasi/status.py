@@ -1,6 +1,15 @@
-"""Vocabulary of the domain: codes stored in the database and their Indonesian labels.
+"""Vocabulary of the aspirasi domain: codes stored in the database and their Indonesian labels, and the
+"open and overdue" rule (*lewat tenggat*) in SQL and in Python, in one place.
 
 Codes are short ASCII strings (portable across SQLite and PostgreSQL); labels are what users read.
+
+An aspirasi is overdue when it is open (``terbuka``, kept in step with its status by the write services) and
+its due date ``tenggat`` is before today. The due date is the category target in working days from receipt
+(weekends, national holidays and cuti bersama skipped), computed once with db/workdays.py when the aspirasi is
+recorded, so the rule itself compares dates: on the due date it is not overdue yet, the day after it is. No due
+date: never overdue. A janji is overdue when it is not fulfilled yet and its ``tenggat`` is before today.
+Every screen counts with the SQL form; code that already holds the row uses the Python twin
+(tests/unit/test_overdue.py checks that both agree on the same rows).
 """
 
 from __future__ import annotations

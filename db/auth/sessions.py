@@ -1,4 +1,4 @@
-"""Login sessions that survive a reload, and the login throttle (per username, per client address, per pair).
+"""Login sessions that survive a reload (the login throttle they work with is db/auth/throttle.py).
 
 Sessions: the browser holds a signed, HttpOnly cookie with a random token; the database keeps only the
 token's SHA-256, who it belongs to, when it was made and last used, when it expires, whether it was revoked and

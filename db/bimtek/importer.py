@@ -3,9 +3,9 @@
 Columns: nama, jabatan, kelurahan, rw, rt, hadir (common other spellings of the headers are
 accepted; ``hadir`` may be left out, then everyone listed counts as attended).
 
-- Every row is validated first: the name, the role (mapped from common spellings, ``peta_peran``),
+- Every row is validated first: the name, the role (mapped from common spellings, ``map_role``),
   the kelurahan (through geo.names: the one normalisation plus the alias table), RW/RT against the
-  Lembaga table, and ``hadir`` (``parse_hadir``). Any problem: nothing is written, and the report
+  Lembaga table, and ``hadir`` (``parse_attended``). Any problem: nothing is written, and the report
   lists every problem with its row number (as seen in the sheet) and reason.
 - All rows are written in ONE transaction. A participant already recorded for the event (same
   kelurahan, role, RW, RT and folded name: the columns of uq_peserta) is skipped and counted as

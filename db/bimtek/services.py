@@ -1,5 +1,6 @@
-"""Bimtek (training events): services that write (with Actor checks and an audit entry) and the
-queries behind the Bimtek page: participation, coverage, trend and "belum pernah ikut".
+"""Bimtek (training events): the filter, the events and their peserta, and the services that write them
+(with Actor checks and an audit entry). The reports (participation, coverage, trend, "belum pernah ikut")
+are in db/bimtek/reports.py and follow the definitions below.
 
 Definitions (the same everywhere: tables, charts, map, tests):
 - a participant is *trained* when ``hadir`` is true; *invited* when ``diundang`` is true;

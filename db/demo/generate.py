@@ -267,7 +267,7 @@ def generate_demo(
 ) -> DemoResult:
     """Replace the demo data with a fresh deterministic set. Reference data must be loaded.
 
-    When real data refers to demo rows, nothing is changed and ``DemoDirujuk`` lists them, unless
+    When real data refers to demo rows, nothing is changed and ``DemoReferenced`` lists them, unless
     ``termasuk_terkait``: then those references are detached or removed first (db/demo/clear.py)."""
     from db.workdays import today as city_today
 

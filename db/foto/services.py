@@ -1,8 +1,9 @@
-"""Photos (issue 15): checking, re-encoding, EXIF, thumbnails, storage, privacy and the evidence rule.
+"""Photos (issue 15), the writes: saving, the privacy flag, blurring, deleting and purging, and the evidence
+rule. Image processing is in db/foto/images.py, the file store in db/foto/storage.py, reads in db/foto/queries.py.
 
 No Streamlit here. The life of a photo:
 
-1. :func:`proses` takes the uploaded bytes and refuses anything that is not a sound JPEG/PNG/WebP (HEIC
+1. :func:`db.foto.images.process` takes the uploaded bytes and refuses anything that is not a sound JPEG/PNG/WebP (HEIC
    too when ``pillow-heif`` is installed): too big (> 20 MB), too many pixels (> 50 MP, decompression
    bombs), truncated, SVG/PDF/HTML under an image name. It reads the GPS point (offered to staff as the
    aspiration's location), applies the EXIF orientation, and re-encodes with Pillow into a **display
@@ -10,9 +11,9 @@ No Streamlit here. The life of a photo:
    EXIF/XMP/ICC/comment: what is stored is Pillow's pixels, never the uploaded bytes. The original is
    not kept (it carries the GPS and camera fields we promise to strip, and 3-10 MB per phone photo
    for no gain: 1600 px is enough to see a patched pothole on a projector).
-2. :func:`simpan_foto` writes both files into the store (``KULAKAN_FOTO_DIR``, content-addressed by
+2. :func:`save_foto` writes both files into the store (``KULAKAN_FOTO_DIR``, content-addressed by
    SHA-256: ``ab/abcdef....jpg``) *then* commits the rows: a crash leaves at most files without a
-   row, which :func:`periksa_foto` (``python -m db check-foto``) removes; it also reports rows whose
+   row, which :func:`db.foto.storage.check_foto` (``python -m db check-foto``) removes; it also reports rows whose
    file is missing.
 3. Reads filter by role: photos flagged ``privat`` ("jangan tampilkan di layar/proyektor") are only
    for roles with personal-data access, never for pimpinan, Mode Rembuk or the PDF brief.

@@ -1,5 +1,6 @@
-"""Tracking links for RT/RW (issue 17): tokens, the page without login, "sudah beres / belum" answers,
-the rate limit of that page, and the flags other pages count.
+"""Tracking links for RT/RW (issue 17): issuing, revoking and looking up tokens, and the rate limit of the page
+without login. What that page shows and the RW's "sudah beres / belum" answer: db/lacak/page.py; the measures
+other pages count from the answers: db/lacak/followup.py; the RW digest: db/lacak/news.py.
 
 Security in one place:
 - a token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is stored, so a link is shown
@@ -98,7 +99,7 @@ def issue(
 
     ``ganti=True`` (the "buat ulang" of the Aspirasi detail) first ends every live link of those
     aspirations. Otherwise older links keep working (a link already shared in a WhatsApp group stays
-    valid), up to :data:`MAKS_TAUTAN_AKTIF` per aspiration, the oldest ending first.
+    valid), up to :data:`MAX_ACTIVE_LINKS` per aspiration, the oldest ending first.
     """
     actor.wajib("tulis")
     ids = sorted({int(i) for i in aspirasi_ids})

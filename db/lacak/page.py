@@ -53,7 +53,7 @@ class LacakJanji:
 
 @dataclass(frozen=True)
 class AfterFoto:
-    """A non-private 'sesudah' photo (filled by the photo feature; see :func:`foto_sesudah`)."""
+    """A non-private 'sesudah' photo (filled by the photo feature; see :func:`after_foto`)."""
 
     keterangan: str
     data: bytes

@@ -1,9 +1,10 @@
-"""Rembuk records and commitments (janji): services (writes in transactions) and the queries behind
-the host brief and the projector view (Mode Rembuk).
+"""Rembuk records: validating hosts, recording and updating a rembuk, reading one, the list of a period,
+today's and the next hosts, and the next/last rembuk shown on Beranda.
 
 Every write takes the acting user and checks the permission server-side; updates use optimistic
 locking on the ``version`` column, so two staff editing the same record never silently overwrite
-each other (:class:`KonflikVersi`).
+each other (:class:`db.errors.VersionConflict`). Janji live in db/rembuk/janji.py, the host brief in
+db/rembuk/brief.py, the projector data in db/rembuk/mode.py.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def record_rembuk(
     """Create (``rembuk_id`` None) or update a rembuk record; returns its id.
 
     An update needs the ``expected_version`` the form was loaded with; a stale one raises
-    :class:`KonflikVersi`. 'terlaksana' cannot lie in the future.
+    :class:`db.errors.VersionConflict`. 'terlaksana' cannot lie in the future.
     """
     actor.wajib("tulis")
     today = _today(today)

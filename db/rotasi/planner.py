@@ -18,7 +18,7 @@ Definitions
   then the code. Constraint, "where possible": no kecamatan on two consecutive rembuk and hosts of
   one Friday from different kecamatan. With one host per Friday a look-ahead keeps the rest of the
   cycle arrangeable (so the cycle does not end with a run of one kecamatan).
-* **Changes** (``Perubahan``) are applied in the given order (oldest first):
+* **Changes** (``Change``) are applied in the given order (oldest first):
   ``pin`` puts a kelurahan on a Friday (and nowhere else before it); ``batal`` removes a Friday and
   the plan re-flows; ``tukar`` exchanges the hosts the two Fridays had at that point; ``tunda`` moves
   a Friday's hosts to ``tanggal_lain`` (or the next usable Friday) and removes the Friday.
