@@ -21,7 +21,7 @@ from db.schema import Aspirasi, AspirasiRiwayat, CutiBersama, Kategori, Kecamata
 
 
 def list_users(engine: Engine, actor: Actor) -> pd.DataFrame:
-    actor.wajib("admin")
+    actor.require("admin")
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -47,7 +47,7 @@ def update_user(
     engine: Engine, actor: Actor, username: str, *, peran: str, aktif: bool, kecamatan_kode: str | None
 ) -> None:
     """Change a user's role, scope or active flag (an admin cannot lock themselves out)."""
-    actor.wajib("admin")
+    actor.require("admin")
     if peran not in ROLES:
         raise UserError("Peran tidak dikenal.")
     if username == actor.username and (peran != "admin" or not aktif):
@@ -68,7 +68,7 @@ def update_user(
 
 def reset_password(engine: Engine, actor: Actor, username: str) -> str:
     """Give a user a new one-time password (shown once to the admin); they must change it at login."""
-    actor.wajib("admin")
+    actor.require("admin")
     sandi = secrets.token_urlsafe(12)
     with engine.begin() as conn:
         done = conn.execute(
@@ -94,7 +94,7 @@ def list_cuti_bersama(engine: Engine) -> pd.DataFrame:
 
 
 def add_cuti_bersama(engine: Engine, actor: Actor, tanggal: dt.date, keterangan: str) -> None:
-    actor.wajib("admin")
+    actor.require("admin")
     keterangan = " ".join((keterangan or "").split())
     if not keterangan:
         raise UserError("Keterangan cuti bersama wajib diisi.")
@@ -106,7 +106,7 @@ def add_cuti_bersama(engine: Engine, actor: Actor, tanggal: dt.date, keterangan:
 
 
 def delete_cuti_bersama(engine: Engine, actor: Actor, tanggal: dt.date) -> None:
-    actor.wajib("admin")
+    actor.require("admin")
     with engine.begin() as conn:
         conn.execute(delete(CutiBersama).where(CutiBersama.tanggal == tanggal))
     log(engine, "cuti_dihapus", actor.username, tanggal=tanggal)
@@ -124,7 +124,7 @@ def list_kategori(engine: Engine) -> pd.DataFrame:
 
 def update_kategori(engine: Engine, actor: Actor, kode: str, *, opd_kode: str | None, sla_hari_kerja: int) -> None:
     """Default OPD and service-level target of a category (applies to aspirations recorded afterwards)."""
-    actor.wajib("admin")
+    actor.require("admin")
     if not 1 <= int(sla_hari_kerja) <= 365:
         raise UserError("Target layanan 1–365 hari kerja.")
     with engine.begin() as conn:
@@ -188,7 +188,7 @@ def list_audit(
     Keyset paging on (waktu, source, id): each source reads at most ``size + 1`` rows from its
     (waktu, id) index, older than ``after``, and only those are merged, so a page costs the same at
     any size of the archive (no OFFSET, no sort of the whole history)."""
-    actor.wajib("admin")
+    actor.require("admin")
     mulai, akhir = day_bounds(dari, sampai)  # the days are WIB days
 
     def bounded(waktu_col, id_col, oleh_col, source: int) -> list:

@@ -125,7 +125,7 @@ def confirm_year(engine, actor, year: int, dikonfirmasi: bool = True) -> None:
     from db.auth.users import log
     from db.schema import AppMeta
 
-    actor.wajib("admin")
+    actor.require("admin")
     with engine.begin() as conn:
         years = set(confirmed_years(conn))
         years = years | {int(year)} if dikonfirmasi else years - {int(year)}

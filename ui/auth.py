@@ -1,6 +1,6 @@
 """Login state of a browser session and the page-level permission gate (Streamlit side).
 
-The role is checked again inside every write function in db/ (Actor.wajib); this gate only
+The role is checked again inside every write function in db/ (Actor.require); this gate only
 decides what a page shows.
 
 A login lives in two places: ``st.session_state`` (this browser tab's connection) and a session record in the

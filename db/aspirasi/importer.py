@@ -322,7 +322,7 @@ def import_aspirasi(
     with its ticket numbers (``LaporanImpor.detik_kunci``), so other saves go on during a long import.
     ``progress(rows checked, total)`` is called while checking.
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     started = time.perf_counter()
     today = today or city_today()
     report = ImportReport()

@@ -204,9 +204,9 @@ def export(
     from db.auth.users import log
     from db.export import to_csv_bytes
 
-    actor.wajib("lihat")
+    actor.require("lihat")
     if dengan_data_pribadi:
-        actor.wajib("data_pribadi")
+        actor.require("data_pribadi")
     df = export_rows(engine, f, dengan_data_pribadi)
     log(
         engine,

@@ -277,7 +277,7 @@ def insert_new(conn: Connection, actor: Actor, rows: list[dict], progress=None) 
 
 def create_aspirasi(engine: Engine, actor: Actor, data: NewAspirasi, today: dt.date | None = None) -> Result:
     """Validate and save one new aspirasi; raises ValidasiGagal with messages per field."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     today = today or city_today()
     for attempt in range(10):
         try:
@@ -288,7 +288,7 @@ def create_aspirasi(engine: Engine, actor: Actor, data: NewAspirasi, today: dt.d
                 if errors:
                     raise ValidationError(errors)
                 kec = conn.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == values["kelurahan_kode"]))
-                actor.wajib_wilayah(kec)
+                actor.require_area(kec)
                 ((new_id, nomor),) = insert_new(conn, actor, [row_for(data, values, ref, actor)])
             return Result(new_id, nomor, warnings)
         except IntegrityError as exc:
@@ -332,11 +332,11 @@ def update_status(
     duplikat_dari: int | None = None,
 ) -> int:
     """Move an aspirasi along the workflow; returns the new version."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     today = today or city_today()
     with engine.begin() as conn:
         cur = _current(conn, aspirasi_id)
-        actor.wajib_wilayah(cur.kecamatan_kode)
+        actor.require_area(cur.kecamatan_kode)
         if cur.version != expected_version:
             raise _conflict(cur.nomor)
         check_transition(cur.status, ke, catatan)
@@ -382,12 +382,12 @@ def update_assignment(
     catatan: str | None = None,
 ) -> int:
     """Change the responsible OPD, priority and due date (recorded in the history)."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     if prioritas not in PRIORITIES:
         raise ValidationError({"prioritas": "Prioritas tidak dikenal."})
     with engine.begin() as conn:
         cur = _current(conn, aspirasi_id)
-        actor.wajib_wilayah(cur.kecamatan_kode)
+        actor.require_area(cur.kecamatan_kode)
         old = conn.execute(
             select(Opd.kode, Aspirasi.prioritas, Aspirasi.tenggat)
             .select_from(Aspirasi)

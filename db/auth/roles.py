@@ -33,11 +33,11 @@ class Actor:
     def can(self, izin: str) -> bool:
         return izin in PERMISSIONS.get(self.peran, frozenset())
 
-    def wajib(self, izin: str) -> None:
+    def require(self, izin: str) -> None:
         if not self.can(izin):
             raise AccessDenied(f"Peran '{self.peran}' tidak berwenang untuk tindakan ini ({izin}).")
 
-    def wajib_wilayah(self, kecamatan_kode: str) -> None:
+    def require_area(self, kecamatan_kode: str) -> None:
         """A scoped account may only touch its own kecamatan."""
         if self.kecamatan_kode and kecamatan_kode != self.kecamatan_kode:
             raise AccessDenied("Akun ini hanya berwenang untuk kecamatannya sendiri.")

@@ -242,7 +242,7 @@ def revoke_all(engine: Engine, username: str, now: dt.datetime | None = None) ->
 
 def list_sessions(engine: Engine, actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
     """Live sessions per user, for the admin (no token, no address: only their hashes exist)."""
-    actor.wajib("admin")
+    actor.require("admin")
     now = now or utcnow()
     with engine.connect() as conn:
         rows = conn.execute(
@@ -270,7 +270,7 @@ def list_sessions(engine: Engine, actor: Actor, now: dt.datetime | None = None) 
 
 def revoke_by_admin(engine: Engine, actor: Actor, sesi_ids: list[int]) -> int:
     """An admin ends the chosen sessions (the browsers see the login form at their next action)."""
-    actor.wajib("admin")
+    actor.require("admin")
     with engine.connect() as conn:
         rows = conn.execute(
             select(SesiLogin.id, Pengguna.username)

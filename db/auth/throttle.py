@@ -166,7 +166,7 @@ def return_quota(engine: Engine, keys: list[ThrottleKey], *, berhasil: bool) -> 
 
 def list_throttle(engine: Engine, actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
     """Counters that restrict someone now or still count in their window, for the admin."""
-    actor.wajib("admin")
+    actor.require("admin")
     now = now or utcnow()
     t = ThrottleLogin.__table__
     with engine.connect() as conn:
@@ -185,7 +185,7 @@ def list_throttle(engine: Engine, actor: Actor, now: dt.datetime | None = None) 
 
 def delete_throttle(engine: Engine, actor: Actor, kunci: list[str]) -> int:
     """Clear counters (admin); the caller logs it."""
-    actor.wajib("admin")
+    actor.require("admin")
     if not kunci:
         return 0
     with engine.begin() as conn:
@@ -199,7 +199,7 @@ def count_throttle(engine: Engine) -> int:
 
 def delete_throttle_by_admin(engine: Engine, actor: Actor, kunci: list[str]) -> int:
     """An admin clears login throttles (e.g. a colleague who mistyped from the office); logged."""
-    actor.wajib("admin")
+    actor.require("admin")
     t = ThrottleLogin.__table__
     with engine.connect() as conn:
         labels = conn.execute(select(t.c.jenis, t.c.label).where(t.c.kunci.in_(kunci))).all()

@@ -63,7 +63,7 @@ def create_user(
     sekali_pakai: bool = False,
 ) -> int:
     """Create an account (admin only)."""
-    actor.wajib("admin")
+    actor.require("admin")
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise UserError("Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau minus.")

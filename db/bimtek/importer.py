@@ -313,7 +313,7 @@ def import_peserta(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Validate and import an attendance sheet for one event: everything or nothing."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     tabel = read_table(data, filename, synonyms=SYNONYMS, required=REQUIRED)
     hasil = ImportResult(total_baris=len(tabel.data), warnings=list(tabel.warnings))
     if not tabel.ok:

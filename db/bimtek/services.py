@@ -213,7 +213,7 @@ def _clean_bimtek(data: BimtekData) -> dict:
 
 def create_bimtek(engine: Engine, actor: Actor, data: BimtekData) -> int:
     """Create an event; returns its id."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     values = _clean_bimtek(data)
     with engine.begin() as conn:
         new_id = conn.execute(insert(Bimtek).values(**values, is_demo=False).returning(Bimtek.id)).scalar_one()
@@ -225,7 +225,7 @@ def update_bimtek(
     engine: Engine, actor: Actor, bimtek_id: int, data: BimtekData, *, sebelum: BimtekData | None = None
 ) -> None:
     """Edit an event. With ``sebelum`` (what the user saw), a concurrent change is refused, not overwritten."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     values = _clean_bimtek(data)
     with engine.begin() as conn:
         current = conn.execute(
@@ -329,7 +329,7 @@ def _clean_peserta(conn: Connection, actor: Actor, data: PesertaData) -> dict:
     ).one_or_none()
     if kel is None:
         raise BimtekError(f"Kelurahan '{data.kelurahan_kode}' tidak ditemukan.", "kelurahan")
-    actor.wajib_wilayah(kel.kecamatan_kode)
+    actor.require_area(kel.kecamatan_kode)
     units = load_units(conn, [data.kelurahan_kode])
     rw, rt = check_units(units, data.kelurahan_kode, kel.nama, data.peran, data.rw, data.rt)
     return {
@@ -370,7 +370,7 @@ def _lock_bimtek(conn: Connection, bimtek_id: int) -> None:
 
 def add_peserta(engine: Engine, actor: Actor, bimtek_id: int, data: PesertaData) -> int:
     """Add one participant by hand; the same person (name, role, unit) twice in an event is refused."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     with engine.begin() as conn:
         _lock_bimtek(conn, bimtek_id)
         values = _clean_peserta(conn, actor, data)
@@ -387,7 +387,7 @@ def add_peserta(engine: Engine, actor: Actor, bimtek_id: int, data: PesertaData)
 
 
 def update_peserta(engine: Engine, actor: Actor, peserta_id: int, data: PesertaData) -> None:
-    actor.wajib("tulis")
+    actor.require("tulis")
     with engine.begin() as conn:
         row = conn.execute(
             select(BimtekPeserta.bimtek_id, BimtekPeserta.kelurahan_kode).where(BimtekPeserta.id == peserta_id)
@@ -396,7 +396,7 @@ def update_peserta(engine: Engine, actor: Actor, peserta_id: int, data: PesertaD
             raise BimtekError("Peserta tidak ditemukan.")
         _lock_bimtek(conn, row.bimtek_id)
         old_kec = conn.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == row.kelurahan_kode))
-        actor.wajib_wilayah(old_kec)
+        actor.require_area(old_kec)
         values = _clean_peserta(conn, actor, data)
         other = conn.scalar(
             select(BimtekPeserta.id).where(_same(values, row.bimtek_id), BimtekPeserta.id != peserta_id)
@@ -408,7 +408,7 @@ def update_peserta(engine: Engine, actor: Actor, peserta_id: int, data: PesertaD
 
 
 def delete_peserta(engine: Engine, actor: Actor, peserta_id: int) -> None:
-    actor.wajib("tulis")
+    actor.require("tulis")
     with engine.begin() as conn:
         row = conn.execute(
             select(BimtekPeserta.bimtek_id, Kelurahan.kecamatan_kode)
@@ -417,7 +417,7 @@ def delete_peserta(engine: Engine, actor: Actor, peserta_id: int) -> None:
         ).one_or_none()
         if row is None:
             raise BimtekError("Peserta tidak ditemukan.")
-        actor.wajib_wilayah(row.kecamatan_kode)
+        actor.require_area(row.kecamatan_kode)
         conn.execute(BimtekPeserta.__table__.delete().where(BimtekPeserta.id == peserta_id))
         write_audit(conn, "peserta_dihapus", actor.username, bimtek_id=row.bimtek_id, peserta_id=peserta_id)
 

@@ -113,7 +113,7 @@ def save_foto(
     root: Path | None = None,
 ) -> list[int]:
     """Store photos of one owner: files first, then the rows in one transaction. Returns the new ids."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     if pemilik.jenis not in OWNERS:
         raise FotoRejected("Pemilik foto tidak dikenal.")
     if jenis not in OWNERS[pemilik.jenis][1]:
@@ -124,7 +124,7 @@ def save_foto(
         write_lock(conn)
         kec = _owner_kecamatan(conn, pemilik)
         if kec:
-            actor.wajib_wilayah(kec)
+            actor.require_area(kec)
         if pemilik.jenis == "aspirasi":
             ada = conn.scalar(select(func.count()).where(Foto.aspirasi_id == pemilik.id, _active()))
             if ada + len(fotos) > MAX_PER_ASPIRASI:
@@ -181,10 +181,10 @@ def _owner_of(row) -> Owner:
 
 
 def _can_change(conn: Connection, actor: Actor, row) -> None:
-    actor.wajib("tulis")
+    actor.require("tulis")
     kec = _owner_kecamatan(conn, _owner_of(row))
     if kec:
-        actor.wajib_wilayah(kec)
+        actor.require_area(kec)
 
 
 def update_private(engine: Engine, actor: Actor, foto_id: int, privat: bool) -> None:
@@ -217,7 +217,7 @@ def delete_foto(engine: Engine, actor: Actor, foto_id: int, alasan: str) -> None
 
 def purge_foto(engine: Engine, actor: Actor, foto_id: int, root: Path | None = None) -> None:
     """Admin: remove a soft-deleted photo for good (row, then files no other photo uses)."""
-    actor.wajib("admin")
+    actor.require("admin")
     with engine.begin() as conn:
         row = _foto_row(conn, foto_id)
         if row.dihapus_pada is None:
@@ -316,7 +316,7 @@ def evidence_kategori(engine: Engine) -> dict[str, tuple[str, bool]]:
 
 def set_evidence_required(engine: Engine, actor: Actor, kode_wajib: Iterable[str]) -> None:
     """Admin: the categories whose aspirations need a 'sesudah' photo to be closed as Selesai."""
-    actor.wajib("admin")
+    actor.require("admin")
     kode_wajib = sorted(set(kode_wajib))
     with engine.begin() as conn:
         known = set(conn.scalars(select(Kategori.kode)))
@@ -337,5 +337,5 @@ def upload(
     root: Path | None = None,
 ) -> list[int]:
     """Check every (name, bytes) first — one refused file refuses all, nothing written — then store them."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     return save_foto(engine, actor, pemilik, jenis, [process(d, n) for n, d in berkas], privat=privat, root=root)

@@ -94,7 +94,7 @@ def min_sample(engine: Engine) -> int:
 
 
 def save_min_sample(engine: Engine, actor: Actor, n: int) -> int:
-    actor.wajib("admin")
+    actor.require("admin")
     n = int(n)
     if not 1 <= n <= 1000:
         raise ValueError("Sampel minimum 1–1.000 aspirasi selesai.")

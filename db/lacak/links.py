@@ -101,7 +101,7 @@ def issue(
     aspirations. Otherwise older links keep working (a link already shared in a WhatsApp group stays
     valid), up to :data:`MAX_ACTIVE_LINKS` per aspiration, the oldest ending first.
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     ids = sorted({int(i) for i in aspirasi_ids})
     if not ids:
         return {}
@@ -146,7 +146,7 @@ def issue(
 
 def revoke(engine: Engine, actor: Actor, aspirasi_id: int) -> int:
     """End every live link of an aspiration; returns how many were live."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     with engine.begin() as conn:
         write_lock(conn)
         _check_area(conn, actor, [aspirasi_id])

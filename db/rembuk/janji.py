@@ -33,7 +33,7 @@ def add_janji(
 
     It starts at 0 % 'belum', with a first history entry, in the same transaction.
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     teks = _text(teks)
     if not teks:
         raise RembukError("Isi janji tidak boleh kosong.")
@@ -47,7 +47,7 @@ def add_janji(
             raise RembukError("Rembuk yang dibatalkan tidak dapat diberi janji.")
         if kelurahan_kode not in {t.kelurahan_kode for t in r.tuan_rumah}:
             raise RembukError("Kelurahan ini bukan tuan rumah rembuk tersebut.")
-        actor.wajib_wilayah(s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == kelurahan_kode)))
+        actor.require_area(s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == kelurahan_kode)))
         if tenggat is not None and tenggat < r.tanggal:
             raise RembukError("Tenggat janji tidak boleh sebelum tanggal rembuk.")
         opd_id = None
@@ -104,14 +104,14 @@ def update_janji(
     catatan: str | None = None,
 ) -> int:
     """Update progress/state of a commitment and append its history (one transaction); returns the new version."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     check_janji_rules(progres, status, catatan)
     try:
         with Session(engine) as s, s.begin():
             j = s.get(Janji, janji_id)
             if j is None:
                 raise RembukError(f"Janji #{janji_id} tidak ditemukan.")
-            actor.wajib_wilayah(s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == j.kelurahan_kode)))
+            actor.require_area(s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == j.kelurahan_kode)))
             if j.version != expected_version:
                 raise VersionConflict("Janji", expected_version, j.version)
             if j.progres == progres and j.status == status and not _text(catatan):

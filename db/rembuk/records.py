@@ -58,7 +58,7 @@ def validate_hosts(s: Session, actor: Actor, hosts: Iterable[str]) -> list[str]:
     if unknown:
         raise RembukError(f"Kode kelurahan tidak dikenal: {', '.join(unknown)}.")
     for kode in codes:
-        actor.wajib_wilayah(rows[kode])
+        actor.require_area(rows[kode])
     return codes
 
 
@@ -134,7 +134,7 @@ def record_rembuk(
     An update needs the ``expected_version`` the form was loaded with; a stale one raises
     :class:`db.errors.VersionConflict`. 'terlaksana' cannot lie in the future.
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     today = _today(today)
     tanggal = _date(tanggal, "Tanggal rembuk")
     if status not in STATUS_REMBUK:
@@ -165,7 +165,7 @@ def record_rembuk(
                     raise VersionConflict("Data rembuk", expected_version, r.version)
                 for t in r.tuan_rumah:  # the old hosts must be in the account's scope as well
                     kec = s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == t.kelurahan_kode))
-                    actor.wajib_wilayah(kec)
+                    actor.require_area(kec)
                 dari = r.status
                 r.tanggal = tanggal
                 r.status = status

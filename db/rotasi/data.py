@@ -100,7 +100,7 @@ def load_settings(engine: Engine) -> RotasiSettings:
 
 def save_settings(engine: Engine, actor: Actor, settings: RotasiSettings | dict) -> RotasiSettings:
     """Store the settings (admin only); returns them as stored. Invalid values raise ValueError."""
-    actor.wajib("admin")
+    actor.require("admin")
     if isinstance(settings, dict):
         settings = RotasiSettings.from_dict(settings)
     value = json.dumps(settings.to_dict(), sort_keys=True)
@@ -369,7 +369,7 @@ def save_change(
     batal: Friday ``tanggal``; tunda: Friday ``tanggal`` to ``tanggal_lain`` (None = next Friday).
     A kecamatan-scoped account may only pin kelurahan of its kecamatan.
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     today = _today(today)
     if jenis not in CHANGE_KINDS:
         raise InvalidChange(f"Jenis perubahan tidak dikenal: {jenis}.")
@@ -408,7 +408,7 @@ def save_change(
             kec = s.scalar(select(Kelurahan.kecamatan_kode).where(Kelurahan.kode == kelurahan_kode))
             if kec is None:
                 raise InvalidChange(f"Kode kelurahan tidak dikenal: {kelurahan_kode}.")
-            actor.wajib_wilayah(kec)
+            actor.require_area(kec)
         row = RotasiPerubahan(
             jenis=jenis,
             tanggal=tanggal,
@@ -426,7 +426,7 @@ def save_change(
 
 def deactivate_change(engine: Engine, actor: Actor, perubahan_id: int) -> None:
     """Withdraw a manual change (kept for the record, no longer applied); logged with who and when."""
-    actor.wajib("tulis")
+    actor.require("tulis")
     with Session(engine) as s, s.begin():
         row = s.get(RotasiPerubahan, perubahan_id)
         if row is None:
@@ -455,7 +455,7 @@ def confirm_slot(
 
     Idempotent: confirming the same hosts again changes nothing (same id, same version).
     """
-    actor.wajib("tulis")
+    actor.require("tulis")
     today = _today(today)
     if isinstance(tanggal, dt.datetime) or not isinstance(tanggal, dt.date):
         raise RembukError("Tanggal harus berupa tanggal.")
