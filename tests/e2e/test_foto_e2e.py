@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from db.aspirasi.services import update_status
-from db.auth.roles import SYSTEM
+from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
+from db.auth.roles import SYSTEM, Actor
 from db.demo.generate import generate_demo
 from db.engine import make_engine
 from db.foto import services as foto_services
@@ -22,8 +22,7 @@ from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from tests.e2e import mapcheck
 from tests.e2e.conftest import AppServer, new_page, pick
 
-# The second test closes the aspiration the first one recorded (one database and server per module): the whole
-# module runs on one xdist worker, in order.
+# One database and server per module (the whole module on one xdist worker); each test makes its own rows.
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.tulis,
@@ -49,7 +48,7 @@ def foto_server(backend, tmp_path_factory):
         server.stop()
 
 
-def _row(url: str):
+def _row(url: str, judul: str = JUDUL):
     engine = make_engine(url)
     with engine.connect() as conn:
         row = conn.execute(
@@ -61,7 +60,7 @@ def _row(url: str):
                 Aspirasi.version,
                 Aspirasi.lat,
                 Aspirasi.lon,
-            ).where(Aspirasi.judul == JUDUL)
+            ).where(Aspirasi.judul == judul)
         ).one()
         fotos = conn.execute(select(Foto.jenis, Foto.nama_berkas).where(Foto.aspirasi_id == row.id)).all()
     engine.dispose()
@@ -113,14 +112,20 @@ def test_attach_photo_while_recording_then_thumbnail_on_the_peta_panel(browser, 
 
 
 def test_close_only_with_a_sesudah_photo(browser, foto_server):
+    # Its own aspiration (one 'sebelum' photo, in progress): xdist may run another module's test between the two
+    # tests of this module, which tears the module's server down, so this one must not need the first one's row.
     server, url = foto_server
-    row, _ = _row(url)
+    judul = "Got tersumbat depan pasar (uji tutup)"
     engine = make_engine(url)
+    staf = Actor("staf.uji", "staf")
+    aid = create_aspirasi(engine, staf, NewAspirasi(judul, "drainase", "35.73.02.1010"), DEMO_TODAY).id
+    foto_services.upload(engine, staf, foto_services.Owner("aspirasi", aid), "sebelum", [("got.jpg", ff.jpeg())])
+    row, _ = _row(url, judul)
     v = update_status(engine, SYSTEM, row.id, row.version, "diverifikasi", today=DEMO_TODAY)
     update_status(engine, SYSTEM, row.id, v, "dalam_proses", today=DEMO_TODAY)
     engine.dispose()
 
-    context, page = new_page(browser, server.url, "staf.uji", "/aspirasi?q=uji+foto")
+    context, page = new_page(browser, server.url, "staf.uji", "/aspirasi?q=uji+tutup")
     expect(page.locator("[data-testid='stMetricValue']").first).to_have_text("1", timeout=30_000)
     grid = page.locator("[data-testid='stDataFrame']").first
     expect(grid).to_be_visible()
@@ -154,6 +159,6 @@ def test_close_only_with_a_sesudah_photo(browser, foto_server):
     expect(page.get_by_role("combobox", name="Status baru")).to_match_aria_snapshot(
         '- combobox "Status baru": Dalam proses', timeout=20_000
     )
-    row, fotos = _row(url)
+    row, fotos = _row(url, judul)
     assert row.status == "selesai" and sorted(j for j, _ in fotos) == ["sebelum", "sesudah"]
     context.close()
