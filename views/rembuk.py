@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import components, data, lacak, rembuk
+from ui import components, data, janji, lacak, rembuk
 from ui.pages import open_page
 
 actor, key, today = open_page("rembuk")
@@ -45,7 +45,7 @@ components.lazy_tabs(
     "rembuk_tab",
     {
         "Catatan rembuk": _catatan,
-        "Janji": lambda: rembuk.janji(actor, r, opts, today),
+        "Janji": lambda: janji.janji_section(actor, r, opts, today),
         "Aspirasi": _aspirasi,
         "Brief tuan rumah": lambda: rembuk.brief(r, opts, today),
         "Kabar RW": lambda: lacak.news(actor, {k: opts.kelurahan[k] for k in r.tuan_rumah}, today, key="kabar_rembuk"),
