@@ -269,8 +269,11 @@ def test_points_cluster_rows_have_no_text_and_valid_colours():
     result = maps.points_layer(points_df(300))
     assert isinstance(result.layer, folium.plugins.FastMarkerCluster)
     assert (result.total, result.shown, result.capped) == (300, 300, False)
-    colours = {row[2] for row in result.layer.data}
+    colours = {result.palette[row[2]] for row in result.layer.data}
     assert colours <= set(maps.STATUS_COLORS.values()) | {maps.DEFAULT_POINT_COLOR}
+    assert set(result.palette) == colours  # the palette carries each colour once, only the used ones
+    # coordinates travel rounded to about a metre: the payload grows ~25 bytes per point, not ~55
+    assert all(len(repr(row[0]).split(".")[1]) <= maps.POINT_DECIMALS for row in result.layer.data)
     assert maps.STATUS_COLORS["selesai"] in colours
     assert all(isinstance(row[3], int) for row in result.layer.data)
     assert "L.circleMarker" in result.layer.callback
@@ -286,8 +289,10 @@ def test_points_hostile_colour_and_id_do_not_pass():
             "warna": ['red"});alert(1);//'],
         }
     )
-    row = maps.points_layer(df).layer.data[0]
-    assert row[2] == maps.STATUS_COLORS["diterima"]
+    result = maps.points_layer(df)
+    row = result.layer.data[0]
+    assert result.palette[row[2]] == maps.STATUS_COLORS["diterima"]
+    assert 'red"' not in result.layer.callback
     assert row[3] == "&lt;img src=x onerror=alert(1)&gt;"
 
 
