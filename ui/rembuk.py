@@ -55,9 +55,14 @@ def get_rembuk(key: tuple, rembuk_id: int) -> RembukData | None:
     return rembuk_records.get_rembuk(data.engine(), rembuk_id)
 
 
-def rembuk_list(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
-    """Rembuk of the period, newest first (small and indexed: read fresh, never stale after a save)."""
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
+def _rembuk_list(key: tuple, dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
     return rembuk_records.list_rembuk(data.engine(), dari, sampai)
+
+
+def rembuk_list(dari: dt.date | None, sampai: dt.date | None) -> pd.DataFrame:
+    """Rembuk of the period, newest first; keyed by the data fingerprint, so a save shows at the next run."""
+    return _rembuk_list(data.key(), dari, sampai)
 
 
 def period(today: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -360,12 +365,17 @@ def quick_capture(actor: Actor, r: RembukData, opts: FilterOptions, today: dt.da
 # --------------------------------------------------------------------------- host brief
 
 
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _host_brief(key: tuple, kode: str, as_of: dt.date) -> rembuk_brief.Brief:
+    return rembuk_brief.host_brief(data.engine(), kode, as_of)
+
+
 def brief(r: RembukData, opts: FilterOptions, today: dt.date) -> None:
     """For every host: what was raised and promised at its last rembuk, and what happened since."""
     st.subheader("Brief tuan rumah")
     as_of = min(r.tanggal, today)
     for kode in r.tuan_rumah:
-        b = rembuk_brief.host_brief(data.engine(), kode, as_of)
+        b = _host_brief(data.key(), kode, as_of)
         with st.container(border=True):
             st.markdown(f"#### {b.nama} · Kec. {b.kecamatan}")
             c = st.columns(2)

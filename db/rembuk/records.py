@@ -239,8 +239,20 @@ def list_rembuk(
         cond.append(Rembuk.tanggal >= dari)
     if sampai:
         cond.append(Rembuk.tanggal <= sampai)
-    asp = select(Aspirasi.rembuk_id, func.count(Aspirasi.id).label("n")).group_by(Aspirasi.rembuk_id).subquery()
-    jan = select(Janji.rembuk_id, func.count(Janji.id).label("n")).group_by(Janji.rembuk_id).subquery()
+    # Count only the aspirations of the rembuk listed (index on rembuk_id), not the whole archive's grouping.
+    listed = select(Rembuk.id).where(*cond)
+    asp = (
+        select(Aspirasi.rembuk_id, func.count(Aspirasi.id).label("n"))
+        .where(Aspirasi.rembuk_id.in_(listed))
+        .group_by(Aspirasi.rembuk_id)
+        .subquery()
+    )
+    jan = (
+        select(Janji.rembuk_id, func.count(Janji.id).label("n"))
+        .where(Janji.rembuk_id.in_(listed))
+        .group_by(Janji.rembuk_id)
+        .subquery()
+    )
     stmt = (
         select(
             Rembuk.id,
