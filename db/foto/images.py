@@ -57,6 +57,18 @@ class PreparedFoto:
     ukuran_asli: int
     gps: tuple[float, float] | None  # (lat, lon) read from EXIF before stripping; never stored
 
+    def columns(self) -> dict:
+        """The ``foto`` columns that describe the stored files (owner, kind and privacy are the caller's)."""
+        return {
+            "sha256": self.sha256,
+            "sha256_thumb": self.sha256_thumb,
+            "ukuran": len(self.display),
+            "ukuran_thumb": len(self.thumb),
+            "lebar": self.lebar,
+            "tinggi": self.tinggi,
+            "nama_berkas": self.nama_berkas,
+        }
+
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
