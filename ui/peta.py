@@ -19,7 +19,7 @@ from ui import foto as foto_ui
 from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
 from ui.format import format_date, format_number, plain_markdown
 
-POINT_CAP = 4000  # city-wide points sent (an even sample beyond): keeps the Peta payload <= 300 KB at any size
+POINT_CAP = 3500  # city-wide points sent (an even sample beyond): keeps the Peta payload <= 300 KB at any size
 DETAIL_CAP = 500
 POINT_MODES = {"klaster": "Klaster", "heatmap": "Heatmap", "sembunyi": "Sembunyikan"}
 SELECTED_KEY = "peta_kelurahan"

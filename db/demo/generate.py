@@ -167,22 +167,24 @@ LAST_NAMES = [
     "Firmansyah",
 ]
 
+# The agency is the janji's OPD column (the aspiration's assigned OPD, which may differ from the category's
+# usual one), so the text does not name one.
 JANJI_TEXTS = {
-    "jalan_rusak": "Perbaikan jalan dianggarkan dan dikerjakan DPUPRPKP",
-    "drainase": "Normalisasi saluran oleh DPUPRPKP",
-    "sampah": "Penambahan jadwal angkut sampah oleh DLH",
-    "pju": "Pemasangan/perbaikan PJU oleh Dishub",
-    "air_bersih": "Pengecekan jaringan pipa oleh Tugu Tirta",
-    "kesehatan": "Fogging dan penyuluhan oleh Dinkes",
-    "pendidikan": "Peninjauan sekolah oleh Disdikbud",
-    "sosial": "Verifikasi data penerima bantuan oleh Dinsos",
-    "ketertiban": "Penertiban rutin oleh Satpol PP",
+    "jalan_rusak": "Perbaikan jalan dianggarkan dan dikerjakan",
+    "drainase": "Normalisasi saluran",
+    "sampah": "Penambahan jadwal angkut sampah",
+    "pju": "Pemasangan/perbaikan PJU",
+    "air_bersih": "Pengecekan jaringan pipa",
+    "kesehatan": "Fogging dan penyuluhan",
+    "pendidikan": "Peninjauan sekolah",
+    "sosial": "Verifikasi data penerima bantuan",
+    "ketertiban": "Penertiban rutin",
     "adminduk": "Layanan jemput bola adminduk di kelurahan",
-    "umkm": "Pelatihan UMKM oleh Diskopindag",
-    "rth": "Perawatan taman dan penghijauan oleh DLH",
-    "lalu_lintas": "Pemasangan rambu oleh Dishub",
-    "bencana": "Penanganan darurat oleh BPBD",
-    "lainnya": "Tindak lanjut oleh Bagian Pemerintahan",
+    "umkm": "Pelatihan UMKM",
+    "rth": "Perawatan taman dan penghijauan",
+    "lalu_lintas": "Pemasangan rambu",
+    "bencana": "Penanganan darurat",
+    "lainnya": "Tindak lanjut",
 }
 
 # Bimtek events: the first one as reported (28 July 2022, Savana Hotel & Convention), then later
