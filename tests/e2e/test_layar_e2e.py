@@ -117,7 +117,9 @@ def test_mode_rembuk_is_one_slide(browser, app_server, seeded_url, w, h, pilih):
             if blok:
                 box = page.locator(f"[data-blok='{blok}']").first.bounding_box()
                 assert box and box["y"] + box["height"] <= h + 1, (blok, box)
-        frame_box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        frame = page.locator("iframe[title='streamlit_folium.st_folium']")
+        expect(frame).to_be_visible(timeout=20_000)  # the map frame mounts after the numbers
+        frame_box = frame.bounding_box()
         assert frame_box["y"] + frame_box["height"] <= h + 1 and frame_box["height"] >= 0.4 * h, frame_box
         # The numbers, as SQL says, at least 48 px.
         big = {label: (text, size) for label, text, size in page.evaluate(BIG_JS)}
