@@ -220,8 +220,9 @@ class Aspirasi(Base):
         CheckConstraint("rw IS NULL OR rw >= 1", name="rw"),
         CheckConstraint("rt IS NULL OR rt >= 1", name="rt"),
         CheckConstraint("sumber IN ('RT', 'RW', 'LPMK', 'warga', 'lainnya')", name="sumber"),
-        # The filters of the map and the table (kelurahan x open, category, date, status).
-        Index("ix_aspirasi_kelurahan_terbuka", "kelurahan_kode", "terbuka"),
+        # The filters of the map and the table (open x due date, kelurahan x date, category, status). Each
+        # index costs every inserted row, under a big import's write lock: few, and partial where the rows
+        # an import adds need no entry (migration 0011).
         Index("ix_aspirasi_terbuka_tenggat", "terbuka", "tenggat"),
         Index("ix_aspirasi_kelurahan_diterima", "kelurahan_kode", "tanggal_diterima"),
         # Open aspirations per kelurahan in receipt order: the median open age and the open counts
@@ -235,7 +236,18 @@ class Aspirasi(Base):
             sqlite_where=text("terbuka"),
         ),
         # Kinerja OPD: closed / due in a period (the scorecard and trend read a period, not the archive).
-        Index("ix_aspirasi_tanggal_selesai", "tanggal_selesai"),
+        Index(
+            "ix_aspirasi_tanggal_selesai",
+            "tanggal_selesai",
+            postgresql_where=text("tanggal_selesai IS NOT NULL"),
+            sqlite_where=text("tanggal_selesai IS NOT NULL"),
+        ),
+        Index(
+            "ix_aspirasi_rembuk_id",
+            "rembuk_id",
+            postgresql_where=text("rembuk_id IS NOT NULL"),
+            sqlite_where=text("rembuk_id IS NOT NULL"),
+        ),
         Index("ix_aspirasi_tenggat", "tenggat"),
     )
 
@@ -247,7 +259,7 @@ class Aspirasi(Base):
     kelurahan_kode: Mapped[str] = mapped_column(ForeignKey("kelurahan.kode"))
     rw: Mapped[int | None] = mapped_column(Integer)
     rt: Mapped[int | None] = mapped_column(Integer)
-    sumber: Mapped[str] = mapped_column(String(8), index=True)
+    sumber: Mapped[str] = mapped_column(String(8))
     lembaga_id: Mapped[int | None] = mapped_column(ForeignKey("lembaga.id"))
     # Personal data: shown only to roles allowed to see it (issue 7), never on the map.
     pelapor_nama: Mapped[str | None] = mapped_column(String(120))
@@ -256,7 +268,7 @@ class Aspirasi(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     kanal: Mapped[str] = mapped_column(String(16))
     tanggal_diterima: Mapped[dt.date] = mapped_column(Date, index=True)
-    rembuk_id: Mapped[int | None] = mapped_column(ForeignKey("rembuk.id"), index=True)
+    rembuk_id: Mapped[int | None] = mapped_column(ForeignKey("rembuk.id"))
     status: Mapped[str] = mapped_column(String(20), index=True)
     terbuka: Mapped[bool] = mapped_column(Boolean)
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
@@ -268,7 +280,7 @@ class Aspirasi(Base):
     duplikat_dari_id: Mapped[int | None] = mapped_column(ForeignKey("aspirasi.id"))
     # Reference of an imported row (file's own id): re-importing the same file does not duplicate.
     ref_eksternal: Mapped[str | None] = mapped_column(String(64), unique=True)
-    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     dibuat_oleh: Mapped[str | None] = mapped_column(String(64))
     dibuat_pada: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Indexed: the newest change is the cheap data fingerprint of the caches (db.aspirasi.queries.data_version).
@@ -290,7 +302,14 @@ class AspirasiRiwayat(Base):
     __tablename__ = "aspirasi_riwayat"
     __table_args__ = (
         # Kinerja OPD: reopenings after Selesai in a period.
-        Index("ix_aspirasi_riwayat_dibuka_kembali", "dari_status", "waktu"),
+        # Partial: a first entry (no previous status, e.g. each imported row) needs none.
+        Index(
+            "ix_aspirasi_riwayat_dibuka_kembali",
+            "dari_status",
+            "waktu",
+            postgresql_where=text("dari_status IS NOT NULL"),
+            sqlite_where=text("dari_status IS NOT NULL"),
+        ),
         # The admin audit view pages newest first (keyset on waktu, id).
         Index("ix_aspirasi_riwayat_waktu_id", "waktu", "id"),
     )

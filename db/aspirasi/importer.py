@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, and_, cast, func, insert, literal, null, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, cast, func, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
 
 from db.aspirasi import rollups
@@ -271,7 +271,8 @@ def _nomor_expr(conn, staging: Table, tahun: int, base: int):
 def _insert_staged(conn, actor: Actor, staging: Table, names: tuple[str, ...], years: dict[int, int]) -> list[str]:
     """In ``conn``'s write-locked transaction: copy the staged rows into aspirasi with ticket numbers that
     continue each year's highest number (read under the lock), then their first history entry. A few
-    INSERT ... SELECT statements, no per-row round trip. Returns the numbers given, in file order."""
+    INSERT ... SELECT statements, no per-row round trip (the caller adds the rollup counts). Returns the
+    numbers given, in file order."""
     from db.aspirasi.services import _next_nomor
 
     nomor: list[str] = []
@@ -285,7 +286,6 @@ def _insert_staged(conn, actor: Actor, staging: Table, names: tuple[str, ...], y
             )
         )
         first, last = f"ASP-{tahun}-{base:06d}", f"ASP-{tahun}-{base + count - 1:06d}"
-        rollups.add_selection(conn, and_(Aspirasi.nomor >= first, Aspirasi.nomor <= last))
         conn.execute(
             insert(AspirasiRiwayat).from_select(
                 ["aspirasi_id", "oleh", "dari_status", "ke_status", "catatan", "waktu"],
@@ -409,6 +409,8 @@ def _write(conn, actor: Actor, rows: list[dict], report: ImportReport) -> list[s
         conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
         conn.rollback()
+    # The rollup counts of the new rows, worked out and staged now: under the lock one statement per table adds them.
+    delta = rollups.delta_of((None, row) for row in rows)
     years: dict[int, int] = {}
     for row in rows:
         tahun = row["tanggal_diterima"].year
@@ -419,18 +421,20 @@ def _write(conn, actor: Actor, rows: list[dict], report: ImportReport) -> list[s
             staging.create(conn)
             for i in range(0, len(rows), BATCH):
                 conn.execute(insert(staging), rows[i : i + BATCH])
-        try:
-            with conn.begin():
-                locked, cpu = time.perf_counter(), time.thread_time()
-                write_lock(conn)
-                nomor = _insert_staged(conn, actor, staging, names, years)
-            report.detik_kunci = time.perf_counter() - locked
-            report.detik_kunci_cpu = time.thread_time() - cpu
-            return nomor
-        except IntegrityError as exc:
-            if "ref_eksternal" not in str(exc.orig):
-                raise
-            return []
+        with rollups.staged_delta(conn, delta) as add_counts:
+            try:
+                with conn.begin():
+                    locked, cpu = time.perf_counter(), time.thread_time()
+                    write_lock(conn)
+                    nomor = _insert_staged(conn, actor, staging, names, years)
+                    add_counts(conn)
+                report.detik_kunci = time.perf_counter() - locked
+                report.detik_kunci_cpu = time.thread_time() - cpu
+                return nomor
+            except IntegrityError as exc:
+                if "ref_eksternal" not in str(exc.orig):
+                    raise
+                return []
     finally:
         with conn.begin():
             staging.drop(conn, checkfirst=True)

@@ -11,11 +11,12 @@ Four tables (db/schema.py):
 - ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
   days, closed this month).
 
-Every write path that changes a counted column calls ``apply_change`` (one row, old and new values) or
-``add_selection`` (set-wise, a WHERE over aspirasi, for imports and demo deletion) in its own
-transaction; ``rebuild`` recounts everything (demo generation, restore, migration 0010) and ``check``
-lists the differences between the tables and a recount (``python -m db check-rollups``). A write that
-bypasses the services (raw SQL, a test inserting rows directly) must call ``rebuild`` afterwards.
+Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
+``write_delta`` (the ``delta_of`` many rows, worked out beforehand: imports) or ``add_selection``
+(set-wise, a WHERE over aspirasi: demo generation and deletion) in its own transaction; ``rebuild``
+recounts everything (restore, migration 0010) and ``check`` lists the differences between the tables
+and a recount (``python -m db check-rollups``). A write that bypasses the services (raw SQL, a test
+inserting rows directly) must call ``rebuild`` afterwards.
 
 The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
@@ -28,23 +29,28 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     Connection,
     Date,
     Engine,
     Integer,
+    MetaData,
     String,
+    Table,
     and_,
     bindparam,
     case,
     cast,
     delete,
     func,
+    insert,
     literal,
     select,
     text,
@@ -170,27 +176,40 @@ def _upsert(conn: Connection, table, counters: tuple[str, ...]):
     return stmt, keys, {c: t.c[c] + stmt.excluded[c] for c in counters}
 
 
-def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> None:
-    """Move one aspirasi's counts from ``old`` to ``new`` (None = not there: a create or a delete).
+Delta = dict[object, dict[tuple, Counter]]  # table -> key -> counter -> change
 
-    Rows are mappings of ROW_COLUMNS (missing dates/durations read as empty); call it in the transaction
-    that writes the change."""
-    delta: dict[object, dict[tuple, Counter]] = {}
-    for part in PARTS:
-        for row, sign in ((old, -1), (new, 1)):
-            if row is not None and part.counts(row):
-                delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign
+
+def delta_of(changes: Iterable[tuple[Mapping | None, Mapping | None]]) -> Delta:
+    """The count changes of many (old, new) aspirasi rows (None = not there: a create or a delete), in
+    Python: an import works them out before it takes the write lock (``write_delta`` then writes them)."""
+    delta: Delta = {}
+    for old, new in changes:
+        for part in PARTS:
+            for row, sign in ((old, -1), (new, 1)):
+                if row is not None and part.counts(row):
+                    delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign
+    return delta
+
+
+def _changes(delta: Delta, table) -> list[tuple[tuple, Counter]]:
+    # Sorted by key: concurrent writers (PostgreSQL) lock the rows they touch in one order, never a cycle.
+    return sorted((key, d) for key, d in delta.get(table, {}).items() if any(d.values()))
+
+
+def _params(table, changes: list[tuple[tuple, Counter]]) -> list[dict]:
+    keys, counters = [c.name for c in table.__table__.columns if c.primary_key], _counters(table)
+    return [{**dict(zip(keys, key, strict=True)), **{c: d[c] for c in counters}} for key, d in changes]
+
+
+def write_delta(conn: Connection, delta: Delta) -> None:
+    """Add ``delta`` to the stored counts: one upsert per table, in the caller's transaction."""
     for table in TABLES:
-        counters = _counters(table)
-        # Sorted by key: concurrent writers (PostgreSQL) lock the rows they touch in one order, never a cycle.
-        changes = sorted((key, d) for key, d in delta.get(table, {}).items() if any(d.values()))
+        changes = _changes(delta, table)
         if not changes:
             continue
+        counters = _counters(table)
         stmt, keys, set_ = _upsert(conn, table, counters)
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=keys, set_=set_),
-            [{**dict(zip(keys, key, strict=True)), **{c: d[c] for c in counters}} for key, d in changes],
-        )
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=set_), _params(table, changes))
         t = table.__table__
         for key, d in changes:
             if any(v < 0 for v in d.values()):  # only a decrement can empty a row
@@ -199,6 +218,52 @@ def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> 
                         *(t.c[k] == v for k, v in zip(keys, key, strict=True)), *(t.c[c] == 0 for c in counters)
                     )
                 )
+
+
+@contextlib.contextmanager
+def staged_delta(conn: Connection, delta: Delta) -> Iterator[Callable[[Connection], None]]:
+    """Stage ``delta`` now in private temporary tables shaped like the rollup tables (filling them takes
+    no write lock); yields ``add(conn)``, which adds them to the rollups with one INSERT ... SELECT per
+    table: what a big import runs under its write lock instead of tens of thousands of upserts. The
+    temporary tables are dropped on exit."""
+    staged = []
+    try:
+        with conn.begin():
+            for table in TABLES:
+                changes = _changes(delta, table)
+                if changes:
+                    cols = [Column(c.name, c.type, primary_key=c.primary_key) for c in table.__table__.columns]
+                    temp = Table(f"rekap_{uuid.uuid4().hex[:12]}", MetaData(), *cols, prefixes=["TEMPORARY"])
+                    temp.create(conn)
+                    staged.append((table, temp))
+                    conn.execute(insert(temp), _params(table, changes))
+
+        def add(locked: Connection) -> None:
+            for table, temp in staged:
+                stmt, keys, set_ = _upsert(locked, table, _counters(table))
+                names = [c.name for c in temp.columns]
+                rows = (
+                    select(*temp.columns).where(true()).order_by(*(temp.c[k] for k in keys))
+                )  # WHERE: see add_selection
+                locked.execute(stmt.from_select(names, rows).on_conflict_do_update(index_elements=keys, set_=set_))
+            if any(v < 0 for d in delta.values() for c in d.values() for v in c.values()):
+                for table, _temp in staged:
+                    t = table.__table__
+                    locked.execute(delete(t).where(*(t.c[c] == 0 for c in _counters(table))))
+
+        yield add
+    finally:
+        with conn.begin():
+            for _table, temp in staged:
+                temp.drop(conn, checkfirst=True)
+
+
+def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> None:
+    """Move one aspirasi's counts from ``old`` to ``new`` (None = not there: a create or a delete).
+
+    Rows are mappings of ROW_COLUMNS (missing dates/durations read as empty); call it in the transaction
+    that writes the change."""
+    write_delta(conn, delta_of([(old, new)]))
 
 
 def _grouped(part: _Part, dialect: str, where: ColumnElement[bool]):
