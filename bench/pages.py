@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aspirasi", type=int, nargs="+", default=[1000, 10_000, 100_000], help="archive sizes")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     ap.add_argument("--database-url", help="PostgreSQL server: a private database per size, dropped afterwards")
-    ap.add_argument("--existing-url", help="measure this already seeded database (one size) instead")
+    ap.add_argument(
+        "--existing-url", action="append", help="measure this already seeded database instead (one size; repeatable)"
+    )
     ap.add_argument("--page", action="append", help="only this page (title; repeatable)")
     ap.add_argument("--out", type=Path, help="rewrite the table between the bench:pages markers of this file")
     ap.add_argument("--label", help="marker label (default: pages, or pages-pg on PostgreSQL)")
@@ -281,17 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.database_url and not common.is_postgresql(args.database_url):
         ap.error("--database-url: a PostgreSQL server URL (the default is SQLite)")
-    db_url = args.existing_url or args.database_url
+    db_url = args.existing_url[0] if args.existing_url else args.database_url
     kind = "postgresql" if common.is_postgresql(db_url) else "sqlite"
     info = common.machine_info(db_url)
-    sizes = args.aspirasi[:1] if args.existing_url else args.aspirasi
+    # Each existing database is one size (its own count of aspirations).
+    runs = [(0, u) for u in args.existing_url] if args.existing_url else [(n, None) for n in args.aspirasi]
 
     rows: list[Row] = []
     seeding: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="kulakan-bench-") as tmp:
-        for n in sizes:
-            with common.seeded(args.database_url, n, Path(tmp), args.existing_url) as (url, how):
-                size = common.count_aspirasi(url) if args.existing_url else n
+        for n, existing in runs:
+            with common.seeded(args.database_url, n, Path(tmp), existing) as (url, how):
+                size = common.count_aspirasi(url) if existing else n
                 _log.info("%s aspirasi (%s): %s", f"{size:,}", kind, how)
                 seeding[size] = how
                 rows += measure(url, size, args.repeat, args.page)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import Boolean, and_, false, func, or_, select, true, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -95,6 +96,35 @@ def _sla():
     return select(k.sla_hari_kerja).where(k.id == Aspirasi.kategori_id).correlate(Aspirasi).scalar_subquery()
 
 
+class _WithinSla(ColumnElement[bool]):
+    """``hari_kerja_selesai <= kategori.sla_hari_kerja`` (NULL when there is no duration): the one rule,
+    written per database for speed (in parentheses: it is spliced into larger conditions as text)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_WithinSla)
+def _within_sla(element, compiler, **kw):
+    return f"({compiler.process(Aspirasi.hari_kerja_selesai <= _sla(), **kw)})"
+
+
+@compiles(_WithinSla, "postgresql")
+def _within_sla_pg(element, compiler, **kw):
+    # PostgreSQL runs a correlated subquery once per row (0.2 s over a month's 40,000 closed rows at 1M
+    # aspirations); membership in the (kategori, allowed days 0..target) pairs is hashed once instead.
+    # Negative days are within any target, as in the comparison; NULL stays NULL.
+    k = aliased(Kategori)
+    days = func.generate_series(0, k.sla_hari_kerja).table_valued("hari").alias("hari")
+    pairs = select(k.id, days.c.hari).select_from(k).join(days, true())
+    hk = Aspirasi.hari_kerja_selesai
+    return f"({compiler.process(or_(hk < 0, tuple_(Aspirasi.kategori_id, hk).in_(pairs)), **kw)})"
+
+
+def within_sla() -> ColumnElement[bool]:
+    return _WithinSla()
+
+
 def day_start_utc(day: dt.date) -> dt.datetime:
     """Midnight of ``day`` in the city (WIB) as a UTC datetime (timestamps are stored in UTC)."""
     return day_bounds(day, None)[0]
@@ -131,9 +161,9 @@ def condition(kode: str, dari: dt.date | None, sampai: dt.date | None, today: dt
     if kode == "selesai":
         return resolved_between(dari, sampai)
     if kode == "tepat_waktu":
-        return and_(resolved_between(dari, sampai), Aspirasi.hari_kerja_selesai <= _sla())
+        return and_(resolved_between(dari, sampai), within_sla())
     if kode == "terlambat":
-        late = or_(Aspirasi.hari_kerja_selesai > _sla(), Aspirasi.hari_kerja_selesai.is_(None))
+        late = or_(~within_sla(), Aspirasi.hari_kerja_selesai.is_(None))
         return and_(resolved_between(dari, sampai), late)
     if kode == "dibuka_kembali":
         return Aspirasi.id.in_(reopened_ids(dari, sampai))

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select, union
+from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy.sql import ColumnElement
 
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.measures import condition, day_start_utc, reopened_ids
@@ -120,51 +121,94 @@ def _received_in(p: Period):
     return and_(Aspirasi.tanggal_diterima >= p.dari, Aspirasi.tanggal_diterima <= p.sampai)
 
 
-def _aggregates(conn, base: AspirasiFilter, cur: Period, prev: Period, today: dt.date) -> pd.DataFrame:
-    cols = [
-        Aspirasi.opd_id.label("opd_id"),
-        count_if(Aspirasi.terbuka).label("terbuka"),
-        count_if(aspirasi_overdue(today)).label("lewat_tenggat"),
-        func.min(case((Aspirasi.terbuka, Aspirasi.tanggal_diterima))).label("tertua"),
-    ]
-    for suffix, p in (("", cur), ("_lalu", prev)):
-        cols += [
-            count_if(_received_in(p)).label(f"diterima{suffix}"),
-            count_if(condition("selesai", p.dari, p.sampai, today)).label(f"selesai{suffix}"),
-            count_if(condition("tepat_waktu", p.dari, p.sampai, today)).label(f"tepat_waktu{suffix}"),
-            count_if(condition("bukan_kewenangan", p.dari, p.sampai, today)).label(f"bukan_kewenangan{suffix}"),
-            count_if(condition("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{suffix}"),
-        ]
-    # Only the rows a measure can count (open now, received / closed / reopened since the previous
-    # period began), found through their indexes: the cost follows the period, not the archive.
-    relevant = union(
-        select(Aspirasi.id).where(Aspirasi.terbuka.is_(True)),
-        select(Aspirasi.id).where(Aspirasi.tanggal_diterima >= prev.dari),
-        select(Aspirasi.id).where(Aspirasi.tanggal_selesai >= prev.dari),
-        reopened_ids(prev.dari, cur.sampai),
-    )
+def _per_opd(conn, base: AspirasiFilter, rows: ColumnElement[bool], cols: list) -> pd.DataFrame:
     stmt = base.apply(
-        select(*cols).where(Aspirasi.opd_id.is_not(None), Aspirasi.id.in_(relevant)).group_by(Aspirasi.opd_id)
+        select(Aspirasi.opd_id.label("opd_id"), *cols)
+        .where(Aspirasi.opd_id.is_not(None), rows)
+        .group_by(Aspirasi.opd_id)
     )
     df = pd.DataFrame(conn.execute(stmt).mappings().all())
     return df.set_index("opd_id") if not df.empty else pd.DataFrame()
 
 
-def _medians(conn, base: AspirasiFilter, p: Period, today: dt.date) -> pd.Series:
-    """Median hari_kerja_selesai per OPD of the Selesai in the period, in SQL (window functions):
-    only the one or two middle rows of each OPD leave the database."""
+def _aggregates(conn, base: AspirasiFilter, cur: Period, prev: Period, today: dt.date) -> pd.DataFrame:
+    """The counted measures per OPD. Each group of measures runs over only the rows it can count (open
+    now; received since the previous period began; closed since then; reopened in the two periods),
+    each found through its own index, never a scan of the archive: the cost follows the open items and
+    the period. The measures themselves are the shared conditions (db/aspirasi/measures.py)."""
+    periods = (("", cur), ("_lalu", prev))
+    parts = [
+        _per_opd(
+            conn,
+            base,
+            Aspirasi.terbuka,
+            [
+                count_if(Aspirasi.terbuka).label("terbuka"),
+                count_if(aspirasi_overdue(today)).label("lewat_tenggat"),
+                func.min(case((Aspirasi.terbuka, Aspirasi.tanggal_diterima))).label("tertua"),
+            ],
+        ),
+        _per_opd(
+            conn,
+            base,
+            Aspirasi.tanggal_diterima >= prev.dari,
+            [count_if(_received_in(p)).label(f"diterima{s}") for s, p in periods],
+        ),
+        _per_opd(
+            conn,
+            base,
+            Aspirasi.tanggal_selesai >= prev.dari,
+            [
+                count_if(condition(kode, p.dari, p.sampai, today)).label(f"{kode}{s}")
+                for s, p in periods
+                for kode in ("selesai", "tepat_waktu", "bukan_kewenangan")
+            ],
+        ),
+        _per_opd(
+            conn,
+            base,
+            Aspirasi.id.in_(reopened_ids(prev.dari, cur.sampai)),
+            [
+                count_if(condition("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{s}")
+                for s, p in periods
+            ],
+        ),
+    ]
+    parts = [df for df in parts if not df.empty]
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+
+
+def _medians(conn, base: AspirasiFilter, periods: Sequence[Period], today: dt.date) -> list[pd.Series]:
+    """Median hari_kerja_selesai per OPD of the Selesai in each of ``periods`` (which do not overlap), in
+    one SQL query (window functions per period and OPD): only the one or two middle rows of each leave
+    the database."""
     hk = Aspirasi.hari_kerja_selesai
-    ranked = base.apply(
-        select(
-            Aspirasi.opd_id.label("opd_id"),
-            hk.label("hk"),
-            func.row_number().over(partition_by=Aspirasi.opd_id, order_by=(hk, Aspirasi.id)).label("rn"),
-            func.count().over(partition_by=Aspirasi.opd_id).label("n"),
-        ).where(condition("selesai", p.dari, p.sampai, today), hk.is_not(None), Aspirasi.opd_id.is_not(None))
+    which = case(
+        *((condition("selesai", p.dari, p.sampai, today), i) for i, p in enumerate(periods)), else_=None
+    ).label("periode")
+    inner = base.apply(
+        select(Aspirasi.opd_id.label("opd_id"), hk.label("hk"), Aspirasi.id.label("id"), which).where(
+            # One range over both periods (an index range scan), each row then placed by ``which``.
+            condition("selesai", min(p.dari for p in periods), max(p.sampai for p in periods), today),
+            hk.is_not(None),
+            Aspirasi.opd_id.is_not(None),
+        )
     ).subquery()
-    stmt = select(ranked.c.opd_id, ranked.c.hk).where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["opd_id", "hk"])
-    return df.groupby("opd_id")["hk"].mean().astype(float) if not df.empty else pd.Series(dtype=float)
+    group = (inner.c.periode, inner.c.opd_id)
+    ranked = select(
+        *group,
+        inner.c.hk,
+        func.row_number().over(partition_by=group, order_by=(inner.c.hk, inner.c.id)).label("rn"),
+        func.count().over(partition_by=group).label("n"),
+    ).subquery()
+    stmt = select(ranked.c.periode, ranked.c.opd_id, ranked.c.hk).where(
+        ranked.c.periode.is_not(None), ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    )
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=["periode", "opd_id", "hk"])
+    return [
+        df[df["periode"] == i].groupby("opd_id")["hk"].mean().astype(float) if not df.empty else pd.Series(dtype=float)
+        for i in range(len(periods))
+    ]
 
 
 def _janji_where(base: AspirasiFilter):
@@ -274,7 +318,7 @@ def scorecard(
     with engine.connect() as conn:
         opds = _opd_rows(conn, base)
         agg = _aggregates(conn, base, p, prev, today)
-        med, med_prev = _medians(conn, base, p, today), _medians(conn, base, prev, today)
+        med, med_prev = _medians(conn, base, (p, prev), today)
         janji = _janji_counts(janji_frame(conn, base), p, prev, today)
         kal = city_calendar(conn)
     df = pd.DataFrame([(i, k, n) for i, k, n in opds], columns=["opd_id", "opd", "nama"]).set_index("opd_id")

@@ -152,7 +152,9 @@ def test_close_only_with_a_sesudah_photo(browser, foto_server):
     page.get_by_role("button", name="Unggah foto").click()
     expect(page.get_by_text("1 foto sesudah tersimpan.")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Foto (2/10 · sesudah: 1)")).to_be_visible()
-    # the status form still holds the choice made before (Streamlit keeps a form's input)
+    # the status form still holds the choice made before (Streamlit keeps a form's input); during the rerun the
+    # old form is still drawn beside the new one: wait until one is left
+    expect(page.get_by_role("combobox", name="Status baru")).to_have_count(1, timeout=20_000)
     expect(page.get_by_role("combobox", name="Status baru")).to_match_aria_snapshot('- combobox "Status baru": Selesai')
     page.get_by_role("button", name="Simpan status").click()
     # Saved: the form now offers only reopening (Selesai -> Dalam proses), as after any close.

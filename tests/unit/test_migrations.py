@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -32,4 +33,14 @@ def test_sqlite_pragmas(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit(empty_db_url):
+    """The pages' short queries paid more for PostgreSQL's JIT compilation than for running (issue 16)."""
+    engine = make_engine(empty_db_url)
+    with engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL setting")
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
     engine.dispose()

@@ -5,6 +5,8 @@ it holds the write lock (issue 12 §5). Dropped: ``sumber`` and ``is_demo`` (a h
 as fast; demo clearing is rare) and ``(kelurahan_kode, terbuka)`` (served by ``ix_aspirasi_kelurahan_diterima``
 and the partial open index of 0004). Partial, so the rows an import adds (no rembuk, not closed, first
 history entry) get no entry: ``rembuk_id``, ``tanggal_selesai`` and the reopening index of the history.
+The partial index of open aspirations (0004) also holds the OPD and due date, and the received / closed
+date indexes what Kinerja OPD counts of those rows, so its measures read only indexes (issue 16).
 
 Revision ID: 0011
 Revises: 0010
@@ -21,24 +23,46 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+_CLOSED = ["tanggal_selesai", "opd_id", "kelurahan_kode", "status", "hari_kerja_selesai", "kategori_id", "id"]
 _PARTIAL = (
-    ("ix_aspirasi_rembuk_id", "aspirasi", ["rembuk_id"], "rembuk_id IS NOT NULL"),
-    ("ix_aspirasi_tanggal_selesai", "aspirasi", ["tanggal_selesai"], "tanggal_selesai IS NOT NULL"),
-    ("ix_aspirasi_riwayat_dibuka_kembali", "aspirasi_riwayat", ["dari_status", "waktu"], "dari_status IS NOT NULL"),
+    ("ix_aspirasi_rembuk_id", "aspirasi", ["rembuk_id"], ["rembuk_id"], "rembuk_id IS NOT NULL"),
+    ("ix_aspirasi_tanggal_selesai", "aspirasi", ["tanggal_selesai"], _CLOSED, "tanggal_selesai IS NOT NULL"),
+    (
+        "ix_aspirasi_riwayat_dibuka_kembali",
+        "aspirasi_riwayat",
+        ["dari_status", "waktu"],
+        ["dari_status", "waktu"],
+        "dari_status IS NOT NULL",
+    ),
 )
 
 
+_OPEN = "ix_aspirasi_terbuka_kelurahan_diterima"
+_OPEN_COLUMNS = ["kelurahan_kode", "tanggal_diterima", "id"]
+
+
+def _open_index(columns: list[str]) -> None:
+    op.drop_index(_OPEN, table_name="aspirasi")
+    op.create_index(_OPEN, "aspirasi", columns, postgresql_where=sa.text("terbuka"), sqlite_where=sa.text("terbuka"))
+
+
 def upgrade() -> None:
+    _open_index([*_OPEN_COLUMNS, "opd_id", "tenggat", "terbuka"])
     op.drop_index("ix_aspirasi_sumber", table_name="aspirasi")
     op.drop_index("ix_aspirasi_is_demo", table_name="aspirasi")
     op.drop_index("ix_aspirasi_kelurahan_terbuka", table_name="aspirasi")
-    for name, table, columns, where in _PARTIAL:
+    for name, table, _before, columns, where in _PARTIAL:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
+    op.drop_index("ix_aspirasi_tanggal_diterima", table_name="aspirasi")
+    op.create_index("ix_aspirasi_tanggal_diterima", "aspirasi", ["tanggal_diterima", "opd_id", "kelurahan_kode"])
 
 
 def downgrade() -> None:
-    for name, table, columns, _where in _PARTIAL:
+    _open_index(_OPEN_COLUMNS)
+    op.drop_index("ix_aspirasi_tanggal_diterima", table_name="aspirasi")
+    op.create_index("ix_aspirasi_tanggal_diterima", "aspirasi", ["tanggal_diterima"])
+    for name, table, columns, _after, _where in _PARTIAL:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns)
     op.create_index("ix_aspirasi_kelurahan_terbuka", "aspirasi", ["kelurahan_kode", "terbuka"])
