@@ -40,7 +40,7 @@ streamlit.logger.set_log_level("error")
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from bench.common import database, machine_info, seed  # noqa: E402
+from bench.common import database, machine_info, seed, share_script_cache  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +56,7 @@ def _auth() -> dict:
 
 
 def _app(bagian: str) -> AppTest:
+    share_script_cache()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["auth"] = _auth()
     at.run()

@@ -38,6 +38,7 @@ import streamlit as st  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.common import share_script_cache  # noqa: E402
 from db.demo.generate import generate_demo  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
@@ -100,6 +101,7 @@ def _widget(at: AppTest, kind: str, key: str):
 
 
 def measure_page(engine, path: str, kind: str | None, key: str | None, values, repeat: int) -> dict:
+    share_script_cache()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["auth"] = _auth()
     at.run()

@@ -293,16 +293,12 @@ def confirmed_unresolved(engine: Engine, base: AspirasiFilter, p: Period) -> pd.
 
 def ranking(df: pd.DataFrame) -> pd.Series:
     """Rank (1 = best) of the OPDs that are not 'sampel kecil': tepat waktu % desc, then median asc.
-    Equal values share a rank; small samples get no rank (NA)."""
+    Equal values share a rank (1, 1, 3); small samples get no rank (NA)."""
     ok = df[~df["sampel_kecil"]]
-    keys = sorted({(-r.tepat_waktu_pct, r.median_hk) for r in ok.itertuples()})
-    rank_of, n = {}, 1
-    for k in keys:
-        rank_of[k] = n
-        n += int(((-ok["tepat_waktu_pct"] == k[0]) & (ok["median_hk"] == k[1])).sum())
+    pairs = list(zip(-ok["tepat_waktu_pct"], ok["median_hk"], strict=True))
     out = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    for idx, r in ok.iterrows():
-        out[idx] = rank_of[(-r["tepat_waktu_pct"], r["median_hk"])]
+    for idx, pair in zip(ok.index, pairs, strict=True):
+        out[idx] = 1 + sum(other < pair for other in pairs)  # 1 + the OPDs strictly better
     return out
 
 
@@ -338,7 +334,8 @@ def scorecard(
         df[f"tepat_waktu_pct{s}"] = (df[f"tepat_waktu{s}"] / n.where(n > 0)).astype(float)
     tertua = agg["tertua"].reindex(df.index) if "tertua" in agg else pd.Series(None, index=df.index)
     df["tertua"] = tertua
-    df["tertua_hk"] = [kal.hari_kerja_antara(d, today) if isinstance(d, dt.date) else pd.NA for d in df["tertua"]]
+    hk = Workdays(kal, df["tertua"], today)  # one pass over the calendar for every OPD
+    df["tertua_hk"] = [hk.antara(d, today) if isinstance(d, dt.date) else pd.NA for d in df["tertua"]]
     df["tertua_hk"] = df["tertua_hk"].astype("Int64")
     df["sampel_kecil"] = df["selesai"] < int(min_sampel)
     df["peringkat"] = ranking(df)
