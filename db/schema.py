@@ -237,7 +237,9 @@ class Aspirasi(Base):
             "tenggat",
             "terbuka",
             postgresql_where=text("terbuka"),
-            sqlite_where=text("terbuka"),
+            # SQLite uses a partial index only for a query term written the same way, and SQLAlchemy writes
+            # a true boolean column as ``terbuka = 1`` there.
+            sqlite_where=text("terbuka = 1"),
         ),
         # Kinerja OPD: due in a period (the trend reads a period, not the archive).
         # Received / closed in a period, with what Kinerja OPD counts of them, so its period measures and
@@ -284,7 +286,9 @@ class Aspirasi(Base):
     rembuk_id: Mapped[int | None] = mapped_column(ForeignKey("rembuk.id"))
     status: Mapped[str] = mapped_column(String(20), index=True)
     terbuka: Mapped[bool] = mapped_column(Boolean)
-    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    # Not indexed (migration 0011): the per-OPD readers go through the open / received / closed indexes,
+    # which hold opd_id; on its own it led SQLite to walk the whole table in OPD order.
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
     prioritas: Mapped[str] = mapped_column(String(8), default="sedang")
     tenggat: Mapped[dt.date | None] = mapped_column(Date)
     tanggal_selesai: Mapped[dt.date | None] = mapped_column(Date)

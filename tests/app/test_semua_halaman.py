@@ -70,6 +70,8 @@ def big_url(backend, tmp_path_factory):
     return url
 
 
+# One worker for all of them: each xdist worker would otherwise seed its own 100,000 (50 s).
+@pytest.mark.xdist_group("besar")
 @pytest.mark.parametrize("path", PATHS)
 def test_every_page_with_100000_aspirations(big_url, app_env, path):
     app_env(big_url)
