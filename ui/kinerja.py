@@ -29,23 +29,27 @@ ERRORS = (ValueError, PermissionError)
 
 # --- cached reads (key = (database URL, data fingerprint), as in ui/data.py) ----------------------
 
+# The filter and the period are frozen dataclasses whose repr says everything they hold: hashing that is
+# cheaper than Streamlit's generic walk of the object, which every rerun pays once per cached call.
+_HASH = {AspirasiFilter: repr, Period: repr}
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def scorecard(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, min_sampel: int) -> pd.DataFrame:
     return kinerja_scorecard.scorecard(data.engine(), base, p, day, min_sampel)
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=32, hash_funcs=_HASH)
 def trend(key: tuple, base: AspirasiFilter, day: dt.date) -> pd.DataFrame:
     return kinerja_scorecard.trend(data.engine(), base, day)
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def oldest(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
     return kinerja_scorecard.oldest_open(data.engine(), base, opd, day)
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def opd_overdue_janji(key: tuple, base: AspirasiFilter, opd: str, day: dt.date) -> pd.DataFrame:
     return kinerja_scorecard.opd_overdue_janji(data.engine(), base, opd, day)
 
@@ -239,7 +243,7 @@ COLUMN_HELP = {
 }
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64, hash_funcs=_HASH)
 def _table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, minimum: int) -> pd.DataFrame:
     return table(scorecard(key, base, p, day, minimum))
 
