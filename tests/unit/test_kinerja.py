@@ -491,3 +491,30 @@ def test_hari_kerja_window_equals_the_kalender():
         for b in (a, a + dt.timedelta(days=3), dt.date(2026, 3, 25), TODAY):
             assert hk.antara(a, b) == kal.hari_kerja_antara(a, b), (a, b)
     assert hk.antara(dt.date(2026, 3, 16), dt.date(2026, 3, 25)) == 2
+
+
+def test_within_sla_is_the_plain_comparison_on_every_database(ready_engine):
+    """``measures.within_sla`` is written per database (PostgreSQL: hashed pairs); it must mean exactly
+    ``hari_kerja_selesai <= kategori.sla_hari_kerja``, NULL staying NULL, at the edges of the target."""
+    from sqlalchemy import select
+
+    from db.aspirasi.measures import within_sla
+    from db.schema import Aspirasi, Kategori
+
+    staf = Actor("staf.uji", "staf")
+    with ready_engine.connect() as conn:
+        sla = conn.scalar(select(Kategori.sla_hari_kerja).where(Kategori.kode == "pju"))
+    cases = [None, -1, 0, 1, sla - 1, sla, sla + 1, sla + 30]
+    ids = {}
+    for hk in cases:
+        a = create_aspirasi(ready_engine, staf, NewAspirasi(f"uji sla {hk}", "pju", "35.73.02.1010"), DEMO_TODAY)
+        ids[a.id] = hk
+    with ready_engine.begin() as conn:
+        for aid, hk in ids.items():
+            conn.execute(update(Aspirasi).where(Aspirasi.id == aid).values(hari_kerja_selesai=hk))
+        got = dict(conn.execute(select(Aspirasi.id, within_sla()).where(Aspirasi.id.in_(ids))).all())
+        late = dict(conn.execute(select(Aspirasi.id, ~within_sla()).where(Aspirasi.id.in_(ids))).all())
+    for aid, hk in ids.items():
+        want = None if hk is None else hk <= sla
+        assert (None if got[aid] is None else bool(got[aid])) == want, (hk, got[aid])
+        assert (None if late[aid] is None else bool(late[aid])) == (None if want is None else not want), hk
