@@ -56,25 +56,38 @@ def test_hostile_text_is_inert_on_every_page(hostile_url, app_env, path):
             assert marker not in text, (path, marker)
 
 
-@pytest.fixture(scope="module")
-def big_url(backend, tmp_path_factory):
+# Seeded once per test run, not per xdist worker (40-50 s each): the workers share one file, the first one to
+# take the lock seeds it. Independent of the ``backend`` parameter, which would tear it down on every switch.
+@pytest.fixture(scope="session")
+def big_url(tmp_path_factory):
+    import fcntl
+    import os
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's directory, shared by its workers
+    path = root / "besar.db"
+    with open(root / "besar.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = root / "besar.part.db"
+            engine = make_engine(f"sqlite:///{part}")
+            upgrade(engine)
+            load_reference(engine)
+            generate_demo(engine, n_aspirasi=100_000, seed=11, today=DEMO_TODAY)
+            create_test_users(engine)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            part.rename(path)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_page_with_100000_aspirations(backend, request, app_env, path):
     if backend != "sqlite":
         pytest.skip("100.000 aspirasi diuji pada SQLite (PostgreSQL 1.000.000: lihat bench/ dan docs/PERFORMANCE.md)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('besar') / 'besar.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_reference(engine)
-    generate_demo(engine, n_aspirasi=100_000, seed=11, today=DEMO_TODAY)
-    create_test_users(engine)
-    engine.dispose()
-    return url
-
-
-# One worker for all of them: each xdist worker would otherwise seed its own 100,000 (50 s).
-@pytest.mark.xdist_group("besar")
-@pytest.mark.parametrize("path", PATHS)
-def test_every_page_with_100000_aspirations(big_url, app_env, path):
-    app_env(big_url)
+    app_env(request.getfixturevalue("big_url"))
     started = dt.datetime.now()
     at = run_page(path, peran="admin", timeout=120)
     assert not at.exception, [e.value for e in at.exception]
