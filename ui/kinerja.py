@@ -264,12 +264,22 @@ def scorecard_table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, m
     )
 
 
+SAME = "sama dengan periode lalu"
+
+
+def _style(delta: str | None, inverse: bool = False) -> dict:
+    """No change is neither good nor bad: grey and without an arrow, not a green (or red) arrow up."""
+    if delta == SAME:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": "inverse" if inverse else "normal"}
+
+
 def _delta(cur, prev, pct: bool = False) -> str | None:
     if cur is None or prev is None or pd.isna(cur) or pd.isna(prev):
         return None
     d = (float(cur) - float(prev)) * (100 if pct else 1)
     if d == 0:
-        return "sama dengan periode lalu"
+        return SAME
     text = format_number(abs(d), 1) if pct or not float(d).is_integer() else format_number(abs(d))
     return f"{'+' if d > 0 else '-'}{text}{' poin' if pct else ''} dari periode lalu"
 
@@ -292,7 +302,7 @@ def detail(
     def card(col, kolom: str, value: str, *, link_kolom: str | None = None, count=None, delta=None, inverse=False):
         label, definisi = COLUMNS[kolom]
         with col.container(border=True):
-            st.metric(label, value, delta=delta, delta_color="inverse" if inverse else "normal", help=definisi)
+            st.metric(label, value, delta=delta, **_style(delta, inverse), help=definisi)
             f = kinerja_scorecard.filter_link(base, opd, link_kolom or kolom, p, today)
             if f is not None and count is not None:
                 link(f"Lihat {format_number(int(count))} aspirasi di {target}", f, options, actor)
@@ -309,8 +319,8 @@ def detail(
     )
     with r2[1].container(border=True):
         label, definisi = COLUMNS["tepat_waktu_pct"]
-        st.metric(label, _pct(row["tepat_waktu_pct"]), delta=_delta(row["tepat_waktu_pct"],
-                  row["tepat_waktu_pct_lalu"], pct=True), help=definisi)  # fmt: skip
+        delta = _delta(row["tepat_waktu_pct"], row["tepat_waktu_pct_lalu"], pct=True)
+        st.metric(label, _pct(row["tepat_waktu_pct"]), delta=delta, **_style(delta), help=definisi)
         f_ok = kinerja_scorecard.filter_link(base, opd, "tepat_waktu", p, today)
         f_late = kinerja_scorecard.filter_link(base, opd, "terlambat", p, today)
         late = int(row["selesai"]) - int(row["tepat_waktu"])
@@ -325,8 +335,8 @@ def detail(
         label, definisi = COLUMNS[kolom]
         with col.container(border=True):
             lalu = row.get(f"{kolom}_lalu")
-            st.metric(label, _num(row[kolom]), delta=_delta(row[kolom], lalu) if lalu is not None else None,
-                      help=definisi)  # fmt: skip
+            delta = _delta(row[kolom], lalu) if lalu is not None else None
+            st.metric(label, _num(row[kolom]), delta=delta, **_style(delta), help=definisi)
             st.caption("Janji rembuk: daftarnya di bawah dan di halaman Rembuk Jumat.")
     card(r3[3], "bukan_kewenangan", _num(row["bukan_kewenangan"]), count=row["bukan_kewenangan"])
     r4 = st.columns(4)

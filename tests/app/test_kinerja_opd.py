@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import text
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from db.kinerja import periods as kinerja_periods
@@ -196,3 +197,16 @@ def test_rembuk_record_compares_opd_yang_perlu_hadir_with_who_came(seeded_engine
     b = rembuk_brief.host_brief(seeded_engine, r.tuan_rumah[0], min(r.tanggal, DEMO_TODAY))
     first = b.opd_perlu_hadir.iloc[0]
     assert f"{first['opd']} ({format_number(first['terbuka'])} terbuka" in text_md
+
+
+def test_no_change_is_grey_without_an_arrow(seeded_url, app_env):
+    """'sama dengan periode lalu' is neither good nor bad: not a green arrow up, nor a red one on inverse cards."""
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    deltas = [(m.label, m.proto.delta, m.proto.color, m.proto.direction) for m in at.metric if m.proto.delta]
+    same = [d for d in deltas if d[1] == "sama dengan periode lalu"]
+    changed = [d for d in deltas if d[1] != "sama dengan periode lalu"]
+    assert same and changed, deltas  # the demo data has both on the first OPD
+    for label, _delta, color, direction in same:
+        assert (color, direction) == (MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE), label
+    assert all(color != MetricProto.MetricColor.GRAY for _l, _d, color, _dir in changed), changed
