@@ -12,7 +12,7 @@ Four tables (db/schema.py):
   days, closed this month).
 
 Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
-``write_delta`` (the ``delta_of`` many rows, worked out beforehand: imports) or ``add_selection``
+``staged_delta`` (the ``delta_of`` many rows, worked out and staged before the write lock: imports) or ``add_selection``
 (set-wise, a WHERE over aspirasi: demo generation and deletion) in its own transaction; ``rebuild``
 recounts everything (restore, migration 0010) and ``check`` lists the differences between the tables
 and a recount (``python -m db check-rollups``). A write that bypasses the services (raw SQL, a test
@@ -181,7 +181,7 @@ Delta = dict[object, dict[tuple, Counter]]  # table -> key -> counter -> change
 
 def delta_of(changes: Iterable[tuple[Mapping | None, Mapping | None]]) -> Delta:
     """The count changes of many (old, new) aspirasi rows (None = not there: a create or a delete), in
-    Python: an import works them out before it takes the write lock (``write_delta`` then writes them)."""
+    Python, so an import works them out before it takes the write lock (``staged_delta``, ``write_delta``)."""
     delta: Delta = {}
     for old, new in changes:
         for part in PARTS:
