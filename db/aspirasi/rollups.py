@@ -58,7 +58,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from db.schema import Aspirasi, Kecamatan, Kelurahan, RekapAspirasi, RekapSelesai, RekapTerbuka, RekapTerbukaBulan
 
@@ -438,6 +438,27 @@ def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
     df["per_100_rt"] = (df["jumlah"] * 100 / df["jumlah_rt"]).round(1)
     df["median_umur"] = median_open_age(engine, f, today).reindex(df.index).fillna(0.0)
     return df
+
+
+def open_per_kelurahan(today: dt.date) -> tuple[Subquery, Subquery] | None:
+    """Whole-city (kode, terbuka) and (kode, lewat) per kelurahan from the rollups, as subqueries for
+    db.sql.select_all_kelurahan (the Rotasi planner's inputs), or None when the rollups are off."""
+    if _disabled.get():
+        return None
+    ra, rt = RekapAspirasi, RekapTerbuka
+    terbuka = (
+        select(ra.kelurahan_kode.label("kode"), func.sum(ra.jumlah).label("terbuka"))
+        .where(ra.terbuka)
+        .group_by(ra.kelurahan_kode)
+        .subquery()
+    )
+    lewat = (
+        select(rt.kelurahan_kode.label("kode"), func.sum(rt.jatuh_tempo).label("lewat"))
+        .where(rt.tanggal < today)
+        .group_by(rt.kelurahan_kode)
+        .subquery()
+    )
+    return terbuka, lewat
 
 
 def median_open_age(engine: Engine, f, today: dt.date) -> pd.Series | None:

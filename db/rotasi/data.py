@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from db.aspirasi import rollups
 from db.aspirasi.status import OPEN_JANJI_STATUSES, aspirasi_overdue
 from db.audit import write_audit
 from db.auth.roles import AccessDenied, Actor
@@ -136,14 +137,15 @@ def load_kelurahan_info(engine: Engine, today: dt.date) -> list[KelurahanInfo]:
 
     bimtek_gap = 1 - (RWs reached by any bimtek, the Bimtek page's rule: db.bimtek.reports.cakupan_select) / jumlah RW.
     """
-    asp = (
+    # The open and overdue counts from the rollups (a few thousand rows at any archive size), else a scan.
+    asp = rollups.open_per_kelurahan(today) or (
         select(
             Aspirasi.kelurahan_kode.label("kode"),
             count_if(Aspirasi.terbuka).label("terbuka"),
             count_if(aspirasi_overdue(today)).label("lewat"),
         )
         .group_by(Aspirasi.kelurahan_kode)
-        .subquery()
+        .subquery(),
     )
     jan = (
         select(Janji.kelurahan_kode.label("kode"), func.count(Janji.id).label("janji_belum"))
@@ -165,7 +167,7 @@ def load_kelurahan_info(engine: Engine, today: dt.date) -> list[KelurahanInfo]:
         Kelurahan.nama,
         Kelurahan.kecamatan_kode,
         Kelurahan.jumlah_rw,
-        counts=[asp, jan, rw],
+        counts=[*asp, jan, rw],
         values=[last],
     ).order_by(Kelurahan.kode)
     with engine.connect() as conn:
