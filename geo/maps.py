@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import branca.element
 import folium
 import folium.plugins
 import numpy as np
@@ -34,6 +35,36 @@ from shapely.ops import polylabel
 from db.format import format_compact
 from geo.assets import PluginAssets, use_local_assets
 from geo.boundaries import load_boundaries
+
+_JINJA_MARKUP = re.compile(r"\{[{%#]")
+
+
+class _LiteralTemplate:
+    """What jinja2.Template(text).render() gives for a text without Jinja markup: the text, less one
+    trailing newline (Jinja's default)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, *args, **kwargs) -> str:
+        return self.text
+
+
+def _element_template(source=None, *args, **kwargs):
+    """branca.element.Element's template factory, without compiling text that is no template.
+
+    branca (0.8) wraps every rendered script, header and html of a map in ``Element(text)``, which compiles
+    that text, GeoJSON included, as a Jinja template: about a quarter of building a Peta map (~45 of 170 ms).
+    Text with Jinja markup or carriage returns (which Jinja would normalise) is compiled as before;
+    tests/unit/test_maps.py checks the map's HTML is unchanged."""
+    if isinstance(source, str) and not args and not kwargs and "\r" not in source and not _JINJA_MARKUP.search(source):
+        return _LiteralTemplate(source)
+    return Template(source, *args, **kwargs)
+
+
+branca.element.Template = _element_template
 
 # ColorBrewer YlOrRd, 5 classes: sequential, light = low, dark = high; readable on a projector.
 PALETTE: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -586,6 +617,18 @@ def label_layer(level: Literal["kelurahan", "kecamatan"] = "kelurahan") -> foliu
     point clusters); the name and its abbreviation are html-escaped in the properties and only
     ever put into fixed markup. LabelLayout sizes and places them without overlaps.
     """
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": list(_label_features(level))},
+        name=f"Nama {level}",
+        control=False,
+        point_to_layer=JsCode(_LABEL_POINT_TO_LAYER),
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _label_features(level: Literal["kelurahan", "kecamatan"]) -> tuple[dict, ...]:
+    """The label points of ``level`` (cached: the poles of inaccessibility cost ~20 ms per map and never
+    change; folium only reads them, a GeoJson without style function adds no id)."""
     b = load_boundaries()
     gdf = b.kelurahan if level == "kelurahan" else b.kecamatan
     features = []
@@ -605,12 +648,7 @@ def label_layer(level: Literal["kelurahan", "kecamatan"] = "kelurahan") -> foliu
                 "properties": safe_props(props),
             }
         )
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=f"Nama {level}",
-        control=False,
-        point_to_layer=JsCode(_LABEL_POINT_TO_LAYER),
-    )
+    return tuple(features)
 
 
 # --------------------------------------------------------------------------- points
@@ -693,7 +731,7 @@ def points_layer(
             for y, x, colour, i in zip(pts[lat].tolist(), pts[lon].tolist(), colours, ids, strict=True)
         ]
         layer = folium.plugins.FastMarkerCluster(
-            rows,
+            [],
             callback=_circle_callback(palette),
             name=name,
             control=False,
@@ -701,6 +739,9 @@ def points_layer(
             show_coverage_on_hover=False,
             disable_clustering_at_zoom=17,
         )
+        # The rows are already plain floats without NaN (the filter above); folium's per-row
+        # validate_location would cost ~20 ms per 3,000 points on every map built.
+        layer.data = rows
     else:
         raise ValueError(f"mode tidak dikenal: {mode!r}")
     use_local_assets(layer)

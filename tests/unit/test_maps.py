@@ -379,3 +379,27 @@ def test_streamlit_folium_walk_loads_only_local_assets():
     assert js[0] == f"{VENDOR_URL}/leaflet/leaflet.js"  # Leaflet before its plugins
     assert f"{VENDOR_URL}/leaflet.heat/leaflet-heat.js" in js
     assert f"{VENDOR_URL}/leaflet.markercluster/MarkerCluster.Default.css" in css
+
+
+def _html_with_ids(template_factory, monkeypatch) -> str:
+    """The full map's HTML with branca's Element template factory set to ``template_factory`` and
+    element ids numbered in order (folium draws random ones)."""
+    counter = itertools.count()
+    monkeypatch.setattr(branca.element.Element, "_generate_id", classmethod(lambda cls: f"{next(counter):032x}"))
+    monkeypatch.setattr(branca.element, "Template", template_factory)
+    return maps.map_html(full_map())
+
+
+def test_rendered_text_is_not_recompiled_and_the_map_is_unchanged(monkeypatch):
+    """geo.maps keeps branca from compiling rendered scripts (GeoJSON included) as Jinja templates; the
+    page is byte for byte what stock branca renders."""
+    import jinja2
+
+    assert branca.element.Template is maps._element_template
+    fast = _html_with_ids(maps._element_template, monkeypatch)
+    stock = _html_with_ids(jinja2.Template, monkeypatch)
+    assert fast == stock and "L.geoJson" in fast and "FeatureCollection" in fast
+    # Text that is a template is still one, and Jinja's trailing-newline rule holds for the rest.
+    assert maps._element_template("{{ 1 + 1 }}").render() == "2"
+    for text in ("a\n", "a\n\n", "a", "x {y} z", "\n"):
+        assert maps._element_template(text).render() == jinja2.Template(text).render(), repr(text)
