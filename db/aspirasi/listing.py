@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from db.aspirasi import rollups
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.map_data import export_select
 from db.aspirasi.status import CHANNELS, SOURCES, is_aspirasi_overdue, status_label
@@ -57,6 +58,11 @@ def _table_select(f: AspirasiFilter):
 
 
 def count(engine: Engine, f: AspirasiFilter) -> int:
+    """Aspirations matching ``f``: from the rollups where they answer it (a count over the archive costs ~50 ms
+    at 1,000,000 rows), else counted."""
+    counted = rollups.count(engine, f)
+    if counted is not None:
+        return counted
     with engine.connect() as conn:
         return conn.scalar(f.apply(select(func.count(Aspirasi.id))))
 

@@ -18,7 +18,8 @@ recounts everything (restore, migration 0010) and ``check`` lists the difference
 and a recount (``python -m db check-rollups``). A write that bypasses the services (raw SQL, a test
 inserting rows directly) must call ``rebuild`` afterwards.
 
-The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``)
+The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``, ``count``,
+``open_per_kelurahan``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
 return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
 """
@@ -438,6 +439,18 @@ def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
     df["per_100_rt"] = (df["jumlah"] * 100 / df["jumlah_rt"]).round(1)
     df["median_umur"] = median_open_age(engine, f, today).reindex(df.index).fillna(0.0)
     return df
+
+
+def count(engine: Engine, f) -> int | None:
+    """db.aspirasi.listing.count from the rollups, or None when ``f`` needs the archive."""
+    if not supports(f):
+        return None
+    ra = RekapAspirasi
+    conds = _kelurahan_conds(ra.kelurahan_kode, f)
+    if f.keadaan:
+        conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*conds)))
 
 
 def open_per_kelurahan(today: dt.date) -> tuple[Subquery, Subquery] | None:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
 from db.__main__ import main
+from db.aspirasi import listing, queries, rollups
 from db.aspirasi import map_data as aspirasi_map_data
-from db.aspirasi import queries, rollups
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.importer import import_aspirasi
 from db.aspirasi.services import NewAspirasi, create_aspirasi, update_assignment, update_status
@@ -56,6 +56,9 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
                 want = aspirasi_map_data.kelurahan_metrics(engine, f, today)
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             with rollups.disabled():
+                counted = listing.count(engine, f)
+            assert rollups.count(engine, f) == listing.count(engine, f) == counted
+            with rollups.disabled():
                 want_age = aspirasi_map_data.median_open_age(engine, f, today)
             pd.testing.assert_series_equal(
                 rollups.median_open_age(engine, f, today), want_age, check_dtype=False, check_index_type=False
@@ -69,6 +72,7 @@ def test_seeded_demo_rollups_match_a_recount_and_the_scan(seeded_engine):
     assert_rollups_equal_scan(seeded_engine)
     for f in SCAN_ONLY:
         assert not rollups.supports(f) and rollups.kelurahan_metrics(seeded_engine, f, DEMO_TODAY) is None
+        assert rollups.count(seeded_engine, f) is None and listing.count(seeded_engine, f) > 0
 
 
 def test_hand_made_numbers_come_from_the_rollups(ready_engine):
