@@ -393,6 +393,15 @@ class RekapSelesai(Base):
     jumlah: Mapped[int] = mapped_column(Integer)
 
 
+class RekapRembuk(Base):
+    """Aspirations captured at each rembuk (``aspirasi.rembuk_id``): the Rembuk list's "Aspirasi" column."""
+
+    __tablename__ = "rekap_rembuk"
+
+    rembuk_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
+
+
 # --- bimtek ------------------------------------------------------------------------------------
 
 

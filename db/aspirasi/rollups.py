@@ -2,14 +2,15 @@
 same transaction as every write, so a first view after a change reads a few thousand small rows instead
 of the archive (DESIGN.md section 6, issue 14).
 
-Four tables (db/schema.py):
+Five tables (db/schema.py):
 
 - ``rekap_aspirasi``: aspirations per kelurahan × kategori × status × open flag (totals, open counts);
 - ``rekap_terbuka``: open aspirations per kelurahan and day, received that day (median open age) and due
   that day (overdue = due before today, whatever 'today' is);
 - ``rekap_terbuka_bulan``: the same receipts per month, so the median reads one month's days, not all;
 - ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
-  days, closed this month).
+  days, closed this month);
+- ``rekap_rembuk``: aspirations captured at each rembuk (the Rembuk list).
 
 Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
 ``staged_delta`` (the ``delta_of`` many rows, worked out and staged before the write lock: imports) or ``add_selection``
@@ -19,7 +20,7 @@ and a recount (``python -m db check-rollups``). A write that bypasses the servic
 inserting rows directly) must call ``rebuild`` afterwards.
 
 The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``, ``count``,
-``open_per_kelurahan``)
+``open_per_kelurahan``, ``per_rembuk``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
 return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
 """
@@ -61,7 +62,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Subquery
 
-from db.schema import Aspirasi, Kecamatan, Kelurahan, RekapAspirasi, RekapSelesai, RekapTerbuka, RekapTerbukaBulan
+from db.schema import (
+    Aspirasi,
+    Kecamatan,
+    Kelurahan,
+    RekapAspirasi,
+    RekapRembuk,
+    RekapSelesai,
+    RekapTerbuka,
+    RekapTerbukaBulan,
+)
 
 NO_MONTH = dt.date(1, 1, 1)  # 'selesai' without tanggal_selesai: before every month, never "this month"
 NO_WORKDAYS = -1  # 'selesai' without hari_kerja_selesai: left out of the median
@@ -76,6 +86,7 @@ ROW_COLUMNS = (
     "tenggat",
     "tanggal_selesai",
     "hari_kerja_selesai",
+    "rembuk_id",
 )
 
 
@@ -156,8 +167,17 @@ PARTS: tuple[_Part, ...] = (
         ],
         lambda: A.status == "selesai",
     ),
+    _Part(
+        RekapRembuk,
+        ("rembuk_id",),
+        "jumlah",
+        lambda r: (r["rembuk_id"],),
+        lambda r: r.get("rembuk_id") is not None,
+        lambda d: [A.rembuk_id],
+        lambda: A.rembuk_id.is_not(None),
+    ),
 )
-TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai)
+TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai, RekapRembuk)
 
 
 # --- maintenance (in the caller's transaction) --------------------------------------------------------
@@ -278,10 +298,11 @@ def _grouped(part: _Part, dialect: str, where: ColumnElement[bool]):
     return select(*cols, func.count().label("n")).group_by(*cols)
 
 
-def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1) -> None:
+def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1, tables=TABLES) -> None:
     """Add (sign +1) or remove (sign -1) the counts of every aspirasi matching ``where``, set-wise: one
-    INSERT ... SELECT ... GROUP BY per counter. Call it after inserting the rows / before deleting them."""
-    for part in PARTS:
+    INSERT ... SELECT ... GROUP BY per counter. Call it after inserting the rows / before deleting them.
+    ``tables``: only these rollup tables (a migration fills the tables that exist at its revision)."""
+    for part in (p for p in PARTS if p.table in tables):
         table = part.table.__table__
         grouped = _grouped(part, conn.dialect.name, where).subquery()
         others = [c for c in part.counters if c != part.counter]
@@ -294,7 +315,7 @@ def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1) -
         stmt = stmt.from_select([*part.keys, part.counter, *others], sel)
         conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=set_))
     if sign < 0:
-        for table in TABLES:
+        for table in tables:
             t = table.__table__
             conn.execute(delete(t).where(*(t.c[c] == 0 for c in _counters(table))))
 
@@ -303,15 +324,16 @@ def _counters(table) -> tuple[str, ...]:
     return tuple(c.name for c in table.__table__.columns if not c.primary_key)
 
 
-def rebuild(bind: Engine | Connection) -> None:
-    """Recount every rollup from the aspirasi table (in ``bind``'s transaction, or one of its own)."""
+def rebuild(bind: Engine | Connection, tables=TABLES) -> None:
+    """Recount the rollups (``tables``, default all) from the aspirasi table (in ``bind``'s transaction, or
+    one of its own)."""
     if isinstance(bind, Engine):
         with bind.begin() as conn:
-            rebuild(conn)
+            rebuild(conn, tables)
         return
-    for table in TABLES:
+    for table in tables:
         bind.execute(delete(table.__table__))
-    add_selection(bind, true(), 1)
+    add_selection(bind, true(), 1, tables)
 
 
 def _recount(conn: Connection) -> dict[tuple, int]:
@@ -451,6 +473,15 @@ def count(engine: Engine, f) -> int | None:
         conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
     with engine.connect() as conn:
         return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*conds)))
+
+
+def per_rembuk(rembuk_ids) -> Subquery | None:
+    """(rembuk_id, n): aspirations captured at each of ``rembuk_ids`` (a selectable of ids) from the rollups,
+    for db.rembuk.records.list_rembuk, or None when the rollups are off."""
+    if _disabled.get():
+        return None
+    rr = RekapRembuk
+    return select(rr.rembuk_id, rr.jumlah.label("n")).where(rr.rembuk_id.in_(rembuk_ids)).subquery()
 
 
 def open_per_kelurahan(today: dt.date) -> tuple[Subquery, Subquery] | None:

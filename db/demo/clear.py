@@ -192,7 +192,10 @@ def delete_demo(conn, termasuk_terkait: bool = False, oleh: str = "sistem") -> D
         if ids := [r[0] for r in links["janji_aspirasi"] if r[0] not in real_janji]:
             conn.execute(update(Janji).where(Janji.id.in_(ids)).values(aspirasi_id=None))
         if ids := [r[0] for r in links["aspirasi_rembuk"]]:
+            # Detached from a demo rembuk: they leave its count in the rollups (rekap_rembuk).
+            rollups.add_selection(conn, Aspirasi.id.in_(ids), sign=-1)
             conn.execute(update(Aspirasi).where(Aspirasi.id.in_(ids)).values(rembuk_id=None))
+            rollups.add_selection(conn, Aspirasi.id.in_(ids), sign=1)
         if ids := [r[0] for r in links["aspirasi_duplikat"]]:
             conn.execute(update(Aspirasi).where(Aspirasi.id.in_(ids)).values(duplikat_dari_id=None))
         # Real participants of demo bimtek go with the bimtek (listed above).

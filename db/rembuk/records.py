@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from db.aspirasi import rollups
 from db.aspirasi.status import STATUS_REMBUK
 from db.audit import write_audit
 from db.auth.roles import Actor
@@ -241,12 +242,15 @@ def list_rembuk(
         cond.append(Rembuk.tanggal <= sampai)
     # Count only the aspirations of the rembuk listed (index on rembuk_id), not the whole archive's grouping.
     listed = select(Rembuk.id).where(*cond)
-    asp = (
-        select(Aspirasi.rembuk_id, func.count(Aspirasi.id).label("n"))
-        .where(Aspirasi.rembuk_id.in_(listed))
-        .group_by(Aspirasi.rembuk_id)
-        .subquery()
-    )
+    # From the rollups (one row per rembuk); counting aspirasi reads every captured one (~350,000 at 1M).
+    asp = rollups.per_rembuk(listed)
+    if asp is None:
+        asp = (
+            select(Aspirasi.rembuk_id, func.count(Aspirasi.id).label("n"))
+            .where(Aspirasi.rembuk_id.in_(listed))
+            .group_by(Aspirasi.rembuk_id)
+            .subquery()
+        )
     jan = (
         select(Janji.rembuk_id, func.count(Janji.id).label("n"))
         .where(Janji.rembuk_id.in_(listed))

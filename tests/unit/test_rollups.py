@@ -21,9 +21,10 @@ from db.aspirasi.workflow import can_move_to
 from db.auth.roles import Actor
 from db.demo.generate import clear_demo, generate_demo
 from db.engine import make_engine
-from db.migrate import upgrade
+from db.migrate import downgrade, upgrade
 from db.reference import load_reference
-from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi
+from db.rembuk.records import list_rembuk
+from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi, RekapRembuk, RembukKelurahan
 from tests.conftest import DEMO_TODAY
 
 STAF = Actor("staf.uji", "staf")
@@ -44,7 +45,11 @@ DAYS = [DEMO_TODAY, DEMO_TODAY.replace(day=1), DEMO_TODAY + dt.timedelta(days=45
 
 
 def assert_rollups_equal_scan(engine, days=DAYS) -> None:
-    """Beranda's and Peta's numbers from the rollups equal the numbers from scanning aspirasi."""
+    """Beranda's and Peta's numbers (and the Rembuk list's) from the rollups equal the numbers from scanning
+    aspirasi."""
+    rembuk = list_rembuk(engine)
+    with rollups.disabled():
+        pd.testing.assert_frame_equal(rembuk, list_rembuk(engine))
     for today in days:
         fast = queries.kpi(engine, today)
         with rollups.disabled():
@@ -67,6 +72,9 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
 
 def test_seeded_demo_rollups_match_a_recount_and_the_scan(seeded_engine):
     assert rollups.check(seeded_engine) == []
+    with seeded_engine.connect() as conn:
+        captured = conn.scalar(select(func.count(Aspirasi.id)).where(Aspirasi.rembuk_id.is_not(None)))
+    assert list_rembuk(seeded_engine)["aspirasi"].sum() == captured > 0
     with seeded_engine.connect() as conn:
         assert conn.scalar(select(func.sum(RekapAspirasi.jumlah))) == conn.scalar(select(func.count(Aspirasi.id)))
     assert_rollups_equal_scan(seeded_engine)
@@ -118,7 +126,17 @@ def _step(engine, action) -> None:
         with engine.connect() as conn:
             kels = conn.scalars(select(Kelurahan.kode).order_by(Kelurahan.kode)).all()
             kats = conn.scalars(select(Kategori.kode).order_by(Kategori.kode)).all()
+            # Every third one is captured at a rembuk (a demo one when there is demo data): clearing the demo
+            # data with termasuk_terkait then detaches it, which moves the rembuk counts.
+            hosts = conn.execute(
+                select(RembukKelurahan.rembuk_id, RembukKelurahan.kelurahan_kode).order_by(
+                    RembukKelurahan.rembuk_id, RembukKelurahan.kelurahan_kode
+                )
+            ).all()
         item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kels[a % len(kels)])
+        if hosts and a % 3 == 0:
+            rembuk_id, kel = hosts[b % len(hosts)]
+            item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kel, rembuk_id=rembuk_id)
         create_aspirasi(engine, STAF, item, DEMO_TODAY - dt.timedelta(days=b % 400))
         return
     if kind == "import":
@@ -228,3 +246,34 @@ def test_migration_0010_counts_the_rows_already_there(empty_db_url):
     assert (row.jumlah, row.terbuka, row.lewat_tenggat, row.median_umur) == (3, 2, 2, 1.5)
     assert queries.kpi(engine, DEMO_TODAY).median_hari_kerja_selesai == 4
     engine.dispose()
+
+
+def test_real_aspirations_detached_from_demo_rembuk_leave_its_count(ready_engine):
+    """Clearing demo data with termasuk_terkait detaches real aspirations captured at a demo rembuk: the
+    Rembuk counts follow (rekap_rembuk), as a recount and a scan say."""
+    generate_demo(ready_engine, n_aspirasi=40, seed=5, today=DEMO_TODAY, termasuk_terkait=True)
+    with ready_engine.connect() as conn:
+        rembuk_id, kel = conn.execute(
+            select(RembukKelurahan.rembuk_id, RembukKelurahan.kelurahan_kode).order_by(RembukKelurahan.rembuk_id)
+        ).first()
+        before = conn.scalar(select(func.count(Aspirasi.id)).where(Aspirasi.rembuk_id == rembuk_id))
+    for i in range(2):
+        create_aspirasi(ready_engine, STAF, NewAspirasi(f"Warga {i}", "pju", kel, rembuk_id=rembuk_id), DEMO_TODAY)
+    listed = list_rembuk(ready_engine).set_index("id")
+    assert listed.loc[rembuk_id, "aspirasi"] == before + 2
+    with ready_engine.begin() as conn:
+        clear_demo(conn, termasuk_terkait=True)
+    assert rollups.check(ready_engine) == []
+    assert_rollups_equal_scan(ready_engine, days=[DEMO_TODAY])
+    with ready_engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(RekapRembuk)) == 0
+
+
+def test_migration_0012_counts_the_aspirations_already_captured(ready_engine):
+    generate_demo(ready_engine, n_aspirasi=60, seed=7, today=DEMO_TODAY, termasuk_terkait=True)
+    want = list_rembuk(ready_engine)
+    downgrade(ready_engine, "0011")
+    upgrade(ready_engine)
+    assert rollups.check(ready_engine) == []
+    pd.testing.assert_frame_equal(list_rembuk(ready_engine), want)
+    assert want["aspirasi"].sum() > 0

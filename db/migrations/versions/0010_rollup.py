@@ -56,8 +56,9 @@ def upgrade() -> None:
     # Count what is already there. The counting lives in db/aspirasi/rollups.py (one definition, also used by
     # `python -m db check-rollups`); it reads only columns that exist since 0001.
     from db.aspirasi.rollups import rebuild
+    from db.schema import RekapAspirasi, RekapSelesai, RekapTerbuka, RekapTerbukaBulan
 
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai))  # rekap_rembuk: 0012
 
 
 def downgrade() -> None:
