@@ -393,6 +393,16 @@ class RekapSelesai(Base):
     jumlah: Mapped[int] = mapped_column(Integer)
 
 
+class RekapBerlokasi(Base):
+    """Aspirations with a location (lat and lon) per kelurahan and open flag: the Peta's "N titik" total."""
+
+    __tablename__ = "rekap_berlokasi"
+
+    kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
+    terbuka: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
+
+
 class RekapRembuk(Base):
     """Aspirations captured at each rembuk (``aspirasi.rembuk_id``): the Rembuk list's "Aspirasi" column."""
 

@@ -139,9 +139,14 @@ def points(engine: Engine, f: AspirasiFilter, cap: int = 5000) -> Points:
     Beyond the cap an even, deterministic sample (every k-th id) is taken in SQL, so the rows
     leaving the database and the payload sent to the browser stay bounded.
     """
+    from db.aspirasi import rollups
+
     located = and_(f.where(), Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None))
+    # The total from the rollups where they answer the filter: counting located rows reads the whole
+    # archive (~250 ms at 1,000,000 on PostgreSQL).
+    known = rollups.located_count(engine, f)
     with engine.connect() as conn:
-        total = conn.scalar(select(func.count(Aspirasi.id)).where(located)) or 0
+        total = known if known is not None else conn.scalar(select(func.count(Aspirasi.id)).where(located)) or 0
         stmt = select(Aspirasi.id, Aspirasi.lat, Aspirasi.lon, Aspirasi.status).where(located)
         step = -(-total // cap) if total > cap else 1
         if step > 1:

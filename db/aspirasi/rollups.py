@@ -2,7 +2,7 @@
 same transaction as every write, so a first view after a change reads a few thousand small rows instead
 of the archive (DESIGN.md section 6, issue 14).
 
-Five tables (db/schema.py):
+Six tables (db/schema.py):
 
 - ``rekap_aspirasi``: aspirations per kelurahan × kategori × status × open flag (totals, open counts);
 - ``rekap_terbuka``: open aspirations per kelurahan and day, received that day (median open age) and due
@@ -10,7 +10,8 @@ Five tables (db/schema.py):
 - ``rekap_terbuka_bulan``: the same receipts per month, so the median reads one month's days, not all;
 - ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
   days, closed this month);
-- ``rekap_rembuk``: aspirations captured at each rembuk (the Rembuk list).
+- ``rekap_rembuk``: aspirations captured at each rembuk (the Rembuk list);
+- ``rekap_berlokasi``: aspirations with a location per kelurahan and open flag (the Peta's points total).
 
 Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
 ``staged_delta`` (the ``delta_of`` many rows, worked out and staged before the write lock: imports) or ``add_selection``
@@ -20,7 +21,7 @@ and a recount (``python -m db check-rollups``). A write that bypasses the servic
 inserting rows directly) must call ``rebuild`` afterwards.
 
 The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``, ``count``,
-``open_per_kelurahan``, ``per_rembuk``)
+``open_per_kelurahan``, ``per_rembuk``, ``located_count``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
 return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
 """
@@ -67,6 +68,7 @@ from db.schema import (
     Kecamatan,
     Kelurahan,
     RekapAspirasi,
+    RekapBerlokasi,
     RekapRembuk,
     RekapSelesai,
     RekapTerbuka,
@@ -87,6 +89,8 @@ ROW_COLUMNS = (
     "tanggal_selesai",
     "hari_kerja_selesai",
     "rembuk_id",
+    "lat",
+    "lon",
 )
 
 
@@ -176,8 +180,17 @@ PARTS: tuple[_Part, ...] = (
         lambda d: [A.rembuk_id],
         lambda: A.rembuk_id.is_not(None),
     ),
+    _Part(
+        RekapBerlokasi,
+        ("kelurahan_kode", "terbuka"),
+        "jumlah",
+        lambda r: (r["kelurahan_kode"], bool(r["terbuka"])),
+        lambda r: r.get("lat") is not None and r.get("lon") is not None,
+        lambda d: [A.kelurahan_kode, A.terbuka],
+        lambda: and_(A.lat.is_not(None), A.lon.is_not(None)),
+    ),
 )
-TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai, RekapRembuk)
+TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai, RekapRembuk, RekapBerlokasi)
 
 
 # --- maintenance (in the caller's transaction) --------------------------------------------------------
@@ -473,6 +486,19 @@ def count(engine: Engine, f) -> int | None:
         conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
     with engine.connect() as conn:
         return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*conds)))
+
+
+def located_count(engine: Engine, f) -> int | None:
+    """The aspirations matching ``f`` that have a location (db.aspirasi.map_data.points' total) from the
+    rollups, or None when ``f`` needs the archive."""
+    if not supports(f):
+        return None
+    rb = RekapBerlokasi
+    conds = _kelurahan_conds(rb.kelurahan_kode, f)
+    if f.keadaan:
+        conds.append(rb.terbuka.is_(f.keadaan == "terbuka"))
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.coalesce(func.sum(rb.jumlah), 0)).where(*conds)))
 
 
 def per_rembuk(rembuk_ids) -> Subquery | None:

@@ -24,7 +24,9 @@ from db.engine import make_engine
 from db.migrate import downgrade, upgrade
 from db.reference import load_reference
 from db.rembuk.records import list_rembuk
-from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi, RekapRembuk, RembukKelurahan
+from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi, RekapBerlokasi, RekapRembuk, RembukKelurahan
+from geo.boundaries import load_boundaries
+from geo.maps import label_point
 from tests.conftest import DEMO_TODAY
 
 STAF = Actor("staf.uji", "staf")
@@ -62,7 +64,11 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             with rollups.disabled():
                 counted = listing.count(engine, f)
+                located = aspirasi_map_data.points(engine, f, 50)
             assert rollups.count(engine, f) == listing.count(engine, f) == counted
+            got_points = aspirasi_map_data.points(engine, f, 50)
+            assert rollups.located_count(engine, f) == got_points.total == located.total
+            pd.testing.assert_frame_equal(got_points.data, located.data)
             with rollups.disabled():
                 want_age = aspirasi_map_data.median_open_age(engine, f, today)
             pd.testing.assert_series_equal(
@@ -98,8 +104,13 @@ def test_hand_made_numbers_come_from_the_rollups(ready_engine):
     update_status(ready_engine, STAF, ids[2], 3, "selesai", today=DEMO_TODAY)
     row = rollups.kelurahan_metrics(ready_engine, AspirasiFilter(), DEMO_TODAY).loc[kel]
     assert (row.jumlah, row.terbuka, row.lewat_tenggat, row.median_umur) == (3, 2, 1, 16.0)
+    # One more with a location: the Peta's points total counts it (and only it).
+    lon, lat = label_point(load_boundaries().kelurahan.geometry[kel])
+    create_aspirasi(ready_engine, STAF, NewAspirasi("Berlokasi", "sampah", kel, lat=lat, lon=lon), DEMO_TODAY)
+    assert rollups.located_count(ready_engine, AspirasiFilter()) == 1
+    assert rollups.located_count(ready_engine, AspirasiFilter(keadaan="tertutup")) == 0
     k = rollups.kpi_counts(ready_engine, DEMO_TODAY)
-    assert (k.total, k.terbuka, k.lewat_tenggat, k.selesai_bulan_ini) == (3, 2, 1, 1)
+    assert (k.total, k.terbuka, k.lewat_tenggat, k.selesai_bulan_ini) == (4, 3, 1, 1)
     assert rollups.median_workdays_to_resolve(ready_engine) == (True, 2.0)  # Wed 18 -> Fri 20 Nov 2026
     # Moving the due date into the future takes it out of 'lewat tenggat' at once.
     update_assignment(ready_engine, STAF, ids[0], 1, opd_kode=None, prioritas="tinggi", tenggat=DEMO_TODAY)
@@ -269,11 +280,17 @@ def test_real_aspirations_detached_from_demo_rembuk_leave_its_count(ready_engine
         assert conn.scalar(select(func.count()).select_from(RekapRembuk)) == 0
 
 
-def test_migration_0012_counts_the_aspirations_already_captured(ready_engine):
+def test_migrations_0012_and_0013_count_the_rows_already_there(ready_engine):
     generate_demo(ready_engine, n_aspirasi=60, seed=7, today=DEMO_TODAY, termasuk_terkait=True)
     want = list_rembuk(ready_engine)
-    downgrade(ready_engine, "0011")
+    downgrade(ready_engine, "0011")  # also takes rekap_berlokasi (0013) away and brings it back
     upgrade(ready_engine)
     assert rollups.check(ready_engine) == []
     pd.testing.assert_frame_equal(list_rembuk(ready_engine), want)
     assert want["aspirasi"].sum() > 0
+    with ready_engine.connect() as conn:
+        assert (
+            conn.scalar(select(func.sum(RekapBerlokasi.jumlah)))
+            == conn.scalar(select(func.count(Aspirasi.id)).where(Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None)))
+            > 0
+        )
