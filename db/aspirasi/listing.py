@@ -19,6 +19,7 @@ from db.export import neutralise
 from db.format import format_date as format_tanggal
 from db.lacak.followup import confirmations_from
 from db.schema import Aspirasi, AspirasiRiwayat, Janji, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
+from db.sql import rows_frame
 
 # Sortable columns: key -> SQL expression (the labels users pick from are in ui/labels.py).
 SORT_ORDER = {
@@ -121,7 +122,7 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
         return None
     a, kategori, kelurahan, kecamatan, opd_kode, opd_nama = row
     with engine.connect() as conn:
-        riwayat = pd.DataFrame(
+        riwayat = rows_frame(
             conn.execute(
                 select(
                     AspirasiRiwayat.waktu,
@@ -143,7 +144,7 @@ def detail(engine: Engine, aspirasi_id: int, today: dt.date) -> Detail | None:
                 .where(RembukKelurahan.rembuk_id == a.rembuk_id)
             ).all()  # fmt: skip
             rembuk = f"{format_tanggal(tanggal, with_weekday=False)} · {', '.join(hosts)}"
-        janji = pd.DataFrame(
+        janji = rows_frame(
             conn.execute(
                 select(Janji.teks, Opd.kode, Janji.tenggat, Janji.progres, Janji.status)
                 .outerjoin(Opd, Opd.id == Janji.opd_id)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.status import STATUS_ASPIRASI, aspirasi_overdue, status_label
 from db.schema import Aspirasi, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
-from db.sql import count_if, select_all_kelurahan
+from db.sql import count_if, rows_frame, select_all_kelurahan
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def points(engine: Engine, f: AspirasiFilter, cap: int = 5000) -> Points:
         step = -(-total // cap) if total > cap else 1
         if step > 1:
             stmt = stmt.where(_every_kth_id(conn, step, cap))
-        df = pd.DataFrame(conn.execute(stmt.order_by(Aspirasi.id)).all(), columns=["id", "lat", "lon", "status"])
+        df = rows_frame(conn.execute(stmt.order_by(Aspirasi.id)).all(), columns=["id", "lat", "lon", "status"])
     return Points(df, int(total), step > 1)
 
 
@@ -219,7 +219,7 @@ def kelurahan_panel(
         ).first()
         if kel is None:
             return None
-        per_kategori = pd.DataFrame(
+        per_kategori = rows_frame(
             conn.execute(
                 select(Kategori.nama, func.count(Aspirasi.id), count_if(Aspirasi.terbuka))
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
@@ -229,13 +229,13 @@ def kelurahan_panel(
             ).all(),
             columns=["kategori", "jumlah", "terbuka"],
         )
-        per_status = pd.DataFrame(
+        per_status = rows_frame(
             conn.execute(select(Aspirasi.status, func.count(Aspirasi.id)).where(cond).group_by(Aspirasi.status)).all(),
             columns=["status", "jumlah"],
         )
         open_cond = and_(cond, Aspirasi.terbuka.is_(True))
         terbuka_total = conn.scalar(select(func.count(Aspirasi.id)).where(open_cond)) or 0
-        terbuka = pd.DataFrame(
+        terbuka = rows_frame(
             conn.execute(
                 select(
                     Aspirasi.nomor,

@@ -35,7 +35,7 @@ from db.aspirasi.status import PESERTA_ROLES
 from db.audit import write_audit
 from db.auth.roles import Actor
 from db.schema import Bimtek, BimtekPeserta, Kelurahan, Lembaga
-from db.sql import count_if
+from db.sql import count_if, rows_frame
 
 # Role -> level of the institution it represents.
 ROLE_KINDS: dict[str, str] = {
@@ -115,7 +115,7 @@ class BimtekFilter:
 
 
 def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(conn.execute(stmt).all(), columns=columns)
+    return rows_frame(conn.execute(stmt).all(), columns=columns)
 
 
 def data_version(engine: Engine) -> tuple:

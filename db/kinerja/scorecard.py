@@ -30,7 +30,7 @@ from db.aspirasi.status import (
 )
 from db.kinerja.periods import DEFAULT_MIN_SAMPLE, Period, last_months, month_label
 from db.schema import Aspirasi, CutiBersama, Janji, JanjiRiwayat, Kategori, Kelurahan, Opd, Rembuk
-from db.sql import count_if
+from db.sql import count_if, rows_frame
 from db.workdays import WorkCalendar
 
 # --- scorecard ------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def _medians(conn, base: AspirasiFilter, periods: Sequence[Period], today: dt.da
     stmt = select(ranked.c.periode, ranked.c.opd_id, ranked.c.hk).where(
         ranked.c.periode.is_not(None), ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
     )
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["periode", "opd_id", "hk"])
+    df = rows_frame(conn.execute(stmt).all(), columns=["periode", "opd_id", "hk"])
     return [
         df[df["periode"] == i].groupby("opd_id")["hk"].mean().astype(float) if not df.empty else pd.Series(dtype=float)
         for i in range(len(periods))
@@ -246,7 +246,7 @@ def janji_frame(conn, base: AspirasiFilter) -> pd.DataFrame:
         .join(Rembuk, Rembuk.id == Janji.rembuk_id)
         .where(Janji.opd_id.is_not(None), *_janji_where(base))
     )
-    return pd.DataFrame(
+    return rows_frame(
         conn.execute(stmt).all(), columns=["id", "opd_id", "rembuk_tanggal", "status", "tenggat", "selesai_pada"]
     )
 

@@ -18,7 +18,7 @@ from db.schema import (
     Rembuk,
     RembukKelurahan,
 )
-from db.sql import count_if
+from db.sql import count_if, rows_frame
 
 
 def unresolved_select():
@@ -111,7 +111,7 @@ def closed_unresolved_per_opd(
     if sampai is not None:
         stmt = stmt.where(Aspirasi.tanggal_selesai <= sampai)
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(), columns=["opd_kode", "opd", "jumlah"])
+        return rows_frame(conn.execute(stmt).all(), columns=["opd_kode", "opd", "jumlah"])
 
 
 def confirmation_history(engine: Engine, aspirasi_id: int) -> pd.DataFrame:

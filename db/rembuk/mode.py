@@ -14,7 +14,7 @@ from db.bimtek.services import BimtekFilter
 from db.rembuk.brief import OPD_NEEDED_COLUMNS, _kelurahan, _last_held, _opd_needed
 from db.rembuk.janji import JANJI_COLUMNS, _janji_frame, _janji_select
 from db.schema import Aspirasi, Janji, Kategori, Opd, Rembuk, RembukKelurahan
-from db.sql import count_if
+from db.sql import count_if, rows_frame
 
 # --- Mode Rembuk (projector) ------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
                 count_if(and_(Aspirasi.tanggal_diterima == today, Aspirasi.terbuka.is_(True))),
             ).where(kel)
         ).one()
-        per_kategori = pd.DataFrame(
+        per_kategori = rows_frame(
             conn.execute(
                 select(Kategori.nama, func.count(Aspirasi.id), count_if(overdue))
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
@@ -139,7 +139,7 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
             .all()
         )
         bimtek = bimtek_coverage(conn, kelurahan_kode)
-        titik = pd.DataFrame(
+        titik = rows_frame(
             conn.execute(
                 select(
                     Aspirasi.rw,
