@@ -423,14 +423,20 @@ def _kelurahan_conds(col, f) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _filter_conds(table, f) -> list[ColumnElement[bool]]:
+    """``f`` (a filter the rollups answer) on a rollup table keyed by kelurahan and open flag."""
+    conds = _kelurahan_conds(table.kelurahan_kode, f)
+    if f.keadaan:
+        conds.append(table.terbuka.is_(f.keadaan == "terbuka"))
+    return conds
+
+
 def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
     """db.aspirasi.map_data.kelurahan_metrics from the rollups (same frame), or None when ``f`` needs the archive."""
     if not supports(f):
         return None
     ra, rt = RekapAspirasi, RekapTerbuka
-    conds = _kelurahan_conds(ra.kelurahan_kode, f)
-    if f.keadaan:
-        conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
+    conds = _filter_conds(ra, f)
     agg = (
         select(
             ra.kelurahan_kode.label("kode"),
@@ -481,11 +487,8 @@ def count(engine: Engine, f) -> int | None:
     if not supports(f):
         return None
     ra = RekapAspirasi
-    conds = _kelurahan_conds(ra.kelurahan_kode, f)
-    if f.keadaan:
-        conds.append(ra.terbuka.is_(f.keadaan == "terbuka"))
     with engine.connect() as conn:
-        return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*conds)))
+        return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*_filter_conds(ra, f))))
 
 
 def located_count(engine: Engine, f) -> int | None:
@@ -494,11 +497,8 @@ def located_count(engine: Engine, f) -> int | None:
     if not supports(f):
         return None
     rb = RekapBerlokasi
-    conds = _kelurahan_conds(rb.kelurahan_kode, f)
-    if f.keadaan:
-        conds.append(rb.terbuka.is_(f.keadaan == "terbuka"))
     with engine.connect() as conn:
-        return int(conn.scalar(select(func.coalesce(func.sum(rb.jumlah), 0)).where(*conds)))
+        return int(conn.scalar(select(func.coalesce(func.sum(rb.jumlah), 0)).where(*_filter_conds(rb, f))))
 
 
 def per_rembuk(rembuk_ids) -> Subquery | None:
