@@ -12,9 +12,7 @@ from db.sql import rows_frame
 
 
 def test_rows_frame_equals_the_frame_of_plain_tuples(seeded_engine):
-    stmt = (
-        select(Aspirasi.id, Aspirasi.lat, Aspirasi.tanggal_selesai, Aspirasi.status).order_by(Aspirasi.id).limit(300)
-    )
+    stmt = select(Aspirasi.id, Aspirasi.lat, Aspirasi.tanggal_selesai, Aspirasi.status).order_by(Aspirasi.id).limit(300)
     with seeded_engine.connect() as conn:
         rows = conn.execute(stmt).all()
     cols = ["id", "lat", "selesai", "status"]
