@@ -16,7 +16,7 @@ Six tables (db/schema.py):
 Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
 ``staged_delta`` (the ``delta_of`` many rows, worked out and staged before the write lock: imports) or ``add_selection``
 (set-wise, a WHERE over aspirasi: demo generation and deletion) in its own transaction; ``rebuild``
-recounts everything (restore, migration 0010) and ``check`` lists the differences between the tables
+recounts everything (restore, migrations 0010, 0012 and 0013) and ``check`` lists the differences between the tables
 and a recount (``python -m db check-rollups``). A write that bypasses the services (raw SQL, a test
 inserting rows directly) must call ``rebuild`` afterwards.
 
@@ -482,23 +482,24 @@ def kelurahan_metrics(engine: Engine, f, today: dt.date) -> pd.DataFrame | None:
     return df
 
 
-def count(engine: Engine, f) -> int | None:
-    """db.aspirasi.listing.count from the rollups, or None when ``f`` needs the archive."""
+def _total(engine: Engine, table, f) -> int | None:
+    """Sum of ``table.jumlah`` (a table keyed by kelurahan and open flag) under ``f``, or None when ``f``
+    needs the archive."""
     if not supports(f):
         return None
-    ra = RekapAspirasi
     with engine.connect() as conn:
-        return int(conn.scalar(select(func.coalesce(func.sum(ra.jumlah), 0)).where(*_filter_conds(ra, f))))
+        return int(conn.scalar(select(func.coalesce(func.sum(table.jumlah), 0)).where(*_filter_conds(table, f))))
+
+
+def count(engine: Engine, f) -> int | None:
+    """db.aspirasi.listing.count from the rollups, or None when ``f`` needs the archive."""
+    return _total(engine, RekapAspirasi, f)
 
 
 def located_count(engine: Engine, f) -> int | None:
     """The aspirations matching ``f`` that have a location (db.aspirasi.map_data.points' total) from the
     rollups, or None when ``f`` needs the archive."""
-    if not supports(f):
-        return None
-    rb = RekapBerlokasi
-    with engine.connect() as conn:
-        return int(conn.scalar(select(func.coalesce(func.sum(rb.jumlah), 0)).where(*_filter_conds(rb, f))))
+    return _total(engine, RekapBerlokasi, f)
 
 
 def per_rembuk(rembuk_ids) -> Subquery | None:

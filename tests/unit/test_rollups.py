@@ -144,10 +144,8 @@ def _step(engine, action) -> None:
                     RembukKelurahan.rembuk_id, RembukKelurahan.kelurahan_kode
                 )
             ).all()
-        item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kels[a % len(kels)])
-        if hosts and a % 3 == 0:
-            rembuk_id, kel = hosts[b % len(hosts)]
-            item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kel, rembuk_id=rembuk_id)
+        rembuk_id, kel = hosts[b % len(hosts)] if hosts and a % 3 == 0 else (None, kels[a % len(kels)])
+        item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kel, rembuk_id=rembuk_id)
         create_aspirasi(engine, STAF, item, DEMO_TODAY - dt.timedelta(days=b % 400))
         return
     if kind == "import":
