@@ -263,9 +263,10 @@ def share_script_cache() -> None:
     app_test._bench_shared = True
 
 
-def app_test(page_path: str, peran: str = "admin", timeout: float = 600):
+def app_test(page_path: str, peran: str = "admin", timeout: float = 600, state: dict | None = None):
     """A logged-in AppTest of app.py already switched to ``page_path`` (views/...) and run once (the compiled
-    scripts kept between runs, as on a server: ``share_script_cache``)."""
+    scripts kept between runs, as on a server: ``share_script_cache``); ``state``: session state set before the
+    page's first run (a lazy tab to open)."""
     from streamlit.testing.v1 import AppTest
 
     share_script_cache()
@@ -273,6 +274,8 @@ def app_test(page_path: str, peran: str = "admin", timeout: float = 600):
     at.session_state["auth"] = login_state(peran)
     at.run()
     at.switch_page(page_path)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
     at.run()
     check(at)
     return at

@@ -54,6 +54,9 @@ PAGES: list[tuple[str, str, tuple[str, str] | None]] = [
     ("Kinerja OPD", "views/kinerja_opd.py", ("multiselect", "kkec")),
     ("Admin", "views/admin.py", ("selectbox", "Jenis")),
 ]
+# Session state set before a page's first run: Admin is measured on its "Log audit" tab (target 3, the paged
+# audit log through the whole page; its default tab, Pengguna, reads only the user list).
+STATE: dict[str, dict[str, object]] = {"Admin": {"admin_tab": "Log audit"}}
 TARGET_WARM_MS = 60.0
 TARGET_COLD_MS = {"sqlite": (100_000, 300.0), "postgresql": (1_000_000, 500.0)}
 ARCHIVE_BASE = 10_000
@@ -140,7 +143,7 @@ def measure_page(engine, size: int, title: str, path: str, spec, repeat: int) ->
     import streamlit as st
 
     load = common.load_1min()
-    at = common.app_test(path)
+    at = common.app_test(path, state=STATE.get(title))
     _timed(at)  # the page's first run in this process (imports, one-off warm-up): not measured
     cold = []
     for i in range(repeat):
