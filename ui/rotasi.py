@@ -28,6 +28,15 @@ from ui.format import format_compact, format_date, format_time
 ERRORS = (InvalidChange, RembukError, AccessDenied, VersionConflict, ValueError)
 FRIDAY_CHOICES = 40  # Fridays offered in the staff forms
 SCORE_DECIMALS = {"Skor": 1, **dict.fromkeys(SCORE_PARTS.values(), 1)}
+# Short headings for the score parts (the full name is the column's tooltip): with the full names the
+# planner table scrolls sideways on a 1280-pixel projector.
+SCORE_HEADINGS = {
+    "hari": "Lama",
+    "terbuka": "Terbuka",
+    "lewat_tenggat": "Tenggat",
+    "janji": "Janji",
+    "bimtek": "Bimtek",
+}
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -58,12 +67,12 @@ def schedule_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.D
     rows = []
     for slot in plan.lanjutan if lanjutan else plan.slots:
         if not slot.kelurahan:
-            rows.append({"Tanggal": format_date(slot.tanggal), "Kelurahan": "–", "Keterangan": slot.catatan or ""})
+            rows.append({"Tanggal": _friday(slot.tanggal), "Kelurahan": "–", "Keterangan": slot.catatan or ""})
             continue
         for kode in slot.kelurahan:
             skor = plan.skor.get(kode)
             row = {
-                "Tanggal": format_date(slot.tanggal),
+                "Tanggal": _friday(slot.tanggal),
                 "Kelurahan": names.at[kode, "nama"] if kode in names.index else kode,
                 "Kecamatan": names.at[kode, "kecamatan"] if kode in names.index else "",
                 # The same status (and so the same counts) as the map's legend and the status table.
@@ -79,6 +88,22 @@ def schedule_table(plan: Plan, df: pd.DataFrame, lanjutan: bool = False) -> pd.D
             rows.append(row)
     cols = ["Tanggal", "Kelurahan", "Kecamatan", "Status", "Skor", *SCORE_PARTS.values(), "Keterangan"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _friday(day: dt.date) -> str:
+    """'27 November 2026': every planned day is a Friday (the heading says so), so no weekday."""
+    return format_date(day, with_weekday=False)
+
+
+def schedule_columns() -> dict:
+    """column_config of the planner tables: short score headings, the full name and weighting as tooltip."""
+    config = {
+        "Skor": st.column_config.Column(help="Skor prioritas: jumlah bagian di kanannya (bobot × nilai).", width=55),
+        "Status": st.column_config.Column(width=95),
+    }
+    for part, label in SCORE_PARTS.items():
+        config[label] = st.column_config.Column(SCORE_HEADINGS[part], help=f"{label} (bobot × nilai)", width=64)
+    return config
 
 
 def skipped_table(plan: Plan) -> pd.DataFrame:
@@ -144,13 +169,17 @@ def schedule(plan: Plan, df: pd.DataFrame) -> None:
         hide_index=True,
         key="tabel_jadwal",
         width="stretch",
+        column_config=schedule_columns(),
     )
     if plan.lanjutan:
         lazy_expander(
             f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
             "rotasi_lanjutan_buka",
             lambda: st.dataframe(
-                tabel.indonesia(schedule_table(plan, df, lanjutan=True), desimal=SCORE_DECIMALS), hide_index=True
+                tabel.indonesia(schedule_table(plan, df, lanjutan=True), desimal=SCORE_DECIMALS),
+                hide_index=True,
+                width="stretch",
+                column_config=schedule_columns(),
             ),
         )
     lewat = skipped_table(plan)
@@ -192,6 +221,17 @@ def status_table(df: pd.DataFrame) -> None:
         hide_index=True,
         key="tabel_status",
         width="stretch",
+        column_config={
+            "Tanggal": st.column_config.Column(help="Kunjungan atau rencana kunjungan."),
+            "Hari sejak": st.column_config.Column(help="Hari sejak kunjungan terakhir.", width=75),
+            "Skor": st.column_config.Column(help="Skor prioritas rotasi.", width=60),
+            "Sudah beres": st.column_config.Column(
+                "Beres", help="Jawaban RT/RW lewat tautan lacak sejak kunjungan terakhir: sudah beres.", width=60
+            ),
+            "Belum beres": st.column_config.Column(
+                "Belum", help="Jawaban RT/RW lewat tautan lacak sejak kunjungan terakhir: belum beres.", width=60
+            ),
+        },
     )
 
 

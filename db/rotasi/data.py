@@ -49,7 +49,7 @@ from db.sql import count_if, select_all_kelurahan
 from db.workdays import FRIDAY, confirmed_years, libur_name, public_holiday
 
 SETTINGS_KEY = "rotasi"
-SCHEDULED_NOTE = "sudah dijadwalkan (dikonfirmasi)"
+SCHEDULED_NOTE = "dikonfirmasi"  # staff confirmed the rembuk (status dijadwalkan)
 
 __all__ = [
     "InvalidChange",

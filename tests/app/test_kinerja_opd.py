@@ -210,3 +210,23 @@ def test_no_change_is_grey_without_an_arrow(seeded_url, app_env):
     for label, _delta, color, direction in same:
         assert (color, direction) == (MetricProto.MetricColor.GRAY, MetricProto.MetricDirection.NONE), label
     assert all(color != MetricProto.MetricColor.GRAY for _l, _d, color, _dir in changed), changed
+
+
+def test_column_groups_show_every_measure_and_fit(seeded_url, app_env):
+    """The scorecard shows one group of measures at a time (15 columns do not fit a projector); together the
+    groups show every column of the table, and each keeps Peringkat and OPD in front."""
+    from ui.kinerja import COLUMN_GROUPS
+
+    app_env(seeded_url)
+    at = run_page(PAGE, peran="pimpinan")
+    every = list(at.dataframe[0].value.columns)
+    shown = {}
+    for group in COLUMN_GROUPS:
+        at.segmented_control(key="kinerja_kolom").set_value(group).run()
+        assert not at.exception
+        order = list(at.dataframe[0].proto.column_order)
+        assert order[:2] == ["Peringkat", "OPD"]
+        assert len(order) <= 9, (group, order)
+        shown[group] = order[2:]
+    assert sorted(c for cols in shown.values() for c in cols) == sorted(every[2:])
+    assert shown["Janji rembuk"] == ["Janji dibuat", "Janji ditepati tepat waktu", "Janji lewat tenggat"]

@@ -67,7 +67,7 @@ def test_progress_and_next_host_equal_the_plan(seeded_engine, seeded_url, app_en
     jadwal = table(at, "jadwal")
     first = plan.slots[0]
     names = _names(seeded_engine)
-    assert jadwal.iloc[0]["Tanggal"] == format_date(first.tanggal)
+    assert jadwal.iloc[0]["Tanggal"] == format_date(first.tanggal, with_weekday=False)
     assert jadwal.iloc[0]["Kelurahan"] == names[first.kelurahan[0]]
     skor = plan.skor[first.kelurahan[0]]
     assert jadwal.iloc[0]["Skor"] == pytest.approx(skor.total)
@@ -145,7 +145,7 @@ def test_staf_confirm_pin_and_errors_write_rows(writable_url, ready_engine, app_
     assert pins[0]["catatan"] == "Permintaan camat"
     assert kode in rotasi_data.current_plan(ready_engine, DEMO_TODAY).hosts_on(day)
     jadwal = table(at, "jadwal")
-    assert names[kode] in set(jadwal[jadwal["Tanggal"] == format_date(day)]["Kelurahan"])
+    assert names[kode] in set(jadwal[jadwal["Tanggal"] == format_date(day, with_weekday=False)]["Kelurahan"])
     riwayat = table(at, "riwayat")
     assert list(riwayat["Oleh"]) == ["staf.uji"] and list(riwayat["Kelurahan"]) == [names[kode]]
 
