@@ -362,25 +362,24 @@ def detail(
          count=row["dikonfirmasi_belum_beres"], inverse=True)  # fmt: skip
 
     # One under the other: side by side, each half of a 1280-pixel screen cuts the titles and texts.
-    with st.container():
-        _titled_table("10 aspirasi terbuka tertua", oldest(key, base, opd, today), "Tidak ada aspirasi terbuka.",
-                      lambda old: {"Nomor": old["nomor"], "Judul": old["judul"], "Kelurahan": old["kelurahan"],
-                                   "Umur (hari kerja)": old["umur_hk"].map(_num),
-                                   "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"})},
-                      key="kinerja_tertua")  # fmt: skip
-        _titled_table(
-            "Janji lewat tenggat",
-            opd_overdue_janji(key, base, opd, today),
-            "Tidak ada janji yang lewat tenggat.",
-            lambda jl: {
-                "Janji": jl["teks"],
-                "Kelurahan": jl["kelurahan"],
-                "Tenggat": jl["tenggat"],
-                "Progres": jl["progres"].map(lambda v: f"{int(v)}%"),
-            },
-            dates=("Tenggat",),
-            key="kinerja_janji",
-        )
+    _titled_table("10 aspirasi terbuka tertua", oldest(key, base, opd, today), "Tidak ada aspirasi terbuka.",
+                  lambda old: {"Nomor": old["nomor"], "Judul": old["judul"], "Kelurahan": old["kelurahan"],
+                               "Umur (hari kerja)": old["umur_hk"].map(_num),
+                               "Lewat tenggat": old["lewat_tenggat"].map({True: "Ya", False: "Tidak"})},
+                  key="kinerja_tertua")  # fmt: skip
+    _titled_table(
+        "Janji lewat tenggat",
+        opd_overdue_janji(key, base, opd, today),
+        "Tidak ada janji yang lewat tenggat.",
+        lambda jl: {
+            "Janji": jl["teks"],
+            "Kelurahan": jl["kelurahan"],
+            "Tenggat": jl["tenggat"],
+            "Progres": jl["progres"].map(lambda v: f"{int(v)}%"),
+        },
+        dates=("Tenggat",),
+        key="kinerja_janji",
+    )
 
 
 def _titled_table(title: str, df: pd.DataFrame, empty: str, columns, **kwargs) -> None:
