@@ -29,7 +29,8 @@ PostgreSQL database with --pg-server), and reports the throughput curve:
     .venv/bin/python -m bench.load --processes 1 2 4 --aspirasi 20000 --sessions 50 --duration 60 \
         [--pg-server postgresql+psycopg://postgres@127.0.0.1:5432/test] [--out docs/PERFORMANCE.md]
 
-The bench creates a temporary pimpinan account (deleted at the end) and writes aspirations titled
+The bench creates one temporary pimpinan account per session (deleted at the end; with --user every session
+shares that account, and more than 5 logins at once meet the login throttle) and writes aspirations titled
 "[uji beban] ..." (deleted at the end unless --keep). Bounded: --duration is capped at 120 s, --sessions
 at 50.
 """
@@ -257,7 +258,8 @@ async def ws_session(url: str, username: str, sandi: str, deadline: float, stats
             ids = form.ids
             after = await rerun(widgets={ids["Nama pengguna"]: username, ids["Kata sandi"]: sandi, ids["Masuk"]: True})
             if HOME_TEXT not in after.texts:
-                raise RuntimeError("login gagal: Beranda tidak tampil")
+                said = next((t for t in after.texts if "percobaan" in t or "salah" in t or "gagal" in t.lower()), "")
+                raise RuntimeError(f"login gagal: Beranda tidak tampil ({said[:80] or 'tanpa pesan'})")
             stats.login_s.append(time.monotonic() - started)
             stats.logged_in.append(time.monotonic())
             names = [p for p in WS_PAGES if p in pages] or list(pages)
@@ -315,19 +317,23 @@ def writer(database_url: str, stop: threading.Event, stats: Stats, interval: flo
     engine.dispose()
 
 
-def create_user(database_url: str) -> tuple[str, str]:
+def create_users(database_url: str, n: int) -> list[tuple[str, str]]:
+    """``n`` temporary pimpinan accounts, one per simulated person: sessions sharing one account would meet the
+    login throttle's per-account counter (5 password checks at a time), which 50 colleagues never do."""
     from db.auth.roles import SYSTEM
     from db.auth.users import create_user
     from db.engine import make_engine
 
-    username, sandi = f"beban.{secrets.token_hex(3)}", secrets.token_urlsafe(16)
+    tag = secrets.token_hex(3)
+    accounts = [(f"beban.{tag}.{k}", secrets.token_urlsafe(16)) for k in range(n)]
     engine = make_engine(database_url)
-    create_user(engine, SYSTEM, username, "pimpinan", sandi, nama="Uji beban (sementara)")
+    for username, sandi in accounts:
+        create_user(engine, SYSTEM, username, "pimpinan", sandi, nama="Uji beban (sementara)")
     engine.dispose()
-    return username, sandi
+    return accounts
 
 
-def cleanup(database_url: str, username: str | None, keep: bool) -> None:
+def cleanup(database_url: str, usernames: list[str], keep: bool) -> None:
     from sqlalchemy import delete, select
 
     from db.engine import make_engine
@@ -335,8 +341,8 @@ def cleanup(database_url: str, username: str | None, keep: bool) -> None:
 
     engine = make_engine(database_url)
     with engine.begin() as conn:
-        if username:
-            conn.execute(delete(Pengguna).where(Pengguna.username == username))
+        if usernames:
+            conn.execute(delete(Pengguna).where(Pengguna.username.in_(usernames)))
         if not keep:
             ids = select(Aspirasi.id).where(Aspirasi.judul.like(f"{TITLES}%"))
             conn.execute(delete(AspirasiRiwayat).where(AspirasiRiwayat.aspirasi_id.in_(ids)))
@@ -344,7 +350,7 @@ def cleanup(database_url: str, username: str | None, keep: bool) -> None:
     engine.dispose()
 
 
-async def run(args, url: str, username: str, sandi: str, stats: Stats) -> float:
+async def run(args, url: str, accounts: list[tuple[str, str]], stats: Stats) -> float:
     ramp = min(10.0, args.duration / 4)  # logins (Argon2id) are spread over the first seconds
     started = time.monotonic()
     deadline = started + args.duration
@@ -352,15 +358,17 @@ async def run(args, url: str, username: str, sandi: str, stats: Stats) -> float:
     if args.client == "ws":
         rngs = [random.Random(args.seed * 1000 + k) for k in range(args.sessions)]
         await asyncio.gather(
-            *(ws_session(url, username, sandi, deadline, stats, d, args, r) for d, r in zip(delays, rngs, strict=True))
-        )
+            *(ws_session(url, *accounts[k % len(accounts)], deadline, stats, d, args, r)
+              for k, (d, r) in enumerate(zip(delays, rngs, strict=True)))
+        )  # fmt: skip
         return time.monotonic() - started
 
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        await asyncio.gather(*(session(browser, url, username, sandi, deadline, stats, d) for d in delays))
+        await asyncio.gather(*(session(browser, url, *accounts[k % len(accounts)], deadline, stats, d)
+                               for k, d in enumerate(delays)))  # fmt: skip
         elapsed = time.monotonic() - started
         await browser.close()
     return elapsed
@@ -374,12 +382,12 @@ def _ms(values: list[float], q: float) -> int | None:
 def load_once(args, url: str, database_url: str, label: str) -> dict:
     """One run against ``url``: sessions + writer; returns the result row (also printed as JSON)."""
     stats = Stats()
-    created = None
+    created: list[str] = []
     if args.user:
-        username, sandi = args.user, args.password or ""
+        accounts = [(args.user, args.password or "")]
     else:
-        username, sandi = create_user(database_url)
-        created = username
+        accounts = create_users(database_url, args.sessions)
+        created = [u for u, _ in accounts]
     stop = threading.Event()
     thread = None
     if args.write_interval > 0:
@@ -387,7 +395,7 @@ def load_once(args, url: str, database_url: str, label: str) -> dict:
         thread.start()
     load_before = os.getloadavg()[0]
     try:
-        elapsed = asyncio.run(run(args, url, username, sandi, stats))
+        elapsed = asyncio.run(run(args, url, accounts, stats))
     finally:
         stop.set()
         if thread:
@@ -537,7 +545,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--duration", type=float, default=60, help="seconds (max. 120)")
     parser.add_argument("--database-url", default=os.environ.get("KULAKAN_DATABASE_URL"))
     parser.add_argument("--write-interval", type=float, default=1.0, help="seconds between new aspirations (0: none)")
-    parser.add_argument("--user", help="an existing user (default: a temporary pimpinan account)")
+    parser.add_argument("--user", help="an existing user for every session (default: a temporary account each)")
     parser.add_argument("--password", default=os.environ.get("KULAKAN_LOAD_SANDI"))
     parser.add_argument("--keep", action="store_true", help="keep the load test's aspirations")
     parser.add_argument("--label", default="", help="name of the result row")
