@@ -20,7 +20,7 @@ from db.bimtek.services import BimtekFilter
 from db.export import neutralise, to_csv_bytes
 from geo import maps
 from ui import data, tabel
-from ui.charts import chart_attended_per_bimtek, chart_cakupan_cumulative, chart_invited_attended
+from ui.charts import show_attended_per_bimtek, show_cakupan_cumulative, show_invited_attended
 from ui.components import content_key, folium_map, lazy_expander, legend
 from ui.filters import area, pick_many
 from ui.format import format_date, format_number, format_percent
@@ -106,7 +106,7 @@ def _reset() -> None:
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], **kwargs) -> None:
-    st.dataframe(tabel.indonesia(df[list(columns)].rename(columns=columns)), hide_index=True, **kwargs)
+    tabel.show(df[list(columns)].rename(columns=columns), **kwargs)
 
 
 # --------------------------------------------------------------------------- sections
@@ -139,10 +139,7 @@ def summary_numbers(c: bimtek_reports.CakupanSummary, n_acara: int) -> None:
 def tab_summary(k: tuple, f: BimtekFilter) -> None:
     per_acara = participation(k, f, "bimtek").copy()
     per_acara["bimtek"] = [event_label(r) for _, r in per_acara.iterrows()]
-    st.altair_chart(
-        chart_invited_attended(per_acara, "bimtek", "Diundang dan hadir per bimtek", urut=list(per_acara["bimtek"])),
-        width="stretch",
-    )
+    show_invited_attended(per_acara, "bimtek", "Diundang dan hadir per bimtek", urut=list(per_acara["bimtek"]))
     lazy_expander(
         "Tabel per bimtek", "bt_tabel_acara_buka",
         lambda: _table(per_acara, {"bimtek": "Bimtek", "diundang": "Diundang", "hadir": "Hadir"}),
@@ -151,23 +148,17 @@ def tab_summary(k: tuple, f: BimtekFilter) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         per_kec = participation(k, f, "kecamatan")
-        st.altair_chart(chart_invited_attended(per_kec, "kecamatan", "Per kecamatan"), width="stretch")
+        show_invited_attended(per_kec, "kecamatan", "Per kecamatan")
         _table(per_kec, {"kecamatan": "Kecamatan", "diundang": "Diundang", "hadir": "Hadir"})
     with right:
         per_jenis = participation(k, f, "jenis")
-        st.altair_chart(
-            chart_invited_attended(per_jenis, "label", "Per peran (lembaga)", urut=list(per_jenis["label"])),
-            width="stretch",
-        )
+        show_invited_attended(per_jenis, "label", "Per peran (lembaga)", urut=list(per_jenis["label"]))
         _table(per_jenis, {"label": "Peran", "diundang": "Diundang", "hadir": "Hadir"})
 
     per_kel = participation(k, f, "kelurahan")
 
     def _per_kelurahan() -> None:
-        st.altair_chart(
-            chart_invited_attended(per_kel, "kelurahan", "Per kelurahan", urut=list(per_kel["kelurahan"])),
-            width="stretch",
-        )
+        show_invited_attended(per_kel, "kelurahan", "Per kelurahan", urut=list(per_kel["kelurahan"]))
         _table(per_kel, {"kecamatan": "Kecamatan", "kelurahan": "Kelurahan", "diundang": "Diundang", "hadir": "Hadir"})
 
     lazy_expander(f"Per kelurahan ({len(per_kel)} kelurahan)", "bt_per_kel_buka", _per_kelurahan)
@@ -259,8 +250,10 @@ def tab_cakupan(k: tuple, f: BimtekFilter, df: pd.DataFrame) -> None:
         st.info("Belum ada bimtek dalam filter ini.")
         return
     left, right = st.columns(2, gap="large")
-    left.altair_chart(chart_attended_per_bimtek(t), width="stretch")
-    right.altair_chart(chart_cakupan_cumulative(t), width="stretch")
+    with left:
+        show_attended_per_bimtek(t)
+    with right:
+        show_cakupan_cumulative(t)
     shown = t.assign(
         tanggal=[format_date(d, with_weekday=False) for d in t["tanggal"]],
         rw=(t["cakupan_rw_kum"] * 100).round(1),

@@ -1,9 +1,10 @@
-"""Bimtek charts (Vega-Lite), shared by the Bimtek page and Mode Rembuk."""
+"""Bimtek charts (Vega-Lite) of the Bimtek page, and their cached drawers."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from ui.vega import date_axis, number_axis, number_text
 
@@ -86,3 +87,25 @@ def chart_attended_per_bimtek(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=320)
     )
+
+
+# --------------------------------------------------------------------------- drawn, replayed on reruns
+# Building a chart's Vega-Lite spec costs ~20 ms (Altair validates it against the schema) on every rerun. Cached,
+# a rerun with the same data replays the element Streamlit already built (st.cache_data records the elements a
+# cached function draws), so an unchanged chart costs a hash of its rows.
+_CACHE = {"ttl": 600, "max_entries": 128, "show_spinner": False}
+
+
+@st.cache_data(**_CACHE)
+def show_invited_attended(df: pd.DataFrame, kategori: str, judul: str, *, urut: list | None = None) -> None:
+    st.altair_chart(chart_invited_attended(df, kategori, judul, urut=urut), width="stretch")
+
+
+@st.cache_data(**_CACHE)
+def show_cakupan_cumulative(df: pd.DataFrame) -> None:
+    st.altair_chart(chart_cakupan_cumulative(df), width="stretch")
+
+
+@st.cache_data(**_CACHE)
+def show_attended_per_bimtek(df: pd.DataFrame) -> None:
+    st.altair_chart(chart_attended_per_bimtek(df), width="stretch")

@@ -22,11 +22,12 @@ from db.rotasi.planner import CHANGE_KINDS, SCORE_PARTS, Plan, RotasiSettings, f
 from db.workdays import FRIDAY
 from geo import maps, rotasi_map
 from ui import data, lacak, tabel
-from ui.components import content_key, flash, folium_map, lazy_expander, legend
+from ui.components import content_key, flash, folium_map, lazy_expander, lazy_tabs, legend
 from ui.format import format_compact, format_date, format_time
 
 ERRORS = (InvalidChange, RembukError, AccessDenied, VersionConflict, ValueError)
 FRIDAY_CHOICES = 40  # Fridays offered in the staff forms
+STAFF_TAB = "rotasi_kelola"  # the open tab of "Kelola jadwal" (components.lazy_tabs)
 SCORE_DECIMALS = {"Skor": 1, **dict.fromkeys(SCORE_PARTS.values(), 1)}
 # Short headings for the score parts (the full name is the column's tooltip): with the full names the
 # planner table scrolls sideways on a 1280-pixel projector.
@@ -164,9 +165,9 @@ def schedule(plan: Plan, df: pd.DataFrame) -> None:
             "Skor prioritas = jumlah bagian-bagiannya (bobot × nilai), lihat kolom di kanan. "
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
-    st.dataframe(
-        tabel.indonesia(schedule_table(plan, df), desimal=SCORE_DECIMALS),
-        hide_index=True,
+    tabel.show(
+        schedule_table(plan, df),
+        SCORE_DECIMALS,
         key="tabel_jadwal",
         width="stretch",
         column_config=schedule_columns(),
@@ -175,9 +176,9 @@ def schedule(plan: Plan, df: pd.DataFrame) -> None:
         lazy_expander(
             f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
             "rotasi_lanjutan_buka",
-            lambda: st.dataframe(
-                tabel.indonesia(schedule_table(plan, df, lanjutan=True), desimal=SCORE_DECIMALS),
-                hide_index=True,
+            lambda: tabel.show(
+                schedule_table(plan, df, lanjutan=True),
+                SCORE_DECIMALS,
                 width="stretch",
                 column_config=schedule_columns(),
             ),
@@ -216,9 +217,9 @@ def status_table(df: pd.DataFrame) -> None:
     isi = status_frame(df)
     # RT/RW answers through tracking links since each kelurahan's last visit (issue 17).
     isi[["Sudah beres", "Belum beres"]] = lacak.confirmation_column(df["kode"], data.today()).to_numpy()
-    st.dataframe(
-        tabel.indonesia(isi, desimal={"Skor": 1, "Hari sejak": 0}),
-        hide_index=True,
+    tabel.show(
+        isi,
+        {"Skor": 1, "Hari sejak": 0},
         key="tabel_status",
         width="stretch",
         column_config={
@@ -236,93 +237,100 @@ def status_table(df: pd.DataFrame) -> None:
 
 
 def staff_actions(actor: Actor, plan: Plan, df: pd.DataFrame, today: dt.date) -> None:
-    """Staff forms: confirm, pin, swap, cancel, postpone, withdraw a change; then the change log."""
+    """Staff forms (confirm, pin, swap, cancel, postpone, withdraw a change) in tabs of which only the open one
+    runs (components.lazy_tabs: the forms' Friday lists cost ~25 ms a rerun), then the change log."""
     engine = data.engine()
     names = dict(zip(df["kode"], df["nama"], strict=True))
     kec = dict(zip(df["kode"], df["kecamatan"], strict=True))
     fridays = upcoming_fridays(today)
     planned = [s.tanggal for s in plan.semua_slot() if s.kelurahan]
-    st.subheader("Kelola jadwal")
-    tabs = st.tabs(["Konfirmasi", "Tetapkan", "Tukar", "Batalkan", "Tunda", "Tarik perubahan"])
-
-    with tabs[0], st.form("rotasi_konfirmasi"):
-        st.caption("Mengonfirmasi membuat rembuk 'dijadwalkan' untuk Jumat itu dengan tuan rumah sesuai rencana.")
-        day = st.selectbox(
-            "Jumat", planned, format_func=lambda d: slot_label(plan, names, d), key="konf_tanggal", index=0
-        )
-        if st.form_submit_button("Konfirmasi tuan rumah", type="primary", key="konf_kirim"):
-            hosts = plan.hosts_on(day) if day else []
-            try:
-                rotasi_data.confirm_slot(engine, actor, day, hosts, today)
-            except ERRORS as exc:
-                st.error(str(exc))
-            else:
-                flash(
-                    f"Tuan rumah {format_date(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.",
-                    rerun=True,
-                )
-
-    with tabs[1], st.form("rotasi_pin"):
-        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="pin_tanggal")
-        kode = st.selectbox(
-            "Kelurahan",
-            sorted(names, key=names.get),
-            format_func=lambda k: f"{names[k]} ({kec[k]})",
-            key="pin_kelurahan",
-            index=None,
-            placeholder="Pilih kelurahan",
-        )
-        catatan = st.text_input("Catatan (alasan)", key="pin_catatan", max_chars=300)
-        if st.form_submit_button("Tetapkan", type="primary", key="pin_kirim"):
-            _save(engine, actor, today, "pin", day, kelurahan_kode=kode, catatan=catatan)
-
-    with tabs[2], st.form("rotasi_tukar"):
-        a = st.selectbox("Jumat pertama", planned, format_func=lambda d: slot_label(plan, names, d), key="tukar_a")
-        b = st.selectbox(
-            "Jumat kedua",
-            planned,
-            format_func=lambda d: slot_label(plan, names, d),
-            key="tukar_b",
-            index=min(1, max(len(planned) - 1, 0)),
-        )
-        catatan = st.text_input("Catatan (alasan)", key="tukar_catatan", max_chars=300)
-        if st.form_submit_button("Tukar", type="primary", key="tukar_kirim"):
-            _save(engine, actor, today, "tukar", a, tanggal_lain=b, catatan=catatan)
-
-    with tabs[3], st.form("rotasi_batal"):
-        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="batal_tanggal")
-        catatan = st.text_input("Alasan pembatalan", key="batal_catatan", max_chars=300)
-        if st.form_submit_button("Batalkan Jumat", type="primary", key="batal_kirim"):
-            _save(engine, actor, today, "batal", day, catatan=catatan)
-
-    with tabs[4], st.form("rotasi_tunda"):
-        day = st.selectbox("Jumat", fridays, format_func=lambda d: slot_label(plan, names, d), key="tunda_tanggal")
-        ke = st.selectbox(
-            "Diundur ke",
-            [None, *fridays[1:]],
-            format_func=lambda d: "Jumat berikutnya yang dapat dipakai" if d is None else format_date(d),
-            key="tunda_ke",
-        )
-        catatan = st.text_input("Catatan (alasan)", key="tunda_catatan", max_chars=300)
-        if st.form_submit_button("Tunda", type="primary", key="tunda_kirim"):
-            _save(engine, actor, today, "tunda", day, tanggal_lain=ke, catatan=catatan)
-
+    slot_labels = {d: slot_label(plan, names, d) for d in dict.fromkeys([*planned, *fridays])}
+    label = slot_labels.get
     hist = history(key())
-    aktif = hist[hist["aktif"]] if not hist.empty else hist
-    with tabs[5]:
+
+    def konfirmasi() -> None:
+        with st.form("rotasi_konfirmasi"):
+            st.caption("Mengonfirmasi membuat rembuk 'dijadwalkan' untuk Jumat itu dengan tuan rumah sesuai rencana.")
+            day = st.selectbox("Jumat", planned, format_func=label, key="konf_tanggal", index=0)
+            if st.form_submit_button("Konfirmasi tuan rumah", type="primary", key="konf_kirim"):
+                hosts = plan.hosts_on(day) if day else []
+                try:
+                    rotasi_data.confirm_slot(engine, actor, day, hosts, today)
+                except ERRORS as exc:
+                    st.error(str(exc))
+                else:
+                    flash(
+                        f"Tuan rumah {format_date(day)} dikonfirmasi: {', '.join(names.get(k, k) for k in hosts)}.",
+                        rerun=True,
+                    )
+
+    def tetapkan() -> None:
+        with st.form("rotasi_pin"):
+            day = st.selectbox("Jumat", fridays, format_func=label, key="pin_tanggal")
+            kode = st.selectbox(
+                "Kelurahan",
+                sorted(names, key=names.get),
+                format_func=lambda k: f"{names[k]} ({kec[k]})",
+                key="pin_kelurahan",
+                index=None,
+                placeholder="Pilih kelurahan",
+            )
+            catatan = st.text_input("Catatan (alasan)", key="pin_catatan", max_chars=300)
+            if st.form_submit_button("Tetapkan", type="primary", key="pin_kirim"):
+                _save(engine, actor, today, "pin", day, kelurahan_kode=kode, catatan=catatan)
+
+    def tukar() -> None:
+        with st.form("rotasi_tukar"):
+            a = st.selectbox("Jumat pertama", planned, format_func=label, key="tukar_a")
+            b = st.selectbox(
+                "Jumat kedua", planned, format_func=label, key="tukar_b", index=min(1, max(len(planned) - 1, 0))
+            )
+            catatan = st.text_input("Catatan (alasan)", key="tukar_catatan", max_chars=300)
+            if st.form_submit_button("Tukar", type="primary", key="tukar_kirim"):
+                _save(engine, actor, today, "tukar", a, tanggal_lain=b, catatan=catatan)
+
+    def batalkan() -> None:
+        with st.form("rotasi_batal"):
+            day = st.selectbox("Jumat", fridays, format_func=label, key="batal_tanggal")
+            catatan = st.text_input("Alasan pembatalan", key="batal_catatan", max_chars=300)
+            if st.form_submit_button("Batalkan Jumat", type="primary", key="batal_kirim"):
+                _save(engine, actor, today, "batal", day, catatan=catatan)
+
+    def tunda() -> None:
+        with st.form("rotasi_tunda"):
+            day = st.selectbox("Jumat", fridays, format_func=label, key="tunda_tanggal")
+            ke = st.selectbox(
+                "Diundur ke",
+                [None, *fridays[1:]],
+                format_func=lambda d: "Jumat berikutnya yang dapat dipakai" if d is None else format_date(d),
+                key="tunda_ke",
+            )
+            catatan = st.text_input("Catatan (alasan)", key="tunda_catatan", max_chars=300)
+            if st.form_submit_button("Tunda", type="primary", key="tunda_kirim"):
+                _save(engine, actor, today, "tunda", day, tanggal_lain=ke, catatan=catatan)
+
+    def tarik() -> None:
+        aktif = hist[hist["aktif"]] if not hist.empty else hist
         if aktif.empty:
             st.caption("Tidak ada perubahan aktif.")
-        else:
-            with st.form("rotasi_tarik"):
-                labels = {int(r.id): _change_label(r) for r in aktif.itertuples()}
-                pid = st.selectbox("Perubahan aktif", list(labels), format_func=labels.get, key="tarik_id")
-                if st.form_submit_button("Tarik perubahan", key="tarik_kirim"):
-                    try:
-                        rotasi_data.deactivate_change(engine, actor, int(pid))
-                    except ERRORS as exc:
-                        st.error(str(exc))
-                    else:
-                        flash(f"Perubahan #{pid} ditarik; rencana dihitung ulang.", rerun=True)
+            return
+        with st.form("rotasi_tarik"):
+            labels = {int(r.id): _change_label(r) for r in aktif.itertuples()}
+            pid = st.selectbox("Perubahan aktif", list(labels), format_func=labels.get, key="tarik_id")
+            if st.form_submit_button("Tarik perubahan", key="tarik_kirim"):
+                try:
+                    rotasi_data.deactivate_change(engine, actor, int(pid))
+                except ERRORS as exc:
+                    st.error(str(exc))
+                else:
+                    flash(f"Perubahan #{pid} ditarik; rencana dihitung ulang.", rerun=True)
+
+    st.subheader("Kelola jadwal")
+    lazy_tabs(
+        STAFF_TAB,
+        {"Konfirmasi": konfirmasi, "Tetapkan": tetapkan, "Tukar": tukar, "Batalkan": batalkan, "Tunda": tunda,
+         "Tarik perubahan": tarik},
+    )  # fmt: skip
 
     st.markdown("**Riwayat perubahan**")
     if hist.empty:

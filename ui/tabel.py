@@ -54,6 +54,14 @@ def indonesia(df: pd.DataFrame, desimal: dict[str, int] | None = None) -> Styler
     return df.style.format(formats, na_rep=EMPTY)
 
 
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def show(df: pd.DataFrame, desimal: dict[str, int] | None = None, **kwargs) -> None:
+    """``st.dataframe(indonesia(df, desimal), hide_index=True, **kwargs)``. Styling and serialising a table costs
+    ~10 ms per table on every rerun (the Styler formats each cell); cached, a rerun that shows the same table
+    replays the element Streamlit already built (st.cache_data records the elements a cached function draws)."""
+    st.dataframe(indonesia(df, desimal), hide_index=True, **kwargs)
+
+
 def frame(columns: dict[str, object], *, key: str | None = None, dates: tuple[str, ...] = (), **kwargs) -> None:
     """``st.dataframe`` of ``columns`` (heading -> values) without the index; the ``dates`` columns sort as dates
     and read DD/MM/YYYY. Other keyword arguments (``column_config``, ``height``, ``width``) go to st.dataframe."""

@@ -13,6 +13,7 @@ from db.schema import Rembuk, RembukKelurahan, RotasiPerubahan
 from tests.app.conftest import run_page
 from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
 from ui.format import format_date
+from ui.rotasi import STAFF_TAB
 
 pytestmark = pytest.mark.usefixtures("backend")
 PAGE = "views/rotasi.py"
@@ -101,7 +102,13 @@ def test_pimpinan_sees_no_staff_actions(seeded_url, app_env):
     assert "Kelola jadwal" not in [s.value for s in at.subheader]
     staf = run_page(PAGE, peran="staf")
     assert "Kelola jadwal" in [s.value for s in staf.subheader]
-    assert len(staf.get("form")) == 5  # konfirmasi, tetapkan, tukar, batalkan, tunda (+ tarik when changes exist)
+    # Only the open tab of "Kelola jadwal" runs: one form at a time, each tab its own.
+    assert [f.proto.form.form_id for f in staf.get("form")] == ["rotasi_konfirmasi"]
+    for tab, form in (("Tetapkan", "rotasi_pin"), ("Tukar", "rotasi_tukar"), ("Batalkan", "rotasi_batal"),
+                      ("Tunda", "rotasi_tunda")):  # fmt: skip
+        staf.session_state[STAFF_TAB] = tab
+        staf.run()
+        assert [f.proto.form.form_id for f in staf.get("form")] == [form], tab
     assert not [e for e in staf.expander if "Pengaturan rotasi" in e.label]  # settings: admin only
     admin = run_page(PAGE, peran="admin")
     assert [e for e in admin.expander if "Pengaturan rotasi" in e.label]
@@ -132,6 +139,8 @@ def test_staf_confirm_pin_and_errors_write_rows(writable_url, ready_engine, app_
     _, df = rotasi_data.current_status(ready_engine, DEMO_TODAY)
     kode = df[df["status"] == "belum"]["kode"].iloc[-1]
     day = plan.slots[-1].tanggal
+    at.session_state[STAFF_TAB] = "Tetapkan"
+    at.run()
     at.selectbox(key="pin_tanggal").set_value(day)
     at.selectbox(key="pin_kelurahan").set_value(kode)
     at.text_input(key="pin_catatan").input("Permintaan camat")
@@ -160,6 +169,8 @@ def test_staf_confirm_pin_and_errors_write_rows(writable_url, ready_engine, app_
         assert conn.scalar(select(text("COUNT(*)")).select_from(RotasiPerubahan)) == 1
 
     # Withdraw the pin: still recorded, no longer active.
+    at.session_state[STAFF_TAB] = "Tarik perubahan"
+    at.run()
     at.selectbox(key="tarik_id").set_value(pins[0]["id"])
     at.button(key="tarik_kirim").click().run()
     assert not at.exception
