@@ -7,8 +7,12 @@ database) and a staff account; one Streamlit server (serve.py, as `make run` sta
 port; Playwright driving Debian's Chromium (/usr/bin/chromium, no browser download). Per page (Beranda at
 ``/``, Peta at ``/peta``), one untimed visit first (the server process's first run of the page), then
 --repeat times: a fresh browser context opens the page, fills the login form, and the clock runs from the
-click on "Masuk" until the page's map frame has drawn all 57 kelurahan polygons; median. The payload is the
-JSON arguments of the streamlit-folium component as they arrive over the WebSocket (parsed ForwardMsgs).
+click on "Masuk" until the page's map frame has drawn all 57 kelurahan polygons; median. A new browser fetches,
+after the click, the ~30 script chunks of the page's widgets and the map component (the login form needs few);
+so the same is measured again in a returning browser: one context that logged in once before, its cookies
+cleared before each run (logged out), its HTTP cache kept, as on a staff member's computer the next morning.
+The payload is the JSON arguments of the streamlit-folium component as they arrive over the WebSocket
+(parsed ForwardMsgs).
 
 Targets: login -> map drawn <= 1.2 s on Beranda and Peta at 100,000; Peta map payload <= 300 KB at any size.
 A benchmark, not a test: exit code 0 whatever the outcome.
@@ -121,9 +125,19 @@ class PayloadProbe:
                 self.sizes.append(len(el.component_instance.json_args.encode("utf-8")))
 
 
-def login_to_map(browser, base_url: str, path: str, username: str, sandi: str) -> tuple[float, int]:
-    """(ms from the click on "Masuk" to 57 polygons drawn, map payload bytes) in a fresh context."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
+def new_context(browser):
+    return browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
+
+
+def login_to_map(browser, base_url: str, path: str, username: str, sandi: str, context=None) -> tuple[float, int]:
+    """(ms from the click on "Masuk" to 57 polygons drawn, map payload bytes) in a fresh context (a browser
+    that never opened the app), or in ``context`` with its cookies cleared (a returning browser: logged out,
+    its HTTP cache holding the app's scripts from an earlier visit)."""
+    own = context is None
+    if own:
+        context = new_context(browser)
+    else:
+        context.clear_cookies()
     try:
         page = context.new_page()
         probe = PayloadProbe(page)
@@ -141,7 +155,10 @@ def login_to_map(browser, base_url: str, path: str, username: str, sandi: str) -
         ms = (time.perf_counter() - t0) * 1000
         return ms, max(probe.sizes, default=0)
     finally:
-        context.close()
+        if own:
+            context.close()
+        else:
+            page.close()
 
 
 def measure(db_url: str, repeat: int, log_dir: Path) -> dict[str, dict]:
@@ -156,10 +173,18 @@ def measure(db_url: str, repeat: int, log_dir: Path) -> dict[str, dict]:
                 load = common.load_1min()
                 first, _ = login_to_map(browser, url, path, username, sandi)  # the process's first run of the page
                 runs = [login_to_map(browser, url, path, username, sandi) for _ in range(repeat)]
+                returning = new_context(browser)
+                try:
+                    login_to_map(browser, url, path, username, sandi, returning)  # fills its HTTP cache
+                    again = [login_to_map(browser, url, path, username, sandi, returning)[0] for _ in range(repeat)]
+                finally:
+                    returning.close()
                 out[name] = {"first_ms": first, "median_ms": statistics.median(r[0] for r in runs),
-                             "max_ms": max(r[0] for r in runs), "payload": runs[-1][1], "load": load}  # fmt: skip
-                _log.info("  %s: median %.0f ms (first %.0f ms), payload %.0f KB, load %.2f", name,
-                          out[name]["median_ms"], first, out[name]["payload"] / 1000, load)  # fmt: skip
+                             "max_ms": max(r[0] for r in runs), "payload": runs[-1][1], "load": load,
+                             "returning_ms": statistics.median(again)}  # fmt: skip
+                _log.info("  %s: median %.0f ms (returning browser %.0f ms; first %.0f ms), payload %.0f KB, "
+                          "load %.2f", name, out[name]["median_ms"], out[name]["returning_ms"], first,
+                          out[name]["payload"] / 1000, load)  # fmt: skip
         finally:
             browser.close()
     return out
@@ -171,20 +196,23 @@ def report(results: dict[int, dict], seeding: dict[int, str], info, command: str
         "",
         *info,
         "",
-        "| size | page | login -> 57 polygons drawn, median ms | slowest ms | first visit of the process ms "
-        "| map payload KB | load 1 min |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| size | page | login -> 57 polygons drawn, median ms (new browser) | slowest ms "
+        "| returning browser, median ms | first visit of the process ms | map payload KB | load 1 min |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for n, pages in results.items():
         for name, r in pages.items():
-            lines.append(f"| {n:,} | {name} | {r['median_ms']:,.0f} | {r['max_ms']:,.0f} | {r['first_ms']:,.0f} "
-                         f"| {r['payload'] / 1000:,.0f} | {r['load']:.2f} |")  # fmt: skip
+            lines.append(f"| {n:,} | {name} | {r['median_ms']:,.0f} | {r['max_ms']:,.0f} | {r['returning_ms']:,.0f} "
+                         f"| {r['first_ms']:,.0f} | {r['payload'] / 1000:,.0f} | {r['load']:.2f} |")  # fmt: skip
     lines += ["", "Databases: " + "; ".join(f"{n:,}: {how}" for n, how in seeding.items()) + ".", "", "Targets:", ""]
     for n, pages in results.items():
         for name, r in pages.items():
             if n == TARGET_SIZE:
                 lines.append(f"- {common.verdict(r['median_ms'] <= TARGET_MS)}: {name} at {n:,}: login -> map drawn "
-                             f"{r['median_ms']:,.0f} ms (target <= {TARGET_MS:,.0f} ms)")  # fmt: skip
+                             f"{r['median_ms']:,.0f} ms in a new browser (target <= {TARGET_MS:,.0f} ms)")  # fmt: skip
+                lines.append(f"- {common.verdict(r['returning_ms'] <= TARGET_MS)}: {name} at {n:,}: login -> map "
+                             f"drawn {r['returning_ms']:,.0f} ms in a returning browser (target <= "
+                             f"{TARGET_MS:,.0f} ms)")  # fmt: skip
             if name == "Peta":
                 lines.append(f"- {common.verdict(0 < r['payload'] <= TARGET_PAYLOAD)}: Peta map payload at {n:,}: "
                              f"{r['payload'] / 1000:,.0f} KB (target <= {TARGET_PAYLOAD / 1000:,.0f} KB)")  # fmt: skip
