@@ -158,30 +158,19 @@ def summary(plan: Plan, df: pd.DataFrame) -> None:
         st.warning(msg, icon=":material/warning:")
 
 
-def schedule(plan: Plan, df: pd.DataFrame) -> None:
+def schedule(plan: Plan, today: dt.date) -> None:
     st.subheader("Jumat berikutnya")
     if plan.berikutnya:
         st.caption(
             "Skor prioritas = jumlah bagian-bagiannya (bobot × nilai), lihat kolom di kanan. "
             "Urutan: skor, lalu kecamatan yang paling jarang dikunjungi, tanpa kecamatan sama dua Jumat berturut-turut."
         )
-    tabel.show(
-        schedule_table(plan, df),
-        SCORE_DECIMALS,
-        key="tabel_jadwal",
-        width="stretch",
-        column_config=schedule_columns(),
-    )
+    _schedule_drawn(key(), today, False)
     if plan.lanjutan:
         lazy_expander(
             f"Perkiraan sampai siklus selesai ({len(plan.lanjutan)} Jumat lagi, sementara)",
             "rotasi_lanjutan_buka",
-            lambda: tabel.show(
-                schedule_table(plan, df, lanjutan=True),
-                SCORE_DECIMALS,
-                width="stretch",
-                column_config=schedule_columns(),
-            ),
+            lambda: _schedule_drawn(key(), today, True),
         )
     lewat = skipped_table(plan)
     st.markdown("**Jumat tanpa rembuk**")
@@ -212,14 +201,34 @@ def map_section(df: pd.DataFrame) -> None:
             st.caption(f"{row['status_label']} · {format_date(row['tanggal']) if row['tanggal'] else '–'}")
 
 
-def status_table(df: pd.DataFrame) -> None:
+def status_table(today: dt.date) -> None:
     st.subheader("Status kelurahan")
+    _status_drawn(key(), today)
+
+
+# The two big tables are drawn inside cached functions of (data key, today): a rerun of the same plan replays
+# the elements Streamlit built before (no table built, styled or hashed on each click).
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def _schedule_drawn(key: tuple, today: dt.date, lanjutan: bool) -> None:
+    plan, df = status(key, today)
+    st.dataframe(
+        tabel.indonesia(schedule_table(plan, df, lanjutan=lanjutan), SCORE_DECIMALS),
+        hide_index=True,
+        key=None if lanjutan else "tabel_jadwal",
+        width="stretch",
+        column_config=schedule_columns(),
+    )
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def _status_drawn(key: tuple, today: dt.date) -> None:
+    _, df = status(key, today)
     isi = status_frame(df)
     # RT/RW answers through tracking links since each kelurahan's last visit (issue 17).
-    isi[["Sudah beres", "Belum beres"]] = lacak.confirmation_column(df["kode"], data.today()).to_numpy()
-    tabel.show(
-        isi,
-        {"Skor": 1, "Hari sejak": 0},
+    isi[["Sudah beres", "Belum beres"]] = lacak.confirmation_column(df["kode"], today).to_numpy()
+    st.dataframe(
+        tabel.indonesia(isi, {"Skor": 1, "Hari sejak": 0}),
+        hide_index=True,
         key="tabel_status",
         width="stretch",
         column_config={

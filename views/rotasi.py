@@ -11,9 +11,9 @@ actor, _, today = open_page("rotasi")
 plan, df = rotasi.status(rotasi.key(), today)
 rotasi.summary(plan, df)
 rotasi.estimated_calendar(plan, today)
-rotasi.schedule(plan, df)
+rotasi.schedule(plan, today)
 rotasi.map_section(df)
-rotasi.status_table(df)
+rotasi.status_table(today)
 if actor.can("tulis"):
     rotasi.staff_actions(actor, plan, df, today)
 if actor.can("admin"):
