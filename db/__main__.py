@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     clear.set_defaults(func=cmd_clear_demo)
     sub.add_parser("stats", help="jumlah baris per tabel").set_defaults(func=cmd_stats)
     cr = sub.add_parser(
-        "check-rollups", help="bandingkan rekap aspirasi (Beranda, Peta) dengan hitung ulang dari arsip"
+        "check-rollups", help="bandingkan rekap aspirasi (Beranda, Peta, Kinerja OPD) dengan hitung ulang dari arsip"
     )
     cr.add_argument("--rebuild", action="store_true", help="hitung ulang rekap dulu, lalu periksa")
     cr.set_defaults(func=cmd_check_rollups)

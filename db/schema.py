@@ -384,7 +384,7 @@ class RekapTerbukaBulan(Base):
 
 class RekapSelesai(Base):
     """Aspirations with status 'selesai' per month of closing × working days taken. A missing date or
-    duration is stored as TANPA_BULAN / TANPA_HARI_KERJA (db/aspirasi/rollups.py) so the key stays unique."""
+    duration is stored as NO_MONTH / NO_WORKDAYS (db/aspirasi/rollups.py) so the key stays unique."""
 
     __tablename__ = "rekap_selesai"
 
@@ -400,6 +400,44 @@ class RekapBerlokasi(Base):
 
     kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
     terbuka: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
+
+
+class RekapOpdHari(Base):
+    """Aspirations with an OPD per day and OPD: received that day (``diterima``, any status) and closed
+    as 'bukan kewenangan kota' that day (``bukan_kewenangan``): the Kinerja OPD scorecard's period counts."""
+
+    __tablename__ = "rekap_opd_hari"
+
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first: the scorecard reads a date range
+    opd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diterima: Mapped[int] = mapped_column(Integer)
+    bukan_kewenangan: Mapped[int] = mapped_column(Integer)
+
+
+class RekapOpdTerbuka(Base):
+    """Open aspirations per OPD and day: received that day (``diterima``: open now, the oldest open) and
+    due that day (``jatuh_tempo``: 'lewat tenggat' on any later day)."""
+
+    __tablename__ = "rekap_opd_terbuka"
+
+    opd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    diterima: Mapped[int] = mapped_column(Integer)
+    jatuh_tempo: Mapped[int] = mapped_column(Integer)
+
+
+class RekapOpdSelesai(Base):
+    """Aspirations with an OPD closed as 'selesai' per day of closing × OPD × kategori × working days
+    taken (NO_WORKDAYS when unknown): the scorecard's Selesai, tepat waktu (the kategori's target
+    is read when counting, so a changed target needs no recount) and median working days."""
+
+    __tablename__ = "rekap_opd_selesai"
+
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    opd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kategori_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hari_kerja: Mapped[int] = mapped_column(Integer, primary_key=True)
     jumlah: Mapped[int] = mapped_column(Integer)
 
 

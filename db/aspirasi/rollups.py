@@ -34,7 +34,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -65,10 +65,14 @@ from sqlalchemy.sql import ColumnElement, Subquery
 
 from db.schema import (
     Aspirasi,
+    Kategori,
     Kecamatan,
     Kelurahan,
     RekapAspirasi,
     RekapBerlokasi,
+    RekapOpdHari,
+    RekapOpdSelesai,
+    RekapOpdTerbuka,
     RekapRembuk,
     RekapSelesai,
     RekapTerbuka,
@@ -91,6 +95,7 @@ ROW_COLUMNS = (
     "rembuk_id",
     "lat",
     "lon",
+    "opd_id",
 )
 
 
@@ -119,6 +124,12 @@ class _Part:
 
 
 A = Aspirasi
+
+
+def _has_opd(r: Mapping) -> bool:
+    return r.get("opd_id") is not None
+
+
 PARTS: tuple[_Part, ...] = (
     _Part(
         RekapAspirasi,
@@ -189,8 +200,69 @@ PARTS: tuple[_Part, ...] = (
         lambda d: [A.kelurahan_kode, A.terbuka],
         lambda: and_(A.lat.is_not(None), A.lon.is_not(None)),
     ),
+    # Kinerja OPD's scorecard (db/kinerja/scorecard.py) for every OPD at once.
+    _Part(
+        RekapOpdHari,
+        ("tanggal", "opd_id"),
+        "diterima",
+        lambda r: (r["tanggal_diterima"], r["opd_id"]),
+        _has_opd,
+        lambda d: [A.tanggal_diterima, A.opd_id],
+        lambda: A.opd_id.is_not(None),
+    ),
+    _Part(
+        RekapOpdHari,
+        ("tanggal", "opd_id"),
+        "bukan_kewenangan",
+        lambda r: (r["tanggal_selesai"], r["opd_id"]),
+        lambda r: _has_opd(r) and r["status"] == "bukan_kewenangan" and r.get("tanggal_selesai") is not None,
+        lambda d: [A.tanggal_selesai, A.opd_id],
+        lambda: and_(A.opd_id.is_not(None), A.status == "bukan_kewenangan", A.tanggal_selesai.is_not(None)),
+    ),
+    _Part(
+        RekapOpdTerbuka,
+        ("opd_id", "tanggal"),
+        "diterima",
+        lambda r: (r["opd_id"], r["tanggal_diterima"]),
+        lambda r: _has_opd(r) and bool(r["terbuka"]),
+        lambda d: [A.opd_id, A.tanggal_diterima],
+        lambda: and_(A.opd_id.is_not(None), A.terbuka.is_(True)),
+    ),
+    _Part(
+        RekapOpdTerbuka,
+        ("opd_id", "tanggal"),
+        "jatuh_tempo",
+        lambda r: (r["opd_id"], r["tenggat"]),
+        lambda r: _has_opd(r) and bool(r["terbuka"]) and r.get("tenggat") is not None,
+        lambda d: [A.opd_id, A.tenggat],
+        lambda: and_(A.opd_id.is_not(None), A.terbuka.is_(True), A.tenggat.is_not(None)),
+    ),
+    _Part(
+        RekapOpdSelesai,
+        ("tanggal", "opd_id", "kategori_id", "hari_kerja"),
+        "jumlah",
+        lambda r: (
+            r["tanggal_selesai"],
+            r["opd_id"],
+            r["kategori_id"],
+            r["hari_kerja_selesai"] if r.get("hari_kerja_selesai") is not None else NO_WORKDAYS,
+        ),
+        lambda r: _has_opd(r) and r["status"] == "selesai" and r.get("tanggal_selesai") is not None,
+        lambda d: [A.tanggal_selesai, A.opd_id, A.kategori_id, func.coalesce(A.hari_kerja_selesai, NO_WORKDAYS)],
+        lambda: and_(A.opd_id.is_not(None), A.status == "selesai", A.tanggal_selesai.is_not(None)),
+    ),
 )
-TABLES = (RekapAspirasi, RekapTerbuka, RekapTerbukaBulan, RekapSelesai, RekapRembuk, RekapBerlokasi)
+TABLES = (
+    RekapAspirasi,
+    RekapTerbuka,
+    RekapTerbukaBulan,
+    RekapSelesai,
+    RekapRembuk,
+    RekapBerlokasi,
+    RekapOpdHari,
+    RekapOpdTerbuka,
+    RekapOpdSelesai,
+)
 
 
 # --- maintenance (in the caller's transaction) --------------------------------------------------------
@@ -646,13 +718,103 @@ def median_workdays_to_resolve(engine: Engine) -> tuple[bool, float | None]:
             .group_by(rs.hari_kerja)
             .order_by(rs.hari_kerja)
         ).all()
-    n = sum(int(c) for _, c in rows)
+    return True, _histogram_median(rows)
+
+
+def _histogram_median(rows: Iterable[tuple[int, int]]) -> float | None:
+    """Median of the values of a histogram ((value, count) in ascending value): the mean of the one or two
+    middle values, as the scans compute it (None when empty)."""
+    rows = [(v, int(c)) for v, c in rows]
+    n = sum(c for _, c in rows)
     if not n:
-        return True, None
+        return None
     picks, seen = {}, 0
     for value, c in rows:  # 0-based offsets (n-1)//2 and n//2, as the scan's OFFSET
         for offset in ((n - 1) // 2, n // 2):
-            if seen <= offset < seen + int(c):
+            if seen <= offset < seen + c:
                 picks[offset] = value
-        seen += int(c)
-    return True, (picks[(n - 1) // 2] + picks[n // 2]) / 2
+        seen += c
+    return (picks[(n - 1) // 2] + picks[n // 2]) / 2
+
+
+def supports_opd(f) -> bool:
+    """Whether the OPD rollups answer filter ``f`` exactly: no condition but the OPD (they count every OPD;
+    the scorecard keeps the filter's)."""
+    if _disabled.get():
+        return False
+    return all(getattr(f, x.name) == x.default for x in dataclasses.fields(f) if x.name != "opd")
+
+
+@dataclass(frozen=True)
+class OpdCounts:
+    """The Kinerja OPD scorecard's counted measures per OPD id (db/kinerja/scorecard.py ``_aggregates``):
+    ``counts`` has terbuka, lewat_tenggat, tertua and, per period suffix, diterima, selesai, tepat_waktu,
+    bukan_kewenangan; ``median`` maps each suffix to the median working days of its Selesai."""
+
+    counts: pd.DataFrame
+    median: dict[str, pd.Series]
+
+
+def opd_counts(
+    conn: Connection, f, periods: Sequence[tuple[str, dt.date, dt.date]], today: dt.date
+) -> OpdCounts | None:
+    """The scorecard's counts from the OPD rollups for ``periods`` ((suffix, dari, sampai), not overlapping),
+    or None when ``f`` needs the archive. Reads the open days and the periods' days, never the archive."""
+    if not supports_opd(f):
+        return None
+    ro, rh, rs = RekapOpdTerbuka, RekapOpdHari, RekapOpdSelesai
+    first, last = min(p[1] for p in periods), max(p[2] for p in periods)
+    frames = []
+    # db/aspirasi/status.py's overdue rule (open and tenggat before today), summed over the open ones due each day.
+    open_now = select(
+        ro.opd_id,
+        func.sum(ro.diterima).label("terbuka"),
+        func.sum(case((ro.tanggal < today, ro.jatuh_tempo), else_=0)).label("lewat_tenggat"),
+        func.min(case((ro.diterima > 0, ro.tanggal))).label("tertua"),
+    ).group_by(ro.opd_id)
+    frames.append(pd.DataFrame(conn.execute(open_now).mappings().all()))
+
+    def in_period(col, dari, sampai, value):
+        return func.sum(case((and_(col >= dari, col <= sampai), value), else_=0))
+
+    days = (
+        select(
+            rh.opd_id,
+            *(in_period(rh.tanggal, d, s, rh.diterima).label(f"diterima{x}") for x, d, s in periods),
+            *(in_period(rh.tanggal, d, s, rh.bukan_kewenangan).label(f"bukan_kewenangan{x}") for x, d, s in periods),
+        )
+        .where(rh.tanggal >= first, rh.tanggal <= last)
+        .group_by(rh.opd_id)
+    )
+    frames.append(pd.DataFrame(conn.execute(days).mappings().all()))
+    # Tepat waktu: measures.within_sla's rule (working days taken <= the kategori's target), on the histogram.
+    on_time = and_(rs.hari_kerja != NO_WORKDAYS, rs.hari_kerja <= Kategori.sla_hari_kerja)
+    closed = (
+        select(
+            rs.opd_id,
+            *(in_period(rs.tanggal, d, s, rs.jumlah).label(f"selesai{x}") for x, d, s in periods),
+            *(
+                in_period(rs.tanggal, d, s, case((on_time, rs.jumlah), else_=0)).label(f"tepat_waktu{x}")
+                for x, d, s in periods
+            ),
+        )
+        .join(Kategori, Kategori.id == rs.kategori_id)
+        .where(rs.tanggal >= first, rs.tanggal <= last)
+        .group_by(rs.opd_id)
+    )
+    frames.append(pd.DataFrame(conn.execute(closed).mappings().all()))
+    frames = [df.set_index("opd_id") for df in frames if not df.empty]
+    counts = pd.concat(frames, axis=1) if frames else pd.DataFrame()
+    median = {}
+    for x, d, s in periods:
+        hist = conn.execute(
+            select(rs.opd_id, rs.hari_kerja, func.sum(rs.jumlah))
+            .where(rs.tanggal >= d, rs.tanggal <= s, rs.hari_kerja != NO_WORKDAYS)
+            .group_by(rs.opd_id, rs.hari_kerja)
+            .order_by(rs.opd_id, rs.hari_kerja)
+        ).all()
+        per_opd: dict[int, list] = {}
+        for opd_id, hk, c in hist:
+            per_opd.setdefault(opd_id, []).append((hk, c))
+        median[x] = pd.Series({o: _histogram_median(h) for o, h in per_opd.items()}, dtype=float)
+    return OpdCounts(counts, median)

@@ -405,7 +405,8 @@ def update_assignment(
         _guarded_update(
             conn, aspirasi_id, expected_version, cur.nomor, opd_id=opd_id, prioritas=prioritas, tenggat=tenggat
         )
-        rollups.apply_change(conn, before, {**before, "tenggat": tenggat})  # overdue counts follow the due date
+        # Overdue counts follow the due date; the OPD's counts follow the OPD.
+        rollups.apply_change(conn, before, {**before, "opd_id": opd_id, "tenggat": tenggat})
         changes = [
             f"{name}: {a or '–'} → {b or '–'}"
             for name, a, b in [

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from db.aspirasi import rollups
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.measures import condition, day_start_utc, reopened_ids
 from db.aspirasi.status import (
@@ -131,12 +132,28 @@ def _per_opd(conn, base: AspirasiFilter, rows: ColumnElement[bool], cols: list) 
     return df.set_index("opd_id") if not df.empty else pd.DataFrame()
 
 
-def _aggregates(conn, base: AspirasiFilter, cur: Period, prev: Period, today: dt.date) -> pd.DataFrame:
-    """The counted measures per OPD. Each group of measures runs over only the rows it can count (open
-    now; received since the previous period began; closed since then; reopened in the two periods),
-    each found through its own index, never a scan of the archive: the cost follows the open items and
-    the period. The measures themselves are the shared conditions (db/aspirasi/measures.py)."""
+def _aggregates(
+    conn, base: AspirasiFilter, cur: Period, prev: Period, today: dt.date, rolled: rollups.OpdCounts | None
+) -> pd.DataFrame:
+    """The counted measures per OPD. ``rolled``: the OPD rollups' counts (the unfiltered view); else each
+    group of measures runs over only the rows it can count (open now; received since the previous
+    period began; closed since then), each found through its own index: the cost follows the open
+    items and the period. Reopenings (in the two periods) always come from the status history. The
+    measures themselves are the shared conditions (db/aspirasi/measures.py)."""
     periods = (("", cur), ("_lalu", prev))
+    reopened = _per_opd(
+        conn,
+        base,
+        Aspirasi.id.in_(reopened_ids(prev.dari, cur.sampai)),
+        [
+            count_if(condition("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{s}")
+            for s, p in periods
+        ],
+    )
+    if rolled is not None:
+        parts = [rolled.counts, reopened]
+        parts = [df for df in parts if not df.empty]
+        return pd.concat(parts, axis=1) if parts else pd.DataFrame()
     parts = [
         _per_opd(
             conn,
@@ -164,15 +181,7 @@ def _aggregates(conn, base: AspirasiFilter, cur: Period, prev: Period, today: dt
                 for kode in ("selesai", "tepat_waktu", "bukan_kewenangan")
             ],
         ),
-        _per_opd(
-            conn,
-            base,
-            Aspirasi.id.in_(reopened_ids(prev.dari, cur.sampai)),
-            [
-                count_if(condition("dibuka_kembali", p.dari, p.sampai, today)).label(f"dibuka_kembali{s}")
-                for s, p in periods
-            ],
-        ),
+        reopened,
     ]
     parts = [df for df in parts if not df.empty]
     return pd.concat(parts, axis=1) if parts else pd.DataFrame()
@@ -313,8 +322,13 @@ def scorecard(
     prev = p.sebelumnya()
     with engine.connect() as conn:
         opds = _opd_rows(conn, base)
-        agg = _aggregates(conn, base, p, prev, today)
-        med, med_prev = _medians(conn, base, (p, prev), today)
+        rolled = rollups.opd_counts(conn, base, [("", p.dari, p.sampai), ("_lalu", prev.dari, prev.sampai)], today)
+        agg = _aggregates(conn, base, p, prev, today, rolled)
+        med, med_prev = (
+            (rolled.median[""], rolled.median["_lalu"])
+            if rolled is not None
+            else _medians(conn, base, (p, prev), today)
+        )
         janji = _janji_counts(janji_frame(conn, base), p, prev, today)
         kal = city_calendar(conn)
     df = pd.DataFrame([(i, k, n) for i, k, n in opds], columns=["opd_id", "opd", "nama"]).set_index("opd_id")

@@ -21,10 +21,12 @@ from db.aspirasi.workflow import can_move_to
 from db.auth.roles import Actor
 from db.demo.generate import clear_demo, generate_demo
 from db.engine import make_engine
+from db.kinerja.periods import PERIOD_KINDS, period
+from db.kinerja.scorecard import scorecard
 from db.migrate import downgrade, upgrade
 from db.reference import load_reference
 from db.rembuk.records import list_rembuk
-from db.schema import Aspirasi, Kategori, Kelurahan, RekapAspirasi, RekapBerlokasi, RekapRembuk, RembukKelurahan
+from db.schema import Aspirasi, Kategori, Kelurahan, Opd, RekapAspirasi, RekapBerlokasi, RekapRembuk, RembukKelurahan
 from geo.boundaries import load_boundaries
 from geo.maps import label_point
 from tests.conftest import DEMO_TODAY
@@ -74,6 +76,28 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
             pd.testing.assert_series_equal(
                 rollups.median_open_age(engine, f, today), want_age, check_dtype=False, check_index_type=False
             )
+        assert_scorecard_equal_scan(engine, today)
+
+
+def assert_scorecard_equal_scan(engine, today) -> None:
+    """Kinerja OPD's scorecard from the OPD rollups equals the scorecard counted from the archive, for each
+    kind of period and with an OPD filter (the one filter the OPD rollups answer besides none)."""
+    opd = conn_scalar(engine, select(Opd.kode).order_by(Opd.kode))
+    for f in (AspirasiFilter(), AspirasiFilter(opd=(opd,))):
+        assert rollups.supports_opd(f)
+        for jenis in PERIOD_KINDS:
+            p = period(jenis, today, today - dt.timedelta(days=200), today - dt.timedelta(days=20))
+            got = scorecard(engine, f, p, today)
+            with rollups.disabled():
+                want = scorecard(engine, f, p, today)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert not rollups.supports_opd(AspirasiFilter(kecamatan=(KLOJEN_KEC,)))
+    assert not rollups.supports_opd(AspirasiFilter(kategori=("sampah",)))
+
+
+def conn_scalar(engine, stmt):
+    with engine.connect() as conn:
+        return conn.scalar(stmt)
 
 
 def test_seeded_demo_rollups_match_a_recount_and_the_scan(seeded_engine):
@@ -278,11 +302,15 @@ def test_real_aspirations_detached_from_demo_rembuk_leave_its_count(ready_engine
         assert conn.scalar(select(func.count()).select_from(RekapRembuk)) == 0
 
 
-def test_migrations_0012_and_0013_count_the_rows_already_there(ready_engine):
+def test_migrations_0012_to_0014_count_the_rows_already_there(ready_engine):
     generate_demo(ready_engine, n_aspirasi=60, seed=7, today=DEMO_TODAY, termasuk_terkait=True)
     want = list_rembuk(ready_engine)
-    downgrade(ready_engine, "0011")  # also takes rekap_berlokasi (0013) away and brings it back
+    p = period("3_bulan", DEMO_TODAY)
+    want_score = scorecard(ready_engine, AspirasiFilter(), p, DEMO_TODAY)
+    downgrade(ready_engine, "0011")  # also takes rekap_berlokasi (0013) and rekap_opd_* (0014) away and back
     upgrade(ready_engine)
+    pd.testing.assert_frame_equal(scorecard(ready_engine, AspirasiFilter(), p, DEMO_TODAY), want_score)
+    assert want_score["selesai"].sum() > 0
     assert rollups.check(ready_engine) == []
     pd.testing.assert_frame_equal(list_rembuk(ready_engine), want)
     assert want["aspirasi"].sum() > 0
