@@ -178,23 +178,44 @@ def _walk(fig):
 
 
 class _PayloadCache:
-    """Process-wide, bounded (least recently used first out), shared by all sessions (thread-safe)."""
+    """Process-wide, bounded (least recently used first out), shared by all sessions (thread-safe).
+
+    One build per key at a time: after a write every session showing the map misses at once, and
+    building the same map in each of them (under the GIL) would multiply the cost by the sessions; the
+    others wait for the first build instead."""
 
     def __init__(self, max_entries: int = 64) -> None:
         self._items: OrderedDict[Hashable, MapPayload] = OrderedDict()
+        self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
-    def get(self, key: Hashable, build: Callable[[], MapPayload]) -> MapPayload:
+    def _cached(self, key: Hashable) -> MapPayload | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        payload = build()  # outside the lock: another session may build the same map meanwhile (harmless)
+            return None
+
+    def get(self, key: Hashable, build: Callable[[], MapPayload]) -> MapPayload:
+        found = self._cached(key)
+        if found is not None:
+            return found
         with self._lock:
-            self._items[key] = payload
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            gate = self._building.setdefault(key, threading.Lock())
+        with gate:
+            found = self._cached(key)  # built by the session this one waited for
+            if found is not None:
+                return found
+            try:
+                payload = build()
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+            with self._lock:
+                self._items[key] = payload
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
         return payload
 
     def clear(self) -> None:

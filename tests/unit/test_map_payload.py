@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import folium
 import numpy as np
 import pandas as pd
@@ -68,6 +72,36 @@ def test_a_cached_map_is_built_once_per_cache_key():
     cache.get(("k", 3), build)  # the least recently used entry (1) leaves
     cache.get(("k", 1), build)
     assert len(built) == 4
+
+
+def test_sessions_missing_the_same_map_at_once_build_it_once():
+    cache = components._PayloadCache()
+    built, started = [], threading.Event()
+
+    def build():
+        built.append(1)
+        started.set()
+        time.sleep(0.2)  # a slow build: the other sessions arrive while it runs
+        return components.build_payload(maps.base_map(), None, "k")
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(cache.get, ("k", 1), build)
+        assert started.wait(5)
+        others = [pool.submit(cache.get, ("k", 1), build) for _ in range(7)]
+        got = [f.result() for f in [first, *others]]
+    assert len(built) == 1 and all(p is got[0] for p in got)
+
+
+def test_a_failed_build_is_not_cached_and_the_next_session_builds():
+    cache = components._PayloadCache()
+
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.get(("k", 1), broken)
+    payload = cache.get(("k", 1), lambda: components.build_payload(maps.base_map(), None, "k"))
+    assert payload.script
 
 
 def test_content_key_follows_the_values():
