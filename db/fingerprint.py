@@ -15,6 +15,9 @@ that forgets the bump serves stale pages; these maxima come for free from the wr
   confirmation) all leave a ``log_audit`` row: the newest audit id that records a data change. Login,
   logout, session and export entries are skipped (they change nothing a cached page shows, and a
   burst of failed logins must not empty every cache); the Admin audit view reads the log uncached.
+
+A page that reads no aspirasi (Bimtek) keys its caches on ``without_aspirasi(fingerprint)``: the same
+values less the three only an aspiration's write moves.
 """
 
 from __future__ import annotations
@@ -84,6 +87,17 @@ def _fingerprint_query():
 
 
 _QUERY = _fingerprint_query()
+
+
+# What only the aspirations' own writes move: the first three values (max aspirasi id, its max diubah_pada,
+# max aspirasi_riwayat id). Photos stay in: a bimtek has its own.
+_ASPIRASI_VALUES = 3
+
+
+def without_aspirasi(fp: tuple) -> tuple:
+    """The fingerprint of a page that reads no aspirasi (Bimtek): the same values less those only a write of
+    an aspiration moves, so recording aspirations all day leaves that page's caches warm."""
+    return fp[_ASPIRASI_VALUES:]
 
 
 def get_fingerprint(engine: Engine) -> tuple:

@@ -18,6 +18,7 @@ from db.bimtek import services as bimtek_services
 from db.bimtek.reports import KINDS
 from db.bimtek.services import BimtekFilter
 from db.export import neutralise, to_csv_bytes
+from db.fingerprint import without_aspirasi
 from geo import maps
 from ui import data, tabel
 from ui.charts import show_attended_per_bimtek, show_cakupan_cumulative, show_invited_attended
@@ -30,8 +31,10 @@ INDICATIVE = "Jumlah RW/RT per kelurahan indikatif (data referensi), bukan angka
 
 
 def key() -> tuple:
-    """The app's one cache key (ui.data.key(); its fingerprint covers the bimtek tables)."""
-    return data.key()
+    """The page's cache key: ui.data.key() without the values only aspiration writes move (the Bimtek page
+    reads no aspirasi; db.fingerprint.without_aspirasi), so a new aspiration does not recompute it."""
+    url, fp = data.key()
+    return (url, without_aspirasi(fp))
 
 
 # --------------------------------------------------------------------------- cached adapters
@@ -71,7 +74,7 @@ def event_label(row) -> str:
 
 def filter_sidebar(events: pd.DataFrame) -> BimtekFilter:
     """The page's filter (sidebar): events, kecamatan, kelurahan, role level, period."""
-    options = data.filter_options(data.key())
+    options = data.filter_options(key())
     labels = {int(r["id"]): event_label(r) for _, r in events.iterrows()}
     with st.sidebar:
         st.subheader("Filter bimtek")

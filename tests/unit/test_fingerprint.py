@@ -12,7 +12,7 @@ from db.aspirasi.services import NewAspirasi, create_aspirasi, update_status
 from db.auth.roles import Actor
 from db.auth.users import log
 from db.bimtek import services as bimtek_services
-from db.fingerprint import get_fingerprint
+from db.fingerprint import get_fingerprint, without_aspirasi
 from db.foto import queries as foto_queries
 from db.foto import services as foto_services
 from db.rotasi import data as rd
@@ -76,3 +76,20 @@ def test_the_old_names_are_the_same_fingerprint(ready_engine):
         == foto_queries.version(ready_engine)
         == fp
     )
+
+
+def test_the_bimtek_key_ignores_aspiration_writes_and_follows_bimtek_writes(ready_engine):
+    e = ready_engine
+    full, bimtek = get_fingerprint(e), without_aspirasi(get_fingerprint(e))
+    h = create_aspirasi(e, STAF, NewAspirasi(judul="Lampu", kategori="pju", kelurahan="Sukun"), TODAY)
+    update_status(e, STAF, h.id, 1, "diverifikasi")
+    assert get_fingerprint(e) != full
+    assert without_aspirasi(get_fingerprint(e)) == bimtek  # the Bimtek page stays cached
+    bid = bimtek_services.create_bimtek(e, STAF, bimtek_services.BimtekData("Bimtek Uji", dt.date(2026, 11, 12)))
+    assert without_aspirasi(get_fingerprint(e)) != bimtek
+    bimtek = without_aspirasi(get_fingerprint(e))
+    pid = bimtek_services.add_peserta(e, STAF, bid, bimtek_services.PesertaData("Budi", "ketua_rw", SUKUN, 3))
+    assert without_aspirasi(get_fingerprint(e)) != bimtek
+    bimtek = without_aspirasi(get_fingerprint(e))
+    bimtek_services.update_peserta(e, STAF, pid, bimtek_services.PesertaData("Budi", "ketua_rw", SUKUN, 3, hadir=False))
+    assert without_aspirasi(get_fingerprint(e)) != bimtek
