@@ -362,12 +362,14 @@ def choropleth_layer(
     extra_keys = [f"extra_{i}" for i in range(len(extra))]
 
     geometries = _geometries("kelurahan")
+    # Plain dicts, not pandas lookups per kelurahan: the layer is rebuilt after every write that moves a count.
+    nilai = vals.to_dict()
+    extra_values = [series.to_dict() for series in extra.values()]
     features = []
-    for kode, row in kel.iterrows():
-        props = {"kode": kode, "nama": row["nama"], "kecamatan": row["kecamatan"]}
-        props["nilai"] = _format(vals[kode], fmt)
-        for key, series in zip(extra_keys, extra.values(), strict=True):
-            props[key] = _format(series.get(kode), fmt)
+    for kode, nama, kecamatan in zip(kel.index, kel["nama"], kel["kecamatan"], strict=True):
+        props = {"kode": kode, "nama": nama, "kecamatan": kecamatan, "nilai": _format(nilai[kode], fmt)}
+        for key, values_of in zip(extra_keys, extra_values, strict=True):
+            props[key] = _format(values_of.get(kode), fmt)
         features.append({"type": "Feature", "id": kode, "properties": safe_props(props), "geometry": geometries[kode]})
 
     tooltip = folium.GeoJsonTooltip(
