@@ -209,11 +209,13 @@ class _PayloadCache:
                 return found
             try:
                 payload = build()
-            finally:
+            except BaseException:
                 with self._lock:
                     self._building.pop(key, None)
-            with self._lock:
+                raise
+            with self._lock:  # stored and the gate dropped at once: a later arrival finds one or the other
                 self._items[key] = payload
+                self._building.pop(key, None)
                 while len(self._items) > self.max_entries:
                     self._items.popitem(last=False)
         return payload
