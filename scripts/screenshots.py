@@ -59,6 +59,10 @@ EXPAND_JS = """
 }
 """
 
+# A full-page shot resizes the viewport for the capture, and the sidebar answers with its slide transition: a shot
+# taken mid-slide shows it cut off at the left edge. The settled page is what a person sees, so no transitions.
+NO_TRANSITIONS_CSS = "[data-testid='stSidebar'], [data-testid='stSidebar'] * { transition: none !important; }"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -122,6 +126,7 @@ def shoot(browser, base: str, peran: str, spec, sandi: str, out: Path) -> list[P
             login(page, base, "" if spec.default else spec.url_path, f"{peran}.layar", sandi)
             settle(page)
             page.mouse.move(0, h - 1)  # no hover tooltip from the login click
+            page.add_style_tag(content=NO_TRANSITIONS_CSS)
             page.evaluate(EXPAND_JS)
             page.wait_for_timeout(500)
             path = out / f"{peran}-{spec.url_path}-{w}x{h}.png"
