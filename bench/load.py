@@ -94,6 +94,8 @@ def require_loopback(url: str) -> None:
 class Stats:
     latencies: list[float] = field(default_factory=list)  # every timed action (seconds)
     by_kind: dict[str, list[float]] = field(default_factory=dict)  # "switch" / "filter"
+    by_page: dict[str, list[float]] = field(default_factory=dict)  # the page an action ended on
+    done: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time finished, seconds)
     switch_done: list[float] = field(default_factory=list)  # monotonic time each page switch completed
     logged_in: list[float] = field(default_factory=list)  # monotonic time each session's login completed
     login_s: list[float] = field(default_factory=list)
@@ -102,9 +104,11 @@ class Stats:
     writes: int = 0
     write_errors: list[str] = field(default_factory=list)
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, page: str = "") -> None:
         self.latencies.append(seconds)
         self.by_kind.setdefault(kind, []).append(seconds)
+        self.by_page.setdefault(page, []).append(seconds)
+        self.done.append((time.monotonic(), seconds))
         if kind == "switch":
             self.switch_done.append(time.monotonic())
 
@@ -114,6 +118,13 @@ class Stats:
             return None
         start = max(self.logged_in)
         return sum(t >= start for t in self.switch_done) / (end - start)
+
+    def steady_latencies(self) -> list[float]:
+        """Actions that started once every session was logged in (the login ramp's hashing left out)."""
+        if not self.logged_in:
+            return []
+        start = max(self.logged_in)
+        return [s for t, s in self.done if t - s >= start]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -290,7 +301,7 @@ async def ws_session(url: str, username: str, sandi: str, deadline: float, stats
                 except (TimeoutError, RuntimeError) as exc:
                     stats.errors.append(f"{kind} {target}: {type(exc).__name__}: {exc}"[:160])
                     continue
-                stats.add(kind, time.monotonic() - t0)
+                stats.add(kind, time.monotonic() - t0, target)
             if HOME_TEXT in (await rerun(pages["Beranda"])).texts:
                 stats.held += 1
     except Exception as exc:
@@ -422,7 +433,10 @@ def load_once(args, url: str, database_url: str, label: str) -> dict:
         "p50_ms": _ms(lat, 0.5),
         "p95_ms": _ms(lat, 0.95),
         "switch_p95_ms": _ms(switches, 0.95),
+        "steady_p95_ms": _ms(stats.steady_latencies(), 0.95),
         "filter_p95_ms": _ms(filters, 0.95),
+        # Which page the slow actions end on: {page: [actions, p50 ms, p95 ms]}
+        "by_page": {k: [len(v), _ms(v, 0.5), _ms(v, 0.95)] for k, v in sorted(stats.by_page.items())},
         "login_p50_s": round(statistics.median(stats.login_s), 1) if stats.login_s else None,
         "errors": len(stats.errors),
         "writes": stats.writes,
@@ -487,15 +501,16 @@ def curve(args, database_url: str) -> list[dict]:
 
 def table(results: list[dict]) -> list[str]:
     lines = [
-        "| setup | mode | sessions | held | page switches/s (steady) | actions/s | p50 ms | p95 ms | switch p95 ms "
-        "| filter p95 ms | login p50 s | errors | writes (errors) | load 1 min before/after |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| setup | mode | sessions | held | page switches/s (steady) | actions/s | p50 ms | p95 ms | p95 ms logged in "
+        "| switch p95 ms | filter p95 ms | login p50 s | errors | writes (errors) | load 1 min before/after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['label']} | {r['mode']} | {r['sessions']} | {r['held']} "
             f"| {r['switches_per_s']:.2f} ({_v(r['steady_switches_per_s'])}) "
-            f"| {r['actions_per_s']:.2f} | {_v(r['p50_ms'])} | {_v(r['p95_ms'])} | {_v(r['switch_p95_ms'])} "
+            f"| {r['actions_per_s']:.2f} | {_v(r['p50_ms'])} | {_v(r['p95_ms'])} | {_v(r.get('steady_p95_ms'))} "
+            f"| {_v(r['switch_p95_ms'])} "
             f"| {_v(r['filter_p95_ms'])} | {_v(r['login_p50_s'])} | {r['errors']} "
             f"| {r['writes']} ({r['write_errors']}) "
             f"| {r['load_1min'][0]:.2f} / {r['load_1min'][1]:.2f} |"
@@ -521,8 +536,9 @@ def targets(results: list[dict]) -> list[str]:
                        f"{rate:.2f} page switches/s once all are logged in (target >= 15)")  # fmt: skip
         elif r["sessions"] >= 50:
             ok = r["p95_ms"] is not None and r["p95_ms"] <= 1000 and r["held"] == r["sessions"]
-            out.append(f"- {verdict(ok)}: one process, {r['sessions']} sessions (mix): p95 {_v(r['p95_ms'])} ms, "
-                       f"{r['held']} held (target p95 <= 1,000 ms)")  # fmt: skip
+            out.append(f"- {verdict(ok)}: one process, {r['sessions']} sessions (mix): p95 {_v(r['p95_ms'])} ms "
+                       f"({_v(r.get('steady_p95_ms'))} ms once all were logged in), "
+                       f"{r['held']} held (target p95 <= 1,000 ms, the whole run)")  # fmt: skip
         else:
             out.append(f"- (p95 <= 1 s is the target at 50 sessions; this run had {r['sessions']})")
     return out or ["- (the targets are for one process)"]

@@ -35,6 +35,13 @@ def session_minutes() -> int:
     return int(os.environ.get("KULAKAN_SESSION_MENIT", "60"))
 
 
+def fresh_seconds() -> float:
+    """Seconds a page may show data written by ANOTHER session before it reads the fingerprint again
+    (``KULAKAN_SEGAR_DETIK``, default 5; ``0``: every run reads it). A session that wrote, or opens
+    the app, always reads it at once (ui.data.key)."""
+    return max(0.0, float(os.environ.get("KULAKAN_SEGAR_DETIK", "5")))
+
+
 def db_pool_size() -> int:
     """Connections each app process keeps open to PostgreSQL (``KULAKAN_DB_POOL_SIZE``, default 5)."""
     return int(os.environ.get("KULAKAN_DB_POOL_SIZE", "5"))

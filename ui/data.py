@@ -3,15 +3,25 @@
 Every cached function (here and in the other ui/ modules) takes ``key`` = ``key()`` = (database URL,
 data fingerprint) first, so a change in the data (or another database, as in tests) gives fresh
 results; ``ttl`` bounds staleness across processes (DESIGN.md section 7).
+
+The fingerprint is shared by the sessions of a process for ``KULAKAN_SEGAR_DETIK`` seconds (default 5):
+with one write per second city-wide, reading it on every run would make nearly every click a cold
+rebuild of its page for every session. A session that wrote through the app (any INSERT, UPDATE or
+DELETE on the process engine from its script thread, login bookkeeping aside) or opens the app (a new
+session: also every browser reload) reads it at once, so staff always see their own changes on the
+next run; others see them within the window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from db.aspirasi import queries as aspirasi_queries
@@ -20,13 +30,28 @@ from db.demo import generate as demo_generate
 from db.engine import make_engine
 from db.fingerprint import get_fingerprint
 from db.rembuk import records as rembuk_records
-from db.settings import database_url
+from db.settings import database_url, fresh_seconds
 from db.workdays import today as city_today
 
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+    engine = make_engine(url)
+    event.listen(engine, "after_cursor_execute", _note_write)
+    return engine
+
+
+_WRITE = re.compile(r"\s*(?:INSERT\b.*?\bINTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE | re.DOTALL)
+# Tables no cached page reads (the fingerprint ignores them): a session check is not a change.
+_NOT_DATA = frozenset({"sesi_login", "throttle_login"})
+_WROTE_KEY = "_kulakan_menulis"  # session_state: this session wrote since it last read the fingerprint
+_READ_KEY = "_kulakan_sidik_dibaca"  # session_state: this session read the fingerprint once
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    found = _WRITE.match(statement)
+    if found and found.group(1).lower() not in _NOT_DATA and get_script_run_ctx(suppress_warning=True):
+        st.session_state[_WROTE_KEY] = True
 
 
 def engine() -> Engine:
@@ -56,9 +81,34 @@ def key() -> tuple:
     memo = getattr(ctx, _RUN_KEY, None)
     if memo is not None and memo[0] is ctx.cursors and memo[1][0] == url:
         return memo[1]
-    value = (url, get_fingerprint(engine()))
+    value = (url, _shared_fingerprint(url))
     setattr(ctx, _RUN_KEY, (ctx.cursors, value))
     return value
+
+
+_SHARED: dict[str, tuple[float, tuple]] = {}  # database URL -> (_clock() when read, fingerprint)
+_SHARED_LOCK = threading.Lock()
+_clock = time.monotonic
+
+
+def _shared_fingerprint(url: str) -> tuple:
+    """The process's fingerprint if read less than ``fresh_seconds()`` ago, unless this session wrote
+    or has never read it; else read now (and share)."""
+    state = st.session_state
+    window = fresh_seconds()
+    now = _clock()
+    with _SHARED_LOCK:
+        held = _SHARED.get(url)
+    own = state.get(_WROTE_KEY, False) or not state.get(_READ_KEY, False)
+    if held is not None and not own and now - held[0] < window:
+        return held[1]
+    state[_WROTE_KEY] = False  # before the read: a write after it marks the session again
+    fingerprint = get_fingerprint(engine())
+    state[_READ_KEY] = True
+    with _SHARED_LOCK:
+        if url not in _SHARED or _SHARED[url][0] <= now:
+            _SHARED[url] = (now, fingerprint)
+    return fingerprint
 
 
 @st.cache_data(ttl=300, show_spinner=False)
