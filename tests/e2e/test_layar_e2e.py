@@ -177,7 +177,7 @@ TEXT_JS = """
 
 # Data grids wider than their frame at this size (they scroll sideways), by their header cells. The staff's
 # Aspirasi working list (12 columns plus the selection box) is allowed to: it fits from about 1,500 px wide,
-# and at 1280 only the list scrolls, inside its own frame.
+# and at 1280 only the list scrolls, inside its own frame, with Nomor, Status, Tenggat, Judul, Kelurahan, OPD in view.
 WIDE_GRIDS_JS = """
 () => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stDataFrame']")]
   .filter(g => g.offsetParent !== null && !g.closest('.st-key-tabel_aspirasi'))
