@@ -230,6 +230,13 @@ def test_a_login_survives_moving_to_the_other_process(cluster, browser):
     try:
         login(page, proxy.url, "staf.uji", "/rembuk")
         _logged_in_on(page, "Rembuk Jumat")
+        # The page has finished drawing before its process "goes away": a photo still loading would be asked
+        # of the other process, whose media store never had it (a 404 that is the move's, not the login's).
+        page.wait_for_function(
+            """() => !document.querySelector("[data-testid='stStatusWidget'] button")
+                 && [...document.images].every(i => i.complete)""",
+            timeout=30_000,
+        )
         assert _session_cookie(context)["httpOnly"]
         context.add_cookies([{"name": COOKIE, "value": cookies[ports[1]], "url": proxy.url}])
         page.reload()
