@@ -40,6 +40,8 @@ from db.schema import (
     Pengaturan,
     Rembuk,
     RotasiPerubahan,
+    SesiLogin,
+    ThrottleLogin,
 )
 
 # Audit entries that record no change of the data pages show (db.admin.AUDIT_KINDS "login" and "ekspor",
@@ -48,6 +50,10 @@ AUDIT_WITHOUT_DATA = (
     "login_ok", "login_gagal", "login_ditahan", "login_dijeda", "login_sibuk", "logout", "sesi_berakhir",
     "sandi_diganti", "sesi_dicabut", "throttle_dihapus", "ekspor", "sso", "login_sso_ditolak",
 )  # fmt: skip
+
+# Tables whose writes change nothing a cached page shows (a session check, the login throttle): the
+# fingerprint reads neither, and ui.data does not count a write to them as the session's own change.
+TABLES_WITHOUT_DATA = frozenset({SesiLogin.__tablename__, ThrottleLogin.__tablename__})
 
 
 def _fingerprint_query():

@@ -28,7 +28,7 @@ from db.aspirasi import queries as aspirasi_queries
 from db.bimtek import reports as bimtek_reports
 from db.demo import generate as demo_generate
 from db.engine import make_engine
-from db.fingerprint import get_fingerprint
+from db.fingerprint import TABLES_WITHOUT_DATA, get_fingerprint
 from db.rembuk import records as rembuk_records
 from db.settings import database_url, fresh_seconds
 from db.workdays import today as city_today
@@ -42,15 +42,13 @@ def _engine_for(url: str) -> Engine:
 
 
 _WRITE = re.compile(r"\s*(?:INSERT\b.*?\bINTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE | re.DOTALL)
-# Tables no cached page reads (the fingerprint ignores them): a session check is not a change.
-_NOT_DATA = frozenset({"sesi_login", "throttle_login"})
 _WROTE_KEY = "_kulakan_menulis"  # session_state: this session wrote since it last read the fingerprint
 _READ_KEY = "_kulakan_sidik_dibaca"  # session_state: this session read the fingerprint once
 
 
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
     found = _WRITE.match(statement)
-    if found and found.group(1).lower() not in _NOT_DATA and get_script_run_ctx(suppress_warning=True):
+    if found and found.group(1).lower() not in TABLES_WITHOUT_DATA and get_script_run_ctx(suppress_warning=True):
         st.session_state[_WROTE_KEY] = True
 
 
