@@ -6,10 +6,11 @@ the export of exactly the filtered rows. Everything is aggregated in SQL; the co
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, any_, bindparam, func, select
+from sqlalchemy import Engine, Integer, String, and_, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from db.aspirasi.filters import AspirasiFilter
@@ -156,14 +157,21 @@ def points(engine: Engine, f: AspirasiFilter, cap: int = 5000) -> Points:
 
 
 def _every_kth_id(conn, step: int, cap: int):
-    """``id % step == 0``; on PostgreSQL the same ids are looked up through the primary key (one
-    array parameter), which stays cheap at a million rows where the modulo needs a full scan."""
+    """``id % step == 0``, with the same ids looked up through the primary key where the list stays small
+    (PostgreSQL: one array parameter; SQLite: one JSON array through ``json_each``): the modulo reads every
+    row of the archive (SQLite 100,000: 20 ms against 10 ms), the lookups only the sampled ones."""
+    # Two subqueries, not min() and max() in one select: SQLite reads one end of the primary key only for a
+    # lone min() or max(), and scanned the archive for both together.
+    lo, hi = conn.execute(
+        select(select(func.min(Aspirasi.id)).scalar_subquery(), select(func.max(Aspirasi.id)).scalar_subquery())
+    ).one()
+    ids = list(range(lo + (-lo) % step, hi + 1, step)) if lo is not None else []
+    if len(ids) > 4 * cap:
+        return Aspirasi.id % step == 0
     if conn.dialect.name == "postgresql":
-        lo, hi = conn.execute(select(func.min(Aspirasi.id), func.max(Aspirasi.id))).one()
-        ids = list(range(lo + (-lo) % step, hi + 1, step)) if lo is not None else []
-        if len(ids) <= 4 * cap:
-            return Aspirasi.id == any_(bindparam("sampel_id", ids, type_=ARRAY(Integer)))
-    return Aspirasi.id % step == 0
+        return Aspirasi.id == any_(bindparam("sampel_id", ids, type_=ARRAY(Integer)))
+    sampel = func.json_each(bindparam("sampel_id", json.dumps(ids), type_=String)).table_valued("value")
+    return Aspirasi.id.in_(select(sampel.c.value))
 
 
 def open_points_of(engine: Engine, f: AspirasiFilter, kode: str, today: dt.date, limit: int = 500) -> pd.DataFrame:
