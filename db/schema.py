@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -448,6 +449,21 @@ class RekapRembuk(Base):
 
     rembuk_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     jumlah: Mapped[int] = mapped_column(Integer)
+
+
+class RekapRw(Base):
+    """Aspirations with a location and an RW per kelurahan × RW × open flag, with the sums of their
+    coordinates in millionths of a degree (truncated, so Python and SQL sum the same integers): Mode
+    Rembuk's dot per RW sits at the average location without reading the kelurahan's archive."""
+
+    __tablename__ = "rekap_rw"
+
+    kelurahan_kode: Mapped[str] = mapped_column(String(13), primary_key=True)
+    rw: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terbuka: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    jumlah: Mapped[int] = mapped_column(Integer)
+    lat_e6: Mapped[int] = mapped_column(BigInteger)
+    lon_e6: Mapped[int] = mapped_column(BigInteger)
 
 
 # --- bimtek ------------------------------------------------------------------------------------

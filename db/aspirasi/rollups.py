@@ -2,7 +2,7 @@
 same transaction as every write, so a first view after a change reads a few thousand small rows instead
 of the archive (DESIGN.md section 6, issue 14).
 
-Six tables (db/schema.py):
+The tables (db/schema.py):
 
 - ``rekap_aspirasi``: aspirations per kelurahan × kategori × status × open flag (totals, open counts);
 - ``rekap_terbuka``: open aspirations per kelurahan and day, received that day (median open age) and due
@@ -11,7 +11,10 @@ Six tables (db/schema.py):
 - ``rekap_selesai``: 'selesai' aspirations per month of closing × working days taken (median working
   days, closed this month);
 - ``rekap_rembuk``: aspirations captured at each rembuk (the Rembuk list);
-- ``rekap_berlokasi``: aspirations with a location per kelurahan and open flag (the Peta's points total).
+- ``rekap_berlokasi``: aspirations with a location per kelurahan and open flag (the Peta's points total);
+- ``rekap_opd_hari``, ``rekap_opd_terbuka``, ``rekap_opd_selesai``: Kinerja OPD's scorecard per OPD;
+- ``rekap_rw``: located aspirations per kelurahan × RW × open flag with the sums of their coordinates
+  (Mode Rembuk's dot per RW).
 
 Every write path that changes a counted column calls ``apply_change`` (one row, old and new values),
 ``staged_delta`` (the ``delta_of`` many rows, worked out and staged before the write lock: imports) or ``add_selection``
@@ -21,7 +24,8 @@ and a recount (``python -m db check-rollups``). A write that bypasses the servic
 inserting rows directly) must call ``rebuild`` afterwards.
 
 The readers (``kelurahan_metrics``, ``median_open_age``, ``kpi_counts``, ``median_workdays_to_resolve``, ``count``,
-``open_per_kelurahan``, ``per_rembuk``, ``located_count``)
+``open_per_kelurahan``, ``per_rembuk``, ``located_count``; Mode Rembuk's ``kelurahan_totals``, ``open_per_kategori``
+and ``per_rw``; Kinerja OPD's ``opd_counts``)
 answer the unfiltered view and filters on kecamatan, kelurahan and keadaan; for any other filter they
 return None and the caller scans the archive as before (db/aspirasi/map_data.py, db/aspirasi/queries.py).
 """
@@ -39,10 +43,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Date,
     Engine,
+    Float,
     Integer,
     MetaData,
     String,
@@ -74,6 +80,7 @@ from db.schema import (
     RekapOpdSelesai,
     RekapOpdTerbuka,
     RekapRembuk,
+    RekapRw,
     RekapSelesai,
     RekapTerbuka,
     RekapTerbukaBulan,
@@ -96,6 +103,7 @@ ROW_COLUMNS = (
     "lat",
     "lon",
     "opd_id",
+    "rw",
 )
 
 
@@ -117,6 +125,9 @@ class _Part:
     counts: Callable[[Mapping], bool]
     sql_keys: Callable[[str], list]
     sql_cond: Callable[[], ColumnElement[bool]]
+    # What one row adds to the counter (Python, SQL by dialect); None: 1, the rows are counted.
+    weight: Callable[[Mapping], int] | None = None
+    sql_weight: Callable[[str], ColumnElement] | None = None
 
     @property
     def counters(self) -> tuple[str, ...]:
@@ -128,6 +139,23 @@ A = Aspirasi
 
 def _has_opd(r: Mapping) -> bool:
     return r.get("opd_id") is not None
+
+
+def _located_rw(r: Mapping) -> bool:
+    return r.get("lat") is not None and r.get("lon") is not None and r.get("rw") is not None
+
+
+def _e6(value) -> int:
+    """A coordinate in millionths of a degree, truncated toward zero: the integer SQL's ``_sql_e6`` gives
+    for the same stored double (one IEEE product, then truncation in all three), so sums stay exact."""
+    return int(float(value) * 1_000_000)
+
+
+def _sql_e6(col, dialect: str):
+    scaled = col * literal(1_000_000.0, Float)
+    if dialect == "postgresql":  # a cast to an integer rounds there; trunc() first, like int() and SQLite
+        return cast(func.trunc(scaled), BigInteger)
+    return cast(scaled, BigInteger)  # SQLite: CAST(REAL AS INTEGER) truncates toward zero
 
 
 PARTS: tuple[_Part, ...] = (
@@ -251,7 +279,28 @@ PARTS: tuple[_Part, ...] = (
         lambda d: [A.tanggal_selesai, A.opd_id, A.kategori_id, func.coalesce(A.hari_kerja_selesai, NO_WORKDAYS)],
         lambda: and_(A.opd_id.is_not(None), A.status == "selesai", A.tanggal_selesai.is_not(None)),
     ),
+    # Mode Rembuk's dot per RW: how many, and where on average (sums of the coordinates).
+    *(
+        _Part(
+            RekapRw,
+            ("kelurahan_kode", "rw", "terbuka"),
+            counter,
+            lambda r: (r["kelurahan_kode"], r["rw"], bool(r["terbuka"])),
+            _located_rw,
+            lambda d: [A.kelurahan_kode, A.rw, A.terbuka],
+            lambda: and_(A.lat.is_not(None), A.lon.is_not(None), A.rw.is_not(None)),
+            weight,
+            sql_weight,
+        )
+        for counter, weight, sql_weight in (
+            ("jumlah", None, None),
+            ("lat_e6", lambda r: _e6(r["lat"]), lambda d: _sql_e6(A.lat, d)),
+            ("lon_e6", lambda r: _e6(r["lon"]), lambda d: _sql_e6(A.lon, d)),
+        )
+    ),
 )
+# Counters that sum a weight (a coordinate), not count rows: their sign says nothing about a row emptying.
+_WEIGHTED = {(p.table, p.counter) for p in PARTS if p.weight is not None}
 TABLES = (
     RekapAspirasi,
     RekapTerbuka,
@@ -262,6 +311,7 @@ TABLES = (
     RekapOpdHari,
     RekapOpdTerbuka,
     RekapOpdSelesai,
+    RekapRw,
 )
 
 
@@ -293,8 +343,13 @@ def delta_of(changes: Iterable[tuple[Mapping | None, Mapping | None]]) -> Delta:
         for part in PARTS:
             for row, sign in ((old, -1), (new, 1)):
                 if row is not None and part.counts(row):
-                    delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign
+                    w = part.weight(row) if part.weight is not None else 1
+                    delta.setdefault(part.table, {}).setdefault(part.row_key(row), Counter())[part.counter] += sign * w
     return delta
+
+
+def _decrements(table, d: Counter) -> bool:
+    return any(v < 0 for c, v in d.items() if (table, c) not in _WEIGHTED)
 
 
 def _changes(delta: Delta, table) -> list[tuple[tuple, Counter]]:
@@ -318,7 +373,7 @@ def write_delta(conn: Connection, delta: Delta) -> None:
         conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=set_), _params(table, changes))
         t = table.__table__
         for key, d in changes:
-            if any(v < 0 for v in d.values()):  # only a decrement can empty a row
+            if _decrements(table, d):  # only a decrement can empty a row
                 conn.execute(
                     delete(t).where(
                         *(t.c[k] == v for k, v in zip(keys, key, strict=True)), *(t.c[c] == 0 for c in counters)
@@ -352,7 +407,7 @@ def staged_delta(conn: Connection, delta: Delta) -> Iterator[Callable[[Connectio
                     select(*temp.columns).where(true()).order_by(*(temp.c[k] for k in keys))
                 )  # WHERE: see add_selection
                 locked.execute(stmt.from_select(names, rows).on_conflict_do_update(index_elements=keys, set_=set_))
-            if any(v < 0 for d in delta.values() for c in d.values() for v in c.values()):
+            if any(_decrements(t, c) for t, d in delta.items() for c in d.values()):
                 for table, _temp in staged:
                     t = table.__table__
                     locked.execute(delete(t).where(*(t.c[c] == 0 for c in _counters(table))))
@@ -373,14 +428,17 @@ def apply_change(conn: Connection, old: Mapping | None, new: Mapping | None) -> 
 
 
 def _grouped(part: _Part, dialect: str, where: ColumnElement[bool]):
-    """SELECT key..., count(*) AS n over the aspirasi rows matching ``where`` that this part counts."""
+    """SELECT key..., count(*) AS n (or the sum of the part's weight) over the aspirasi rows matching
+    ``where`` that this part counts."""
+    weight = [part.sql_weight(dialect).label("w")] if part.sql_weight is not None else []
     inner = (
-        select(*(e.label(k) for e, k in zip(part.sql_keys(dialect), part.keys, strict=True)))
+        select(*(e.label(k) for e, k in zip(part.sql_keys(dialect), part.keys, strict=True)), *weight)
         .where(where, part.sql_cond())
         .subquery()
     )
     cols = [inner.c[k] for k in part.keys]
-    return select(*cols, func.count().label("n")).group_by(*cols)
+    n = func.sum(inner.c.w) if weight else func.count()
+    return select(*cols, n.label("n")).group_by(*cols)
 
 
 def add_selection(conn: Connection, where: ColumnElement[bool], sign: int = 1, tables=TABLES) -> None:
@@ -704,6 +762,60 @@ def kpi_counts(engine: Engine, today: dt.date) -> KpiCounts | None:
         lewat = conn.scalar(select(func.coalesce(func.sum(rt.jatuh_tempo), 0)).where(rt.tanggal < today))
         selesai = conn.scalar(select(func.coalesce(func.sum(rs.jumlah), 0)).where(rs.bulan >= month_start))
     return KpiCounts(int(total), int(terbuka), int(lewat), int(selesai))
+
+
+def kelurahan_totals(conn: Connection, kode: str, today: dt.date) -> tuple[int, int, int] | None:
+    """(all, open, overdue) aspirations of one kelurahan from the rollups (Mode Rembuk), or None when off."""
+    if _disabled.get():
+        return None
+    ra, rt = RekapAspirasi, RekapTerbuka
+    total, terbuka = conn.execute(
+        select(
+            func.coalesce(func.sum(ra.jumlah), 0), func.coalesce(func.sum(case((ra.terbuka, ra.jumlah), else_=0)), 0)
+        ).where(ra.kelurahan_kode == kode)
+    ).one()
+    lewat = conn.scalar(
+        select(func.coalesce(func.sum(rt.jatuh_tempo), 0)).where(rt.kelurahan_kode == kode, rt.tanggal < today)
+    )
+    return int(total), int(terbuka), int(lewat)
+
+
+def open_per_kategori(conn: Connection, kode: str) -> list[tuple[str, int]] | None:
+    """(kategori name, open aspirations) of one kelurahan, kategori with none left out, from the rollups;
+    None when off."""
+    if _disabled.get():
+        return None
+    ra = RekapAspirasi
+    return [
+        (nama, int(n))
+        for nama, n in conn.execute(
+            select(Kategori.nama, func.sum(ra.jumlah))
+            .join(Kategori, Kategori.id == ra.kategori_id)
+            .where(ra.kelurahan_kode == kode, ra.terbuka)
+            .group_by(Kategori.nama)
+        )
+    ]
+
+
+def per_rw(conn: Connection, kode: str) -> list[tuple[int, float, float, int, int]] | None:
+    """(rw, average lat, average lon, located aspirations, open ones) per RW of one kelurahan, in RW order,
+    from ``rekap_rw`` (the average within a millionth of a degree of the archive's); None when off."""
+    if _disabled.get():
+        return None
+    r = RekapRw
+    rows = conn.execute(
+        select(
+            r.rw,
+            func.sum(r.lat_e6),
+            func.sum(r.lon_e6),
+            func.sum(r.jumlah),
+            func.sum(case((r.terbuka, r.jumlah), else_=0)),
+        )
+        .where(r.kelurahan_kode == kode)
+        .group_by(r.rw)
+        .order_by(r.rw)
+    ).all()
+    return [(rw, int(la) / n / 1e6, int(lo) / n / 1e6, int(n), int(tb)) for rw, la, lo, n, tb in rows if n]
 
 
 def median_workdays_to_resolve(engine: Engine) -> tuple[bool, float | None]:

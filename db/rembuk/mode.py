@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
+from db.aspirasi import rollups
 from db.aspirasi.status import aspirasi_overdue, janji_overdue
 from db.bimtek.reports import cakupan_select
 from db.bimtek.services import BimtekFilter
@@ -76,23 +77,43 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
     overdue = aspirasi_overdue(today)
     with engine.connect() as conn:
         nama, kecamatan, _, _ = _kelurahan(conn, kelurahan_kode)
-        total, terbuka, lewat, hari_ini, hari_ini_terbuka = conn.execute(
-            select(
-                func.count(Aspirasi.id),
-                count_if(Aspirasi.terbuka.is_(True)),
-                count_if(overdue),
-                count_if(Aspirasi.tanggal_diterima == today),
-                count_if(and_(Aspirasi.tanggal_diterima == today, Aspirasi.terbuka.is_(True))),
-            ).where(kel)
+        # The kelurahan's totals, open ones per kategori and dots per RW come from the rollups (they would
+        # read every aspiration the kelurahan ever had); the archive is read only for today's receipts and
+        # the overdue ones (the open index), or for everything when the rollups are off.
+        totals = rollups.kelurahan_totals(conn, kelurahan_kode, today)
+        if totals is None:
+            totals = conn.execute(
+                select(func.count(Aspirasi.id), count_if(Aspirasi.terbuka.is_(True)), count_if(overdue)).where(kel)
+            ).one()
+        total, terbuka, lewat = totals
+        hari_ini, hari_ini_terbuka = conn.execute(
+            select(func.count(Aspirasi.id), count_if(Aspirasi.terbuka.is_(True))).where(
+                kel, Aspirasi.tanggal_diterima == today
+            )
         ).one()
-        per_kategori = rows_frame(
-            conn.execute(
-                select(Kategori.nama, func.count(Aspirasi.id), count_if(overdue))
+        open_kategori = rollups.open_per_kategori(conn, kelurahan_kode)
+        if open_kategori is None:
+            open_kategori = conn.execute(
+                select(Kategori.nama, func.count(Aspirasi.id))
                 .join(Kategori, Kategori.id == Aspirasi.kategori_id)
                 .where(kel, Aspirasi.terbuka.is_(True))
                 .group_by(Kategori.nama)
-                .order_by(func.count(Aspirasi.id).desc(), Kategori.nama)
-            ).all(),
+            ).all()
+        lewat_kategori = dict(
+            conn.execute(
+                select(Kategori.nama, func.count(Aspirasi.id))
+                .join(Kategori, Kategori.id == Aspirasi.kategori_id)
+                .where(kel, overdue)
+                .group_by(Kategori.nama)
+            )
+            .tuples()
+            .all()
+        )
+        per_kategori = pd.DataFrame(
+            sorted(
+                ((nama, int(n), int(lewat_kategori.get(nama, 0))) for nama, n in open_kategori),
+                key=lambda r: (-r[1], r[0]),
+            ),
             columns=["kategori", "terbuka", "lewat_tenggat"],
         )
         today_id = conn.scalar(
@@ -139,20 +160,28 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
             .all()
         )
         bimtek = bimtek_coverage(conn, kelurahan_kode)
-        titik = rows_frame(
-            conn.execute(
+        located_rw = and_(kel, Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None), Aspirasi.rw.is_not(None))
+        rw_rows = rollups.per_rw(conn, kelurahan_kode)
+        if rw_rows is None:
+            rw_rows = conn.execute(
                 select(
                     Aspirasi.rw,
                     func.avg(Aspirasi.lat),
                     func.avg(Aspirasi.lon),
                     func.count(Aspirasi.id),
                     count_if(Aspirasi.terbuka.is_(True)),
-                    count_if(overdue),
                 )
-                .where(kel, Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None), Aspirasi.rw.is_not(None))
+                .where(located_rw)
                 .group_by(Aspirasi.rw)
                 .order_by(Aspirasi.rw)
-            ).all(),
+            ).all()
+        lewat_rw = dict(
+            conn.execute(select(Aspirasi.rw, func.count(Aspirasi.id)).where(located_rw, overdue).group_by(Aspirasi.rw))
+            .tuples()
+            .all()
+        )
+        titik = rows_frame(
+            [(*r, int(lewat_rw.get(r[0], 0))) for r in rw_rows],
             columns=["rw", "lat", "lon", "jumlah", "terbuka", "lewat"],
         )
     per_opd = pd.DataFrame(

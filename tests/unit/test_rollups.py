@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from db.__main__ import main
 from db.aspirasi import listing, queries, rollups
@@ -25,8 +25,19 @@ from db.kinerja.periods import PERIOD_KINDS, period
 from db.kinerja.scorecard import scorecard
 from db.migrate import downgrade, upgrade
 from db.reference import load_reference
+from db.rembuk.mode import mode_rembuk_data
 from db.rembuk.records import list_rembuk
-from db.schema import Aspirasi, Kategori, Kelurahan, Opd, RekapAspirasi, RekapBerlokasi, RekapRembuk, RembukKelurahan
+from db.schema import (
+    Aspirasi,
+    Kategori,
+    Kelurahan,
+    Opd,
+    RekapAspirasi,
+    RekapBerlokasi,
+    RekapRembuk,
+    RekapRw,
+    RembukKelurahan,
+)
 from geo.boundaries import load_boundaries
 from geo.maps import label_point
 from tests.conftest import DEMO_TODAY
@@ -77,6 +88,22 @@ def assert_rollups_equal_scan(engine, days=DAYS) -> None:
                 rollups.median_open_age(engine, f, today), want_age, check_dtype=False, check_index_type=False
             )
         assert_scorecard_equal_scan(engine, today)
+        assert_mode_rembuk_equal_scan(engine, today)
+
+
+def assert_mode_rembuk_equal_scan(engine, today) -> None:
+    """Mode Rembuk's totals, open ones per kategori and dots per RW from the rollups equal the archive's, for
+    the kelurahan with located RW aspirations (the dots' averages to a millionth of a degree) and one more."""
+    with engine.connect() as conn:
+        kels = conn.scalars(select(RekapRw.kelurahan_kode).distinct().order_by(RekapRw.kelurahan_kode)).all()
+    for kode in [*kels[:3], GADING_KASRI]:
+        got = mode_rembuk_data(engine, kode, today)
+        with rollups.disabled():
+            want = mode_rembuk_data(engine, kode, today)
+        for name in ("total", "terbuka", "lewat_tenggat", "hari_ini", "hari_ini_terbuka"):
+            assert getattr(got, name) == getattr(want, name), (kode, name)
+        pd.testing.assert_frame_equal(got.terbuka_per_kategori, want.terbuka_per_kategori, check_dtype=False)
+        pd.testing.assert_frame_equal(got.titik_rw, want.titik_rw, check_dtype=False, rtol=0, atol=2e-6)
 
 
 def assert_scorecard_equal_scan(engine, today) -> None:
@@ -169,7 +196,12 @@ def _step(engine, action) -> None:
                 )
             ).all()
         rembuk_id, kel = hosts[b % len(hosts)] if hosts and a % 3 == 0 else (None, kels[a % len(kels)])
-        item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kel, rembuk_id=rembuk_id)
+        # Every other one has an RW and a location near the kelurahan's label point (Mode Rembuk's dots).
+        where = {}
+        if b % 2:
+            lon, lat = label_point(load_boundaries().kelurahan.geometry[kel])
+            where = {"rw": 1 + b % 4, "lat": lat + (b % 7) * 1.3e-5, "lon": lon - (a % 5) * 1.7e-5}
+        item = NewAspirasi(f"Uji {a}-{b}", kats[a % len(kats)], kel, rembuk_id=rembuk_id, **where)
         create_aspirasi(engine, STAF, item, DEMO_TODAY - dt.timedelta(days=b % 400))
         return
     if kind == "import":
@@ -302,12 +334,13 @@ def test_real_aspirations_detached_from_demo_rembuk_leave_its_count(ready_engine
         assert conn.scalar(select(func.count()).select_from(RekapRembuk)) == 0
 
 
-def test_migrations_0012_to_0014_count_the_rows_already_there(ready_engine):
+def test_migrations_0012_to_0015_count_the_rows_already_there(ready_engine):
     generate_demo(ready_engine, n_aspirasi=60, seed=7, today=DEMO_TODAY, termasuk_terkait=True)
     want = list_rembuk(ready_engine)
     p = period("3_bulan", DEMO_TODAY)
     want_score = scorecard(ready_engine, AspirasiFilter(), p, DEMO_TODAY)
-    downgrade(ready_engine, "0011")  # also takes rekap_berlokasi (0013) and rekap_opd_* (0014) away and back
+    # Also takes rekap_berlokasi (0013), rekap_opd_* (0014) and rekap_rw (0015) away and back.
+    downgrade(ready_engine, "0011")
     upgrade(ready_engine)
     pd.testing.assert_frame_equal(scorecard(ready_engine, AspirasiFilter(), p, DEMO_TODAY), want_score)
     assert want_score["selesai"].sum() > 0
@@ -318,5 +351,11 @@ def test_migrations_0012_to_0014_count_the_rows_already_there(ready_engine):
         assert (
             conn.scalar(select(func.sum(RekapBerlokasi.jumlah)))
             == conn.scalar(select(func.count(Aspirasi.id)).where(Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None)))
+            > 0
+        )
+        located_rw = and_(Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None), Aspirasi.rw.is_not(None))
+        assert (
+            conn.scalar(select(func.sum(RekapRw.jumlah)))
+            == conn.scalar(select(func.count(Aspirasi.id)).where(located_rw))
             > 0
         )
