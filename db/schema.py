@@ -245,7 +245,8 @@ class Aspirasi(Base):
         # Kinerja OPD: due in a period (the trend reads a period, not the archive).
         # Received / closed in a period, with what Kinerja OPD counts of them, so its period measures and
         # medians read only the index (migration 0011). Closed ones only: an import adds no entry.
-        Index("ix_aspirasi_tanggal_diterima", "tanggal_diterima", "opd_id", "kelurahan_kode"),
+        # With id second it is also the Aspirasi list's order (newest first; migration 0016).
+        Index("ix_aspirasi_tanggal_diterima", "tanggal_diterima", "id", "opd_id", "kelurahan_kode"),
         Index(
             "ix_aspirasi_tanggal_selesai",
             "tanggal_selesai",
