@@ -215,6 +215,12 @@ class JanjiRiwayat(Base):
 # --- aspirations -------------------------------------------------------------------------------
 
 
+# The Peta's point sample: an aspiration's bucket is ``id % 4096 * 2531 % 4096`` (db/aspirasi/map_data.py
+# ``sample_bucket``, index ix_aspirasi_sampel below).
+SAMPLE_BUCKETS = 4096
+SAMPLE_STEP = 2531
+
+
 class Aspirasi(Base):
     __tablename__ = "aspirasi"
     __table_args__ = (
@@ -266,12 +272,12 @@ class Aspirasi(Base):
             sqlite_where=text("rembuk_id IS NOT NULL"),
         ),
         Index("ix_aspirasi_tenggat", "tenggat"),
-        # The Peta's point sample (db/aspirasi/map_data.py, SAMPLE_BUCKETS): per kelurahan the first buckets
-        # of id % 4096 * 2531 % 4096 with what the map draws, read from the index alone (migration 0017).
+        # The Peta's point sample (db/aspirasi/map_data.py): per kelurahan the first buckets of
+        # id % 4096 * 2531 % 4096 with what the map draws, read from the index alone (migration 0017).
         Index(
             "ix_aspirasi_sampel",
             "kelurahan_kode",
-            text("(id % 4096 * 2531 % 4096)"),
+            text(f"(id % {SAMPLE_BUCKETS} * {SAMPLE_STEP} % {SAMPLE_BUCKETS})"),
             "lat",
             "lon",
             "status",

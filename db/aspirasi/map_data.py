@@ -13,7 +13,17 @@ from sqlalchemy import Engine, and_, func, literal_column, select
 
 from db.aspirasi.filters import AspirasiFilter
 from db.aspirasi.status import STATUS_ASPIRASI, aspirasi_overdue, status_label
-from db.schema import Aspirasi, Kategori, Kecamatan, Kelurahan, Opd, Rembuk, RembukKelurahan
+from db.schema import (
+    SAMPLE_BUCKETS,
+    SAMPLE_STEP,
+    Aspirasi,
+    Kategori,
+    Kecamatan,
+    Kelurahan,
+    Opd,
+    Rembuk,
+    RembukKelurahan,
+)
 from db.sql import count_if, rows_frame, select_all_kelurahan
 
 
@@ -136,9 +146,7 @@ class Points:
 # points of the first buckets are drawn. 2531/4096 is close to the golden ratio, so consecutive ids land
 # evenly over the buckets (a Weyl sequence) and any stretch of ids, the newest thousand too, is sampled at the
 # same rate; a plain ``id % 4096`` oversampled the ids of an unfinished block of 4096. Index
-# ix_aspirasi_sampel holds (kelurahan, bucket) with what the map draws.
-SAMPLE_BUCKETS = 4096
-SAMPLE_STEP = 2531
+# ix_aspirasi_sampel holds (kelurahan, bucket) with what the map draws (the numbers: db/schema.py).
 
 
 def sample_bucket():

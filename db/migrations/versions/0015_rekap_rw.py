@@ -7,7 +7,7 @@ of a degree, integers) are now kept in the rollups (db/aspirasi/rollups.py) like
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-04 03:00:00
+Create Date: 2026-12-04 02:10:00
 """
 
 from __future__ import annotations

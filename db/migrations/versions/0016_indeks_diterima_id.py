@@ -8,7 +8,7 @@ only the index (the same columns, range on the first).
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-04 03:30:00
+Create Date: 2026-12-04 02:20:00
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ pages.
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2026-12-04 04:00:00
+Create Date: 2026-12-04 02:35:00
 """
 
 from __future__ import annotations
