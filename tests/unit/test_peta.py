@@ -183,7 +183,7 @@ def test_point_sample_is_the_first_buckets_read_from_the_sample_index(seeded_eng
         (statement, parameters) = seen[-1]
         explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         if conn.dialect.name == "postgresql":  # this test table is small enough for a plain scan to be cheaper
-            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # this transaction only
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(explain + statement, parameters))
     # The bucket bound narrows the index range (SQLite shows it as <expr>), not only the kelurahan.
     used = "ix_aspirasi_sampel (kelurahan_kode=? AND <expr><?)" if seeded_engine.dialect.name == "sqlite" else "4096"
