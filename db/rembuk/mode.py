@@ -71,6 +71,14 @@ def bimtek_coverage(conn, kelurahan_kode: str) -> BimtekCakupan:
     )
 
 
+def _count_per(conn, key, counted, *where, join=None) -> dict:
+    """key -> count of ``counted`` over the rows matching ``where`` (``join``: (table, on) to reach the key)."""
+    stmt = select(key, func.count(counted))
+    if join is not None:
+        stmt = stmt.join(*join)
+    return dict(conn.execute(stmt.where(*where).group_by(key)).tuples().all())
+
+
 def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> ModeRembuk:
     """The projector view of a host kelurahan (aggregated in SQL; no personal data)."""
     kel = Aspirasi.kelurahan_kode == kelurahan_kode
@@ -99,15 +107,8 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
                 .where(kel, Aspirasi.terbuka.is_(True))
                 .group_by(Kategori.nama)
             ).all()
-        lewat_kategori = dict(
-            conn.execute(
-                select(Kategori.nama, func.count(Aspirasi.id))
-                .join(Kategori, Kategori.id == Aspirasi.kategori_id)
-                .where(kel, overdue)
-                .group_by(Kategori.nama)
-            )
-            .tuples()
-            .all()
+        lewat_kategori = _count_per(
+            conn, Kategori.nama, Aspirasi.id, kel, overdue, join=(Kategori, Kategori.id == Aspirasi.kategori_id)
         )
         per_kategori = pd.DataFrame(
             sorted(
@@ -139,25 +140,14 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
                 .mappings()
                 .all()
             )
-        asp_opd = dict(
-            conn.execute(
-                select(Opd.kode, func.count(Aspirasi.id))
-                .join(Opd, Opd.id == Aspirasi.opd_id)
-                .where(kel, overdue)
-                .group_by(Opd.kode)
-            )
-            .tuples()
-            .all()
-        )
-        janji_opd = dict(
-            conn.execute(
-                select(Opd.kode, func.count(Janji.id))
-                .join(Opd, Opd.id == Janji.opd_id)
-                .where(Janji.kelurahan_kode == kelurahan_kode, janji_overdue(today))
-                .group_by(Opd.kode)
-            )
-            .tuples()
-            .all()
+        asp_opd = _count_per(conn, Opd.kode, Aspirasi.id, kel, overdue, join=(Opd, Opd.id == Aspirasi.opd_id))
+        janji_opd = _count_per(
+            conn,
+            Opd.kode,
+            Janji.id,
+            Janji.kelurahan_kode == kelurahan_kode,
+            janji_overdue(today),
+            join=(Opd, Opd.id == Janji.opd_id),
         )
         bimtek = bimtek_coverage(conn, kelurahan_kode)
         located_rw = and_(kel, Aspirasi.lat.is_not(None), Aspirasi.lon.is_not(None), Aspirasi.rw.is_not(None))
@@ -175,11 +165,7 @@ def mode_rembuk_data(engine: Engine, kelurahan_kode: str, today: dt.date) -> Mod
                 .group_by(Aspirasi.rw)
                 .order_by(Aspirasi.rw)
             ).all()
-        lewat_rw = dict(
-            conn.execute(select(Aspirasi.rw, func.count(Aspirasi.id)).where(located_rw, overdue).group_by(Aspirasi.rw))
-            .tuples()
-            .all()
-        )
+        lewat_rw = _count_per(conn, Aspirasi.rw, Aspirasi.id, located_rw, overdue)
         titik = rows_frame(
             [(*r, int(lewat_rw.get(r[0], 0))) for r in rw_rows],
             columns=["rw", "lat", "lon", "jumlah", "terbuka", "lewat"],
