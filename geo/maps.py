@@ -503,9 +503,15 @@ _LABEL_LAYOUT_JS = """
     for (var k = 0; k < 16; k++) { DIRS.push([Math.cos(k * Math.PI / 8), Math.sin(k * Math.PI / 8)]); }
     DIRS.sort(function (a, b) { return Math.abs(a[1]) - Math.abs(b[1]); });  // sideways first: labels are wide
     function plain(s) { scratch.innerHTML = s; return scratch.textContent; }
+    // A label's size depends only on its text and font size: measured once, not once per spot tried.
+    var sizes = {};
     function measure(text, fs) {
-        ctx.font = "600 " + fs + "px system-ui, sans-serif";
-        return {w: Math.ceil(ctx.measureText(plain(text)).width) + 4, h: Math.ceil(fs * 1.15) + 2};
+        var key = fs + "|" + text;
+        if (!sizes[key]) {
+            ctx.font = "600 " + fs + "px system-ui, sans-serif";
+            sizes[key] = {w: Math.ceil(ctx.measureText(plain(text)).width) + 4, h: Math.ceil(fs * 1.15) + 2};
+        }
+        return sizes[key];
     }
     function clash(b, placed) {
         for (var i = 0; i < placed.length; i++) {
