@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from ui.data import FRAME_HASH
 from ui.vega import date_axis, number_axis, number_text
 
 COLORS = {"diundang": "#adb5bd", "hadir": "#1f77b4"}
@@ -93,7 +94,7 @@ def chart_attended_per_bimtek(df: pd.DataFrame) -> alt.Chart:
 # Building a chart's Vega-Lite spec costs ~20 ms (Altair validates it against the schema) on every rerun. Cached,
 # a rerun with the same data replays the element Streamlit already built (st.cache_data records the elements a
 # cached function draws), so an unchanged chart costs a hash of its rows.
-_CACHE = {"ttl": 600, "max_entries": 128, "show_spinner": False}
+_CACHE = {"ttl": 600, "max_entries": 128, "show_spinner": False, "hash_funcs": FRAME_HASH}
 
 
 @st.cache_data(**_CACHE)

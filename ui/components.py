@@ -19,6 +19,7 @@ from db.bimtek.reports import BimtekHeadline
 from db.rembuk.records import RembukInfo
 from geo import maps
 from geo.assets import assets_installed
+from ui.data import frame_digest
 from ui.format import format_date, format_number, format_percent, plain_markdown
 
 MAP_HEIGHT = 560
@@ -287,8 +288,7 @@ def content_key(*parts) -> str:
     h = hashlib.sha1()
     for part in parts:
         if isinstance(part, pd.DataFrame | pd.Series):
-            h.update(pd.util.hash_pandas_object(part, index=True).values.tobytes())
-            h.update(repr(list(part.columns) if isinstance(part, pd.DataFrame) else part.name).encode())
+            h.update(frame_digest(part))
         else:
             h.update(repr(part).encode())
         h.update(b"\x00")

@@ -14,6 +14,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from db.format import format_date, format_number
+from ui.data import FRAME_HASH
 
 EMPTY = "–"
 
@@ -54,7 +55,7 @@ def indonesia(df: pd.DataFrame, desimal: dict[str, int] | None = None) -> Styler
     return df.style.format(formats, na_rep=EMPTY)
 
 
-@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False, hash_funcs=FRAME_HASH)
 def show(df: pd.DataFrame, desimal: dict[str, int] | None = None, **kwargs) -> None:
     """``st.dataframe(indonesia(df, desimal), hide_index=True, **kwargs)``. Styling and serialising a table costs
     ~10 ms per table on every rerun (the Styler formats each cell); cached, a rerun that shows the same table
