@@ -390,8 +390,24 @@ def _ms(values: list[float], q: float) -> int | None:
     return None if v is None else round(1000 * v)
 
 
-def load_once(args, url: str, database_url: str, label: str) -> dict:
-    """One run against ``url``: sessions + writer; returns the result row (also printed as JSON)."""
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU seconds the server processes have used so far (Linux /proc), or None."""
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+def load_once(args, url: str, database_url: str, label: str, pids: list[int] | None = None) -> dict:
+    """One run against ``url``: sessions + writer; returns the result row (also printed as JSON).
+
+    With ``pids`` (the bench's own cluster) the row also says the CPU the servers used per action: one
+    process runs its scripts under one GIL, so 1,000 / that figure is about the actions per second one
+    process can complete at all, whatever the machine's other core does."""
     stats = Stats()
     created: list[str] = []
     if args.user:
@@ -405,8 +421,10 @@ def load_once(args, url: str, database_url: str, label: str) -> dict:
         thread = threading.Thread(target=writer, args=(database_url, stop, stats, args.write_interval))
         thread.start()
     load_before = os.getloadavg()[0]
+    cpu_before = _cpu_seconds(pids or [])
     try:
         elapsed = asyncio.run(run(args, url, accounts, stats))
+        cpu_after = _cpu_seconds(pids or [])
     finally:
         stop.set()
         if thread:
@@ -442,6 +460,13 @@ def load_once(args, url: str, database_url: str, label: str) -> dict:
         "writes": stats.writes,
         "write_errors": len(stats.write_errors),
         "load_1min": [round(load_before, 2), round(load_after, 2)],
+        # Logins included (Argon2id), as in the actions' count: per action, the servers' CPU in ms.
+        "server_cpu_ms_per_action": None
+        if not pids or cpu_before is None or cpu_after is None or not lat
+        else round(1000 * (cpu_after - cpu_before) / len(lat), 1),
+        "server_cpu_share": None
+        if not pids or cpu_before is None or cpu_after is None
+        else round((cpu_after - cpu_before) / elapsed / len(pids), 2),
     }
     print(json.dumps(result), flush=True)
     for e in sorted(set(stats.errors + stats.write_errors))[:10]:
@@ -485,6 +510,8 @@ def _warm_up(url: str) -> None:
 
 def curve(args, database_url: str) -> list[dict]:
     """The same load at 1, 2, 4... processes behind nginx; scripts/run_cluster.sh on ports of its own."""
+    from bench.common import ROOT
+
     results = []
     for n in args.processes:
         base = _free_port_block(n + 1)
@@ -493,7 +520,9 @@ def curve(args, database_url: str) -> list[dict]:
             _cluster(str(n), database_url, base, proxy)
             url = f"http://127.0.0.1:{proxy}"
             _warm_up(url)
-            results.append(load_once(args, url, database_url, f"{n} process{'es' if n > 1 else ''} behind nginx"))
+            pids = [int(f.read_text()) for f in sorted((ROOT / ".build" / "cluster").glob("streamlit-*.pid"))]
+            label = f"{n} process{'es' if n > 1 else ''} behind nginx"
+            results.append(load_once(args, url, database_url, label, pids))
         finally:
             _cluster("stop", database_url, base, proxy)
     return results
@@ -502,8 +531,9 @@ def curve(args, database_url: str) -> list[dict]:
 def table(results: list[dict]) -> list[str]:
     lines = [
         "| setup | mode | sessions | held | page switches/s (steady) | actions/s | p50 ms | p95 ms | p95 ms logged in "
-        "| switch p95 ms | filter p95 ms | login p50 s | errors | writes (errors) | load 1 min before/after |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| switch p95 ms | filter p95 ms | login p50 s | errors | writes (errors) "
+        "| server CPU ms per action (share of a core per process) | load 1 min before/after |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for r in results:
         lines.append(
@@ -513,9 +543,15 @@ def table(results: list[dict]) -> list[str]:
             f"| {_v(r['switch_p95_ms'])} "
             f"| {_v(r['filter_p95_ms'])} | {_v(r['login_p50_s'])} | {r['errors']} "
             f"| {r['writes']} ({r['write_errors']}) "
+            f"| {_cpu(r)} "
             f"| {r['load_1min'][0]:.2f} / {r['load_1min'][1]:.2f} |"
         )
     return lines
+
+
+def _cpu(r: dict) -> str:
+    ms, share = r.get("server_cpu_ms_per_action"), r.get("server_cpu_share")
+    return "—" if ms is None else f"{ms:,} ({share:.0%})"
 
 
 def _v(v) -> str:
