@@ -16,7 +16,7 @@ from geo import maps
 from geo.boundaries import load_boundaries
 from ui import data, labels, lacak
 from ui import foto as foto_ui
-from ui.components import VIEWPORT_HEIGHT, MapClick, folium_map, legend
+from ui.components import VIEWPORT_HEIGHT, MapClick, content_key, folium_map, legend
 from ui.format import format_date, format_number, plain_markdown
 
 POINT_CAP = 3500  # city-wide points sent (an even sample beyond): keeps the Peta payload <= 300 KB at any size
@@ -144,12 +144,17 @@ def map_and_panel(
     df = metrics(key, f, today)
     selected = st.session_state.get(SELECTED_KEY)
     pts = points(key, f, POINT_CAP) if titik != "sembunyi" else aspirasi_map_data.Points(pd.DataFrame(), 0, False)
+    detail = detail_points(key, f, selected, today) if selected else None
+    extra = tooltip_extra(df, metrik.label)
 
-    def build():  # only when this view was not drawn yet for this data version
-        detail = detail_points(key, f, selected, today) if selected else None
-        extra = tooltip_extra(df, metrik.label)
+    def build():  # only when this view was not drawn yet with these values
         layers = layers_for(df[metrik.kode], metrik.label, maps.format_legend_number, titik, pts, detail, extra)
         return maps.base_map(filter_bounds(f), basemap=basemap), layers
+
+    # Keyed on what the map draws, not on the data version: after a write elsewhere in the city a filtered
+    # map's numbers and points are the same, and building it again was a tenth of a loaded process's time.
+    shown = content_key(df[metrik.kode], *extra.values(), pts.data if titik in ("klaster", "heatmap") else None,
+                        detail, f, metrik.kode, titik, basemap)  # fmt: skip
 
     st.html(PANEL_CSS)
     with st.container(key="peta_tata"):
@@ -157,7 +162,7 @@ def map_and_panel(
     with map_col:
         clicked = folium_map(
             build, key="peta_utama", viewport_height=VIEWPORT_HEIGHT,
-            cache_key=(key, f, metrik.kode, titik, basemap, selected, today),
+            cache_key=shown,
         )  # fmt: skip
         if pts.sampled:
             st.caption(

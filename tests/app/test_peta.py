@@ -122,3 +122,48 @@ def test_hostile_text_is_inert_on_the_map_and_exact_in_the_panel(hostile_url, ap
     assert all(any(f" · {h}" in cell for cell in shown) for h in HOSTILE)
     assert not any(re.search(r"(?<!\\)[<\[!`$]", cell) for cell in table["Aspirasi"])  # no live Markdown/HTML
     assert any(s.proto.body == "Gading Kasri" for s in at.subheader)
+
+
+def test_a_write_elsewhere_keeps_a_filtered_map_and_one_inside_redraws_it(
+    empty_db_url, ready_engine, app_env, monkeypatch
+):
+    """The map is rebuilt when what it draws changed, not whenever the data version moved: a new aspiration in
+    Lowokwaru leaves a map filtered to Klojen as it was (same frame, no rebuild), one in Klojen redraws it
+    with the new count."""
+    from db.aspirasi.services import NewAspirasi, create_aspirasi
+    from db.auth.roles import Actor
+    from db.demo.generate import generate_demo
+    from tests.conftest import DEMO_SEED, DEMO_TODAY, create_test_users
+    from ui import components
+
+    generate_demo(ready_engine, n_aspirasi=300, seed=DEMO_SEED, today=DEMO_TODAY)
+    create_test_users(ready_engine)
+    app_env(empty_db_url)
+    monkeypatch.setenv("KULAKAN_SEGAR_DETIK", "0")  # every run reads the fingerprint: each write moves the key
+    monkeypatch.setattr(components, "PAYLOADS", components._PayloadCache())
+    builds = []
+    real = components.build_payload
+    monkeypatch.setattr(components, "build_payload", lambda *a: builds.append(1) or real(*a))
+
+    def write(kelurahan: str) -> None:
+        staf = Actor("staf.uji", "staf")
+        create_aspirasi(ready_engine, staf, NewAspirasi("Lampu PJU padam", "pju", kelurahan), DEMO_TODAY)
+
+    at = run_page("views/peta.py")
+    at.multiselect(key="kec").set_value(["35.73.02"]).run()  # Klojen
+    before, drawn = metric(at, "Cocok dengan filter"), map_args(at)
+    built = len(builds)
+    assert built >= 1
+
+    write("35.73.05.1012")  # Tasik Madu, Lowokwaru
+    at.run()
+    assert not at.exception
+    assert metric(at, "Cocok dengan filter") == before
+    assert len(builds) == built and map_args(at) == drawn
+
+    write("35.73.02.1010")  # Gading Kasri, Klojen
+    at.run()
+    assert not at.exception
+    assert metric(at, "Cocok dengan filter") == format_number(int(before.replace(".", "")) + 1)
+    assert len(builds) == built + 1 and map_args(at)["feature_group"] != drawn["feature_group"]
+    assert metric(at, "Cocok dengan filter") == format_number(sql_count(ready_engine, "k.kecamatan_kode = '35.73.02'"))
