@@ -276,16 +276,16 @@ def janji_kept(row) -> bool:
 def _janji_counts(janji: pd.DataFrame, cur: Period, prev: Period, today: dt.date) -> pd.DataFrame:
     if janji.empty:
         return pd.DataFrame()
-    j = janji.copy()
-    j["ditepati"] = [janji_kept(r) for r in j.itertuples()]
-    j["lewat"] = [is_janji_overdue(st, t, today) for st, t in zip(j["status"], j["tenggat"], strict=True)]
-    out = {}
+    kept = pd.Series([janji_kept(r) for r in janji.itertuples()], index=janji.index, dtype=bool)
+    flags = {}
     for suffix, p in (("", cur), ("_lalu", prev)):
-        made = (j["rembuk_tanggal"] >= p.dari) & (j["rembuk_tanggal"] <= p.sampai)
-        out[f"janji_dibuat{suffix}"] = made.groupby(j["opd_id"]).sum()
-        out[f"janji_ditepati{suffix}"] = (made & j["ditepati"]).groupby(j["opd_id"]).sum()
-    out["janji_lewat"] = j["lewat"].groupby(j["opd_id"]).sum()
-    return pd.DataFrame(out)
+        made = (janji["rembuk_tanggal"] >= p.dari) & (janji["rembuk_tanggal"] <= p.sampai)
+        flags[f"janji_dibuat{suffix}"] = made
+        flags[f"janji_ditepati{suffix}"] = made & kept
+    flags["janji_lewat"] = [
+        is_janji_overdue(st, t, today) for st, t in zip(janji["status"], janji["tenggat"], strict=True)
+    ]
+    return pd.DataFrame(flags, index=janji.index).groupby(janji["opd_id"]).sum()  # one pass for all five counts
 
 
 def confirmed_unresolved(engine: Engine, base: AspirasiFilter, p: Period) -> pd.Series:
@@ -303,12 +303,10 @@ def confirmed_unresolved(engine: Engine, base: AspirasiFilter, p: Period) -> pd.
 def ranking(df: pd.DataFrame) -> pd.Series:
     """Rank (1 = best) of the OPDs that are not 'sampel kecil': tepat waktu % desc, then median asc.
     Equal values share a rank (1, 1, 3); small samples get no rank (NA)."""
-    ok = df[~df["sampel_kecil"]]
-    pairs = list(zip(-ok["tepat_waktu_pct"], ok["median_hk"], strict=True))
-    out = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    for idx, pair in zip(ok.index, pairs, strict=True):
-        out[idx] = 1 + sum(other < pair for other in pairs)  # 1 + the OPDs strictly better
-    return out
+    ok = ~df["sampel_kecil"]
+    pairs = list(zip(-df["tepat_waktu_pct"][ok], df["median_hk"][ok], strict=True))
+    better = iter([1 + sum(other < pair for other in pairs) for pair in pairs])  # 1 + the OPDs strictly better
+    return pd.Series([next(better) if o else pd.NA for o in ok], index=df.index, dtype="Int64")
 
 
 def scorecard(
@@ -331,23 +329,26 @@ def scorecard(
         )
         janji = _janji_counts(janji_frame(conn, base), p, prev, today)
         kal = city_calendar(conn)
-    df = pd.DataFrame([(i, k, n) for i, k, n in opds], columns=["opd_id", "opd", "nama"]).set_index("opd_id")
+    index = pd.Index([i for i, _, _ in opds], name="opd_id")
     counts = [
         "terbuka",
         "lewat_tenggat",
         *(f"{c}{s}" for c in PERIOD_COLUMNS if c != "janji_dibuat" for s in ("", "_lalu")),
-    ]
-    for c in counts:
-        df[c] = agg[c].reindex(df.index).fillna(0).astype(int) if c in agg else 0
-    for c in ("janji_dibuat", "janji_dibuat_lalu", "janji_ditepati", "janji_ditepati_lalu", "janji_lewat"):
-        df[c] = janji[c].reindex(df.index).fillna(0).astype(int) if c in janji else 0
-    df["median_hk"] = med.reindex(df.index).astype(float)
-    df["median_hk_lalu"] = med_prev.reindex(df.index).astype(float)
+        "janji_dibuat", "janji_dibuat_lalu", "janji_ditepati", "janji_ditepati_lalu", "janji_lewat",
+    ]  # fmt: skip
+    # Every OPD a row, absent counts 0: the columns are aligned once and made in one frame, not set one by one.
+    found = pd.concat([agg, janji], axis=1).reindex(index) if not (agg.empty and janji.empty) else None
+    present = [c for c in counts if found is not None and c in found]
+    filled = found[present].fillna(0).astype(int) if present else None
+    columns = {"opd": [k for _, k, _ in opds], "nama": [n for _, _, n in opds]}
+    columns |= {c: filled[c] if c in present else 0 for c in counts}
+    columns["median_hk"] = med.reindex(index).astype(float)
+    columns["median_hk_lalu"] = med_prev.reindex(index).astype(float)
+    df = pd.DataFrame(columns, index=index)
     for s in ("", "_lalu"):
         n = df[f"selesai{s}"]
         df[f"tepat_waktu_pct{s}"] = (df[f"tepat_waktu{s}"] / n.where(n > 0)).astype(float)
-    tertua = agg["tertua"].reindex(df.index) if "tertua" in agg else pd.Series(None, index=df.index)
-    df["tertua"] = tertua
+    df["tertua"] = found["tertua"] if found is not None and "tertua" in found else pd.Series(None, index=index)
     hk = Workdays(kal, df["tertua"], today)  # one pass over the calendar for every OPD
     df["tertua_hk"] = [hk.antara(d, today) if isinstance(d, dt.date) else pd.NA for d in df["tertua"]]
     df["tertua_hk"] = df["tertua_hk"].astype("Int64")
