@@ -539,7 +539,14 @@ _LABEL_LAYOUT_JS = """
             if (inView) { items.push({el: el, p: p, pr: mk.feature.properties}); }
         });
         items.sort(function (a, b) { return a.pr.luas - b.pr.luas; });
-        var placed = [];
+        // The zoom buttons, the scale and the attribution sit over the map: a label under them cannot be read.
+        var placed = [], box = map.getContainer().getBoundingClientRect();
+        map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+            var r = c.getBoundingClientRect();
+            if (r.width > 0 && r.height > 0) {
+                placed.push({x: r.left - box.left, y: r.top - box.top, w: r.width, h: r.height});
+            }
+        });
         items.forEach(function (it) {
             var best = null;
             search:
@@ -599,6 +606,17 @@ _LABEL_LAYOUT_JS = """
     }
     map.on("zoomend moveend resize viewreset", schedule);
     schedule();
+    // Leaflet's stylesheet may arrive after this first layout (the frame loads it beside the script): until
+    // then the buttons are neither in their corners nor their size. Lay out again once it applies.
+    var waits = 0;
+    (function again() {
+        var corner = map.getContainer().querySelector(".leaflet-top");
+        if (corner && getComputedStyle(corner).position !== "absolute" && waits++ < 200) {
+            setTimeout(again, 50);
+        } else if (waits) {
+            schedule();
+        }
+    })();
 })
 """
 

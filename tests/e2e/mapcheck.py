@@ -24,7 +24,12 @@ _LABELS_JS = """() => {
   }
   const outside = labels.filter((l) => l.x < c.left || l.y < c.top || l.r > c.right || l.b > c.bottom)
     .map((l) => l.text);
-  return {labels, overlaps, outside, layouts: Number(document.querySelector('.leaflet-container')
+  // Labels under the zoom buttons, the scale or the attribution (drawn over the map): not readable either.
+  const controls = [...document.querySelectorAll('.leaflet-control')].map((e) => e.getBoundingClientRect())
+    .filter((b) => b.width > 0 && b.height > 0);
+  const covered = labels.filter((l) => controls.some((q) => l.x < q.right && q.left < l.r && l.y < q.bottom
+    && q.top < l.b)).map((l) => l.text);
+  return {labels, overlaps, outside, covered, layouts: Number(document.querySelector('.leaflet-container')
     .getAttribute('data-label-layout') || 0)};
 }"""
 
@@ -102,5 +107,6 @@ def assert_labels_readable(frame, expected_codes: set[str]) -> dict:
     assert not missing, f"{len(missing)} kelurahan tanpa label: {sorted(missing)}"
     assert info["overlaps"] == [], f"label bertumpuk: {info['overlaps'][:10]}"
     assert info["outside"] == [], f"label keluar bingkai: {info['outside']}"
+    assert info["covered"] == [], f"label tertutup tombol zoom, skala atau atribusi: {info['covered']}"
     assert min(label["font"] for label in info["labels"]) >= 9
     return info

@@ -16,7 +16,9 @@ from db.format import format_date, format_number
 from db.rembuk import mode as rembuk_mode
 from db.rembuk import records as rembuk_records
 from tests.conftest import DEMO_TODAY
+from tests.e2e import mapcheck
 from tests.e2e.conftest import login, map_frame, watch_errors
+from tests.e2e.mapcheck import assert_labels_readable
 from ui.pages import PAGES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tampilan, pytest.mark.usefixtures("backend")]
@@ -122,6 +124,8 @@ def test_mode_rembuk_is_one_slide(browser, app_server, seeded_url, w, h, pilih):
         expect(frame).to_be_visible(timeout=20_000)  # the map frame mounts after the numbers
         frame_box = frame.bounding_box()
         assert frame_box["y"] + frame_box["height"] <= h + 1 and frame_box["height"] >= 0.4 * h, frame_box
+        # The kelurahan and its neighbours named on the map, none cut by the frame's edge or under its buttons.
+        assert_labels_readable(mapcheck.map_frame(page, polygons=0), {kode})
         # The numbers, as SQL says, at least 48 px.
         big = {label: (text, size) for label, text, size in page.evaluate(BIG_JS)}
         expected = {
