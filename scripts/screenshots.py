@@ -55,6 +55,9 @@ EXPAND_JS = """
     el.style.height = 'auto'; el.style.overflow = 'visible'; el.style.position = 'relative';
   }
   document.documentElement.style.height = 'auto'; document.body.style.height = 'auto';
+  // The sidebar is as tall as the screen; in the long picture its grey would stop there.
+  const side = document.querySelector("[data-testid='stSidebar']");
+  if (side) side.style.minHeight = document.documentElement.scrollHeight + 'px';
   return document.documentElement.scrollHeight;
 }
 """

@@ -258,6 +258,7 @@ COLUMN_GROUPS = {
     "Mutu penutupan": ["Dibuka kembali", "Bukan kewenangan kota", "Ditutup tapi belum beres"],
 }  # fmt: skip
 SHORT_HEADINGS = {"Terbuka tertua (hari kerja)": "Tertua (hari kerja)"}
+ROW_PX = 35  # st.dataframe's row (and header) height at the default theme
 
 
 def scorecard_table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, minimum: int) -> None:
@@ -271,6 +272,8 @@ def scorecard_table(key: tuple, base: AspirasiFilter, p: Period, day: dt.date, m
         shown,
         hide_index=True,
         width="stretch",
+        # Every OPD at once (a city has a few dozen): a last row cut in half reads as unfinished on the projector.
+        height=(min(len(shown), 40) + 1) * ROW_PX + 3,
         column_order=["Peringkat", "OPD", *COLUMN_GROUPS[group or "Aspirasi"]],
         column_config=headings,
         key="kinerja_tabel",

@@ -40,6 +40,11 @@ def test_pimpinan_follows_lewat_tenggat_and_downloads_the_rapor(browser, app_ser
     context, page = new_page(browser, app_server.url, "pimpinan.uji", "/kinerja-opd")
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name="Kinerja OPD")).to_be_visible(timeout=30_000)
+    # Every OPD of the scorecard on the page at once: the table does not scroll within itself.
+    grid = main.locator("[data-testid='stDataFrame'] .dvn-scroller").first
+    grid.wait_for(timeout=20_000)
+    scroll = grid.evaluate("el => [el.scrollHeight, el.clientHeight]")
+    assert scroll[0] <= scroll[1] + 1, f"tabel skor menggulir di dalam: {scroll}"
     _pick(page, main)
     n = format_number(_lewat(seeded_engine, OPD))
     assert metric_value(page, "Lewat tenggat") == n
