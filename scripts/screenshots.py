@@ -1,8 +1,9 @@
 """Screenshots of every page x role at the projector sizes, for reviewers (`make screenshots`).
 
 Starts its own Streamlit on a freshly seeded demo database (SQLite, in a temporary folder), logs in as each role
-through the real login form, and saves build/screenshots/<role>-<page>-<w>x<h>.png (the whole page: the scrolling
-main area is expanded into the picture). Uses Debian's Chromium (no browser download), like the browser tests.
+through the real login form, and saves build/screenshots/<role>-<page>-<w>x<h>.png (the whole page: the screens
+of the scrolling main area, each shot as it is seen, one under the other). Uses Debian's Chromium (no browser
+download), like the browser tests.
 
     .venv/bin/python scripts/screenshots.py [--today 2026-11-20] [--roles pimpinan staf] [--pages beranda rotasi]
 """
@@ -47,24 +48,31 @@ SETTLED_JS = """
   return document.querySelector("[data-testid='stMain']") !== null;
 }
 """
-# The app scrolls inside its main area, not the document: let the document grow to the main area's content so a
-# full-page screenshot shows everything below the fold too (the viewport, and so heights in vh, stay as they are).
-EXPAND_JS = """
-() => {
-  for (const el of document.querySelectorAll("[data-testid='stAppViewContainer'], [data-testid='stMain'], .stApp")) {
-    el.style.height = 'auto'; el.style.overflow = 'visible'; el.style.position = 'relative';
+# The app scrolls inside its main area (and the sidebar inside its own), not the document. A full-page capture
+# (Chromium resizing the page for the shot) repaints canvases and map frames mid-resize: tables came out with
+# shifted or widened columns and maps half grey. So the picture is stitched from viewport shots instead: the
+# main area (and the sidebar, while it has more) is scrolled one screen at a time, each screen settles and is
+# shot as a person would see it, and the screens are pasted one under the other.
+SCROLL_JS = """
+(y) => {
+  const box = (q) => { const e = document.querySelector(q); if (!e) return null;
+    const r = e.getBoundingClientRect(); return r.width > 0 && r.left >= 0 ? [e, r] : null; };  // closed: off screen
+  const out = {};
+  for (const [name, q] of [["main", "[data-testid='stMain']"], ["side", "[data-testid='stSidebarContent']"]]) {
+    const found = box(q);
+    if (!found) { out[name] = null; continue; }
+    const [e, r] = found;
+    e.scrollTop = y;
+    out[name] = {top: e.scrollTop, height: e.scrollHeight, view: e.clientHeight,
+                 left: Math.round(r.left), width: Math.round(r.width)};
   }
-  document.documentElement.style.height = 'auto'; document.body.style.height = 'auto';
-  // The sidebar is as tall as the screen; in the long picture its grey would stop there.
-  const side = document.querySelector("[data-testid='stSidebar']");
-  if (side) side.style.minHeight = document.documentElement.scrollHeight + 'px';
-  return document.documentElement.scrollHeight;
+  return out;
 }
 """
-
-# A full-page shot resizes the viewport for the capture, and the sidebar answers with its slide transition: a shot
-# taken mid-slide shows it cut off at the left edge. The settled page is what a person sees, so no transitions.
-NO_TRANSITIONS_CSS = "[data-testid='stSidebar'], [data-testid='stSidebar'] * { transition: none !important; }"
+# Tiles after the first: Streamlit's fixed header (status, the button that opens a closed sidebar) would be
+# pasted over the content each time.
+NO_HEADER_CSS = "[data-testid='stHeader'] { visibility: hidden !important; }"
+TILE_SETTLE_MS = 600  # a frame scrolled into view repaints (browsers throttle off-screen frames), canvases redraw
 
 
 def free_port() -> int:
@@ -118,8 +126,39 @@ def login(page, base: str, path: str, username: str, sandi: str) -> None:
     page.get_by_label("Kata sandi", exact=True).wait_for(state="detached", timeout=60_000)
 
 
+def stitched(page, w: int, h: int):
+    """The whole page as one image: viewport shots of each screen of the main area (and sidebar), pasted."""
+    import io
+
+    from PIL import Image
+
+    def shot(y: int) -> tuple[dict, Image.Image]:
+        where = page.evaluate(SCROLL_JS, y)
+        page.wait_for_timeout(TILE_SETTLE_MS)
+        page.wait_for_function(SETTLED_JS, timeout=60_000)
+        return where, Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+
+    where, first = shot(0)
+    main, side = where["main"], where["side"]
+    total = max(h, main["height"] if main else h, side["height"] if side else 0)
+    out = Image.new("RGB", (w, total), first.getpixel((w - 2, h - 2)))
+    out.paste(first, (0, 0))
+    if side:  # below its content the sidebar keeps its own colour
+        out.paste(Image.new("RGB", (side["width"], total - h), first.getpixel((2, h - 2))), (side["left"], h))
+    page.add_style_tag(content=NO_HEADER_CSS)
+    y = h
+    while y < total:
+        where, tile = shot(y)
+        for part in (where["main"], where["side"]):
+            if part and part["top"] + part["view"] > y:  # this part still had more to show
+                crop = tile.crop((part["left"], 0, part["left"] + part["width"], h))
+                out.paste(crop, (part["left"], part["top"]))
+        y += h
+    return out
+
+
 def shoot(browser, base: str, peran: str, spec, sandi: str, out: Path) -> list[Path]:
-    """One fresh browser session per size: log in on the page's own address, let it settle, expand, save."""
+    """One fresh browser session per size: log in on the page's own address, let it settle, stitch, save."""
     saved = []
     for w, h in SIZES:
         context = browser.new_context(viewport={"width": w, "height": h}, locale="id-ID")
@@ -129,11 +168,8 @@ def shoot(browser, base: str, peran: str, spec, sandi: str, out: Path) -> list[P
             login(page, base, "" if spec.default else spec.url_path, f"{peran}.layar", sandi)
             settle(page)
             page.mouse.move(0, h - 1)  # no hover tooltip from the login click
-            page.add_style_tag(content=NO_TRANSITIONS_CSS)
-            page.evaluate(EXPAND_JS)
-            page.wait_for_timeout(500)
             path = out / f"{peran}-{spec.url_path}-{w}x{h}.png"
-            page.screenshot(path=str(path), full_page=True)
+            stitched(page, w, h).save(path)
             saved.append(path)
         finally:
             context.close()
