@@ -5,8 +5,8 @@ decides what a page shows.
 
 A login lives in two places: ``st.session_state`` (this browser tab's connection) and a session record in the
 database (db/auth/sessions.py) that a signed HttpOnly cookie refers to, so a reload (F5) or a reconnect after a network
-drop finds the login again. Every full rerun checks the record (revoked by an admin, expired, account
-deactivated: logged out at once). AppTest sessions, which have no cookies, keep a login without a record.
+drop finds the login again. Every run reads the record once (revoked by an admin, expired, account
+deactivated: logged out on the next click). AppTest sessions, which have no cookies, keep a login without a record.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from db.auth import sessions, users
 from db.auth.roles import Actor
@@ -72,15 +73,35 @@ def current_actor() -> Actor | None:
         st.session_state["auth_pesan"] = "Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi."
         users.log(data.engine(), "sesi_berakhir", auth.get("username"))
         return None
-    if auth.get("sesi_id"):
+    if auth.get("sesi_id") and not _checked_in_this_run(auth):
         info = sessions.check_id(data.engine(), auth["sesi_id"])
         if info is None:  # revoked (logout elsewhere, password changed, admin), expired, or account deactivated
             st.session_state.pop(STATE_KEY, None)
             st.session_state["auth_pesan"] = "Sesi Anda telah berakhir. Silakan masuk lagi."
             return None
         auth.update(peran=info.actor.peran, kecamatan_kode=info.actor.kecamatan_kode)  # a role change applies now
+        _mark_checked(auth)
     auth["terakhir"] = now
     return Actor(auth["username"], auth["peran"], auth.get("kecamatan_kode"))
+
+
+_RUN_CHECK = "_kulakan_sesi_diperiksa"
+
+
+def _checked_in_this_run(auth: dict) -> bool:
+    """The session record of this login was already checked during this script run (app.py asks, then the
+    page's gate): once per run is enough, a revocation applies from the next click. As ``ui.data.key``, the
+    memo sits on Streamlit's run context beside the run's ``cursors``, which every new run replaces; a new
+    login (a new ``auth`` dict) is checked anew."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    memo = getattr(ctx, _RUN_CHECK, None) if ctx is not None else None
+    return memo is not None and memo[0] is ctx.cursors and memo[1] is auth
+
+
+def _mark_checked(auth: dict) -> None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:
+        setattr(ctx, _RUN_CHECK, (ctx.cursors, auth))
 
 
 def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool, sesi_id: int | None = None) -> None:

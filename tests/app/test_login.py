@@ -101,3 +101,31 @@ def test_forced_password_change_ends_old_sessions_and_starts_a_new_one(ready_eng
     new = at.session_state["auth"]["sesi_id"]
     assert new not in (first, other.id) and sessions.check_id(ready_engine, new) is not None
     assert sessions.check_id(ready_engine, first) is None and sessions.check_id(ready_engine, other.id) is None
+
+
+def test_the_session_record_is_read_once_per_run_and_a_revocation_applies_on_the_next(
+    ready_engine, app_env, monkeypatch
+):
+    """app.py and the page's gate both ask who is logged in: one read of the session record per run (each
+    read is a query on every click of every user), and a revocation still ends the tab on the next click."""
+    from db.auth import sessions
+    from tests.conftest import create_test_users
+
+    create_test_users(ready_engine)
+    app_env(ready_engine.url.render_as_string(hide_password=False))
+    at = run_page("app.py", peran=None)
+    at.text_input[0].input("staf.uji")
+    at.text_input[1].input(TEST_SANDI)
+    at.button[0].click().run()
+    reads = []
+    real = sessions.check_id
+    monkeypatch.setattr(sessions, "check_id", lambda *a, **k: reads.append(1) or real(*a, **k))
+    for _ in range(2):
+        reads.clear()
+        at.run()
+        assert any(m.label == "Aspirasi total" for m in at.metric)
+        assert len(reads) == 1, f"{len(reads)} reads of the session record in one run"
+    sessions.revoke_all(ready_engine, "staf.uji")
+    at.run()
+    assert [i.value for i in at.info] == ["Sesi Anda telah berakhir. Silakan masuk lagi."]
+    assert not at.metric
