@@ -58,16 +58,23 @@ def test_database_down_gives_a_clear_message_not_a_traceback(app_env, monkeypatc
     assert any("Basis data sedang tidak dapat dihubungi" in e.value for e in at.error)
 
 
-def test_a_login_gets_a_session_record_that_ends_the_tab_when_revoked(ready_engine, app_env):
-    from db.auth import sessions
+def _logged_in_through_the_form(engine, app_env):
+    """staf.uji logged in through the real form on a fresh database: a login with a session record."""
     from tests.conftest import create_test_users
 
-    create_test_users(ready_engine)
-    app_env(ready_engine.url.render_as_string(hide_password=False))
+    create_test_users(engine)
+    app_env(engine.url.render_as_string(hide_password=False))
     at = run_page("app.py", peran=None)
     at.text_input[0].input("staf.uji")
     at.text_input[1].input(TEST_SANDI)
     at.button[0].click().run()
+    return at
+
+
+def test_a_login_gets_a_session_record_that_ends_the_tab_when_revoked(ready_engine, app_env):
+    from db.auth import sessions
+
+    at = _logged_in_through_the_form(ready_engine, app_env)
     sid = at.session_state["auth"]["sesi_id"]
     assert sid and sessions.check_id(ready_engine, sid).actor.username == "staf.uji"
     assert any(m.label == "Aspirasi total" for m in at.metric)
@@ -109,14 +116,8 @@ def test_the_session_record_is_read_once_per_run_and_a_revocation_applies_on_the
     """app.py and the page's gate both ask who is logged in: one read of the session record per run (each
     read is a query on every click of every user), and a revocation still ends the tab on the next click."""
     from db.auth import sessions
-    from tests.conftest import create_test_users
 
-    create_test_users(ready_engine)
-    app_env(ready_engine.url.render_as_string(hide_password=False))
-    at = run_page("app.py", peran=None)
-    at.text_input[0].input("staf.uji")
-    at.text_input[1].input(TEST_SANDI)
-    at.button[0].click().run()
+    at = _logged_in_through_the_form(ready_engine, app_env)
     reads = []
     real = sessions.check_id
     monkeypatch.setattr(sessions, "check_id", lambda *a, **k: reads.append(1) or real(*a, **k))
