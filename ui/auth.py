@@ -15,7 +15,6 @@ import json
 import time
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from db.auth import sessions, users
 from db.auth.roles import Actor
@@ -85,23 +84,18 @@ def current_actor() -> Actor | None:
     return Actor(auth["username"], auth["peran"], auth.get("kecamatan_kode"))
 
 
-_RUN_CHECK = "_kulakan_sesi_diperiksa"
-
-
 def _checked_in_this_run(auth: dict) -> bool:
     """The session record of this login was already checked during this script run (app.py asks, then the
-    page's gate): once per run is enough, a revocation applies from the next click. As ``ui.data.key``, the
-    memo sits on Streamlit's run context beside the run's ``cursors``, which every new run replaces; a new
-    login (a new ``auth`` dict) is checked anew."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    memo = getattr(ctx, _RUN_CHECK, None) if ctx is not None else None
-    return memo is not None and memo[0] is ctx.cursors and memo[1] is auth
+    page's gate): once per run is enough, a revocation applies from the next click. A new login (a new
+    ``auth`` dict) is checked anew."""
+    memo = data.this_run("_kulakan_sesi_diperiksa")
+    return memo is not None and memo.get("auth") is auth
 
 
 def _mark_checked(auth: dict) -> None:
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is not None:
-        setattr(ctx, _RUN_CHECK, (ctx.cursors, auth))
+    memo = data.this_run("_kulakan_sesi_diperiksa")
+    if memo is not None:
+        memo["auth"] = auth
 
 
 def sign_in(actor: Actor, nama: str | None, wajib_ganti: bool, sesi_id: int | None = None) -> None:

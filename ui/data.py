@@ -77,27 +77,35 @@ def today() -> dt.date:
     return city_today()
 
 
-_RUN_KEY = "_kulakan_data_key"
+def this_run(name: str) -> dict | None:
+    """A dict that lives for the current script run only (a full run or a fragment's rerun), or None outside a
+    run (bench, bare mode): the memo of work done once per run however many components ask. It is kept on
+    Streamlit's run context beside the run's ``cursors`` dict, which Streamlit replaces at the start of every
+    run, so a new run always starts empty."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    held = getattr(ctx, name, None)
+    if held is None or held[0] is not ctx.cursors:
+        held = (ctx.cursors, {})
+        setattr(ctx, name, held)
+    return held[1]
 
 
 def key() -> tuple:
     """(database URL, data fingerprint): the first argument of every cached query in ui/.
 
-    Computed once per script run (a full run or a fragment's rerun), however many components ask:
-    the memo is stored on Streamlit's run context beside the run's ``cursors`` dict, which Streamlit
-    replaces at the start of every run, so a new run always reads the database again. A write made
-    during a run shows from the next run on (write forms end with ``st.rerun()`` or run in a callback).
+    Computed once per script run (``this_run``), however many components ask, so a new run always reads
+    the database again. A write made during a run shows from the next run on (write forms end with
+    ``st.rerun()`` or run in a callback).
     """
     url = database_url()
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:  # outside a script run (bench, bare mode): no memo
+    memo = this_run("_kulakan_data_key")
+    if memo is None:
         return (url, get_fingerprint(engine()))
-    memo = getattr(ctx, _RUN_KEY, None)
-    if memo is not None and memo[0] is ctx.cursors and memo[1][0] == url:
-        return memo[1]
-    value = (url, _shared_fingerprint(url))
-    setattr(ctx, _RUN_KEY, (ctx.cursors, value))
-    return value
+    if url not in memo:
+        memo[url] = (url, _shared_fingerprint(url))
+    return memo[url]
 
 
 _SHARED: dict[str, tuple[float, tuple]] = {}  # database URL -> (_clock() when read, fingerprint)
